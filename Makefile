@@ -1,0 +1,55 @@
+# ocpp-station: the two commands a newcomer needs are `make run` and `make test`.
+SWIFT ?= swift
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+APT_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev libgpiod-dev socat python3-venv
+RELEASE_AGENT := .build/release/station-agent
+DEBUG_AGENT := .build/debug/station-agent
+CSMS_PORT ?= 9000
+
+.PHONY: setup build build-debug test unit-test integration-test run bench generate clean
+
+## setup: install the system packages and the Python venv the tests and `make run` use (idempotent).
+setup: $(VENV)/.installed
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: Tests/integration/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/integration/requirements.txt
+	touch $@
+
+## build: the release agent, Swift runtime linked statically, at .build/release/station-agent.
+build:
+	$(SWIFT) build -c release --static-swift-stdlib --product station-agent
+
+build-debug:
+	$(SWIFT) build --build-tests
+
+## test: Swift unit tests, then the integration suite against the real CSMS (Python `ocpp` package).
+test: $(VENV)/.installed build-debug unit-test integration-test
+
+unit-test:
+	$(SWIFT) test --skip-build
+
+integration-test: $(VENV)/.installed
+	STATION_AGENT=$(CURDIR)/$(DEBUG_AGENT) $(PYTHON) -m pytest -q Tests/integration
+
+## run: the dev CSMS on localhost and the agent on the simulated board; Ctrl-C stops both.
+run: build $(VENV)/.installed
+	@bash Scripts/run-dev.sh $(RELEASE_AGENT) $(CSMS_PORT)
+
+## bench: start-up time and idle memory of the release agent against the dev CSMS.
+bench: build $(VENV)/.installed
+	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT)
+
+## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas.
+generate:
+	python3 Scripts/generate-messages.py
+
+clean:
+	rm -rf .build run-data bench-data

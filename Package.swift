@@ -1,0 +1,132 @@
+// swift-tools-version: 6.1
+// ocpp-station: an OCPP 2.0.1 charging-station agent and embeddable library.
+//
+// Dependencies point inward only:
+//   OCPPMessages (generated types, OCPP-J framing, validation; no I/O)
+//     <- OCPPStation (station behaviour, one folder per functional block; talks through ports only)
+//       <- OCPPStationWebSocket / OCPPStationStorage / OCPPStationHardware (backends)
+//         <- OCPPStationKit (wiring; the library a manufacturer embeds)
+//           <- station-agent (thin executable)
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ocpp-station",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "OCPPMessages", targets: ["OCPPMessages"]),
+        .library(name: "OCPPStation", targets: ["OCPPStation"]),
+        .library(name: "OCPPStationKit", targets: ["OCPPStationKit"]),
+        .executable(name: "station-agent", targets: ["station-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // The OCPP 2.0.1 message layer: generated message types, JSON, OCPP-J frames, schema validation. No I/O.
+        .target(
+            name: "OCPPMessages",
+            exclude: ["Schemas"],
+            swiftSettings: swiftSettings
+        ),
+        // The station's behaviour. No NIO, no files, no sockets: only the ports in Ports/.
+        .target(
+            name: "OCPPStation",
+            dependencies: [
+                "OCPPMessages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // OCPP-J over WebSocket (SwiftNIO + swift-websocket's WSCore).
+        .target(
+            name: "OCPPStationWebSocket",
+            dependencies: [
+                "OCPPStation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "WSCore", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Durable station state in SQLite (WAL, synchronous=FULL) through GRDB.
+        .target(
+            name: "OCPPStationStorage",
+            dependencies: [
+                "OCPPStation",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Hardware backends behind the BoardHardware port: board files and the simulated board.
+        .target(
+            name: "OCPPStationHardware",
+            dependencies: [
+                "OCPPStation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Wiring: files and flags in, a running station out. What a manufacturer embeds.
+        .target(
+            name: "OCPPStationKit",
+            dependencies: [
+                "OCPPMessages",
+                "OCPPStation",
+                "OCPPStationWebSocket",
+                "OCPPStationStorage",
+                "OCPPStationHardware",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "station-agent",
+            dependencies: [
+                "OCPPStationKit",
+                "OCPPStation",
+                "OCPPStationHardware",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCPPMessagesTests",
+            dependencies: ["OCPPMessages"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCPPStationTests",
+            dependencies: ["OCPPStation", "OCPPMessages"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OCPPStationBackendTests",
+            dependencies: ["OCPPStationKit", "OCPPStationStorage", "OCPPStationHardware", "OCPPStation", "OCPPMessages"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

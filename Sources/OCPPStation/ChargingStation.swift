@@ -1,0 +1,371 @@
+// The charging station: owns the device model, the registration state and the connectors' state, and runs the
+// connection loop. Each functional block adds its part in an extension, in its own folder (Provisioning/,
+// Availability/, DeviceModel/, RemoteControl/, Security/).
+public import Logging
+public import OCPPMessages
+internal import ServiceLifecycle
+
+public actor ChargingStation: StationView {
+    /// Why `run()` returned.
+    public enum Outcome: Sendable, Hashable {
+        /// Graceful shutdown (SIGTERM) finished.
+        case stopped
+        /// The CSMS asked for a reset (B11); the caller reboots (re-executes the agent or runs the board's reboot command).
+        case reset
+    }
+
+    /// Signals to the session driver. They survive across connections; the driver treats them as hints and
+    /// re-reads state, so a stale or repeated signal does no harm.
+    enum Signal: Sendable {
+        case statusChanged
+        case trigger(MessageTriggerEnumType, evseId: Int?, connectorId: Int?)
+        case bootRetryDue(generation: Int)
+        case heartbeatDue
+        case reset
+        case shutdown
+    }
+
+    // Ports
+    let board: any BoardHardware
+    let store: any StationStore
+    let transport: any CSMSTransport
+    let wallClock: any WallClock
+    public nonisolated let logger: Logger
+
+    // State
+    var deviceModel: DeviceModel
+    var boot = BootStateMachine()
+    var bootReason: BootReasonEnumType = .powerUp
+    var securityEventPending: String?
+    var clockOffset: Double = 0
+    var physical: [Int: EVSEPhysicalState] = [:]
+    /// The last status the CSMS acknowledged per (evse, connector).
+    var reportedStatus: [ConnectorKey: ConnectorStatusEnumType] = [:]
+    var offlineSince: ContinuousClock.Instant?
+    var resetRequested = false
+    var bootRetryGeneration = 0
+    var session: RPCSession?
+    var sessionOpened = false
+    let heartbeatWakeup = Wakeup()
+
+    let signals: AsyncStream<Signal>
+    let signalSink: AsyncStream<Signal>.Continuation
+
+    struct ConnectorKey: Hashable, Sendable {
+        var evse: Int
+        var connector: Int
+    }
+
+    public init(
+        deviceModel: DeviceModel,
+        board: any BoardHardware,
+        store: any StationStore,
+        transport: any CSMSTransport,
+        wallClock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
+        self.deviceModel = deviceModel
+        self.board = board
+        self.store = store
+        self.transport = transport
+        self.wallClock = wallClock
+        self.logger = logger
+        (signals, signalSink) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
+    }
+
+    // MARK: Time
+
+    /// Now, by the clock the CSMS set (B01.FR.06).
+    func now() -> OCPPDateTime {
+        OCPPDateTime(secondsSince1970: wallClock.systemSecondsSince1970() + clockOffset)
+    }
+
+    func adoptCSMSTime(_ time: OCPPDateTime) {
+        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06).
+        clockOffset = time.secondsSince1970 - wallClock.systemSecondsSince1970()
+    }
+
+    var messageTimeout: Duration {
+        .seconds(deviceModel.integer("OCPPCommCtrlr", "MessageTimeout", instance: "Default") ?? 30)
+    }
+
+    var heartbeatInterval: Duration {
+        .seconds(max(1, deviceModel.integer("OCPPCommCtrlr", "HeartbeatInterval") ?? 300))
+    }
+
+    // MARK: Running
+
+    /// Runs the station until a graceful shutdown or a reset. Connects, boots, reconnects with back-off.
+    public func run() async throws -> Outcome {
+        try await prepare()
+        return try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let events = board.events
+                group.addTask { [weak self] in
+                    for await event in events {
+                        await self?.hardwareEvent(event)
+                    }
+                }
+                let outcome = await connectionLoop()
+                group.cancelAll()
+                return outcome
+            }
+        } onGracefulShutdown: { [signalSink] in
+            signalSink.yield(.shutdown)
+        }
+    }
+
+    /// Loads what the last run left behind: the boot reason, the variables the CSMS changed, the hardware state.
+    func prepare() async throws {
+        if let reason = try await store.value(forKey: StoreKeys.bootReason), let parsed = BootReasonEnumType(rawValue: reason) {
+            bootReason = parsed
+        }
+        // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset.
+        securityEventPending = bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot"
+        for (key, value) in try await store.variableValues() {
+            switch deviceModel.write(value, to: key) {
+            case .accepted: break
+            default: logger.warning("stored value \(value) for \(key) no longer fits the device model; using the file's value")
+            }
+        }
+        for state in await board.physicalState() {
+            physical[state.evse] = state
+        }
+        refreshAvailabilityVariables()
+    }
+
+    func connectionLoop() async -> Outcome {
+        var backoff = ReconnectBackoff(
+            waitMinimum: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffWaitMinimum") ?? 5),
+            randomRange: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRandomRange") ?? 10),
+            repeatTimes: deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRepeatTimes") ?? 5)
+        while true {
+            if resetRequested { return .reset }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return .stopped }
+            do {
+                sessionOpened = false
+                try await transport.withConnection { [self] connection in
+                    try await self.runSession(connection)
+                }
+            } catch {
+                logger.info("connection to CSMS ended: \(error)")
+            }
+            if sessionOpened { backoff.reset() }
+            if offlineSince == nil { offlineSince = ContinuousClock.now }
+            if resetRequested { return .reset }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return .stopped }
+            let delay = backoff.nextDelay(random: Double.random(in: 0...1))
+            logger.info("reconnecting in \(delay)")
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            } catch {
+                return resetRequested ? .reset : .stopped
+            }
+        }
+    }
+
+    /// One connection: a reader answering the CSMS, and the driver doing the station's own work.
+    func runSession(_ connection: CSMSConnection) async throws {
+        sessionOpened = true
+        let rpc = RPCSession(
+            send: connection.send,
+            dispatch: { [weak self] action, payload in
+                guard let self else { return .failure(OCPPCallError(.internalError, "station stopped")) }
+                return await self.dispatch(action, payload)
+            },
+            logger: logger)
+        session = rpc
+        defer { session = nil }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { Task { await rpc.close() } }
+                for try await text in connection.incoming {
+                    try await rpc.receive(text)
+                }
+            }
+            group.addTask { [self] in
+                await self.heartbeatTimer(rpc)
+            }
+            group.addTask { [self] in
+                try await self.drive(rpc)
+            }
+            // Whichever ends first ends the session: the CSMS closed, or the driver is done (reset, shutdown).
+            _ = try await group.next()
+            group.cancelAll()
+            await rpc.close()
+        }
+    }
+
+    /// The station's side of a session: boot, then report status, heartbeat and serve triggers.
+    func drive(_ rpc: RPCSession) async throws {
+        var iterator = signals.makeAsyncIterator()
+        if boot.registration != .accepted {
+            try await sendBootNotification(rpc)
+        } else {
+            // Reconnected after being accepted: no new BootNotification (B01.FR.03 asks for one per boot only).
+            if let since = offlineSince,
+                ContinuousClock.now - since > .seconds(deviceModel.integer("OCPPCommCtrlr", "OfflineThreshold") ?? 60)
+            {
+                // Offline longer than OfflineThreshold: report every connector again.
+                reportedStatus.removeAll()
+            }
+            offlineSince = nil
+            await afterAccepted(rpc)
+        }
+        while let signal = await iterator.next() {
+            switch signal {
+            case .shutdown:
+                return
+            case .reset:
+                if resetRequested { return }
+            case .statusChanged:
+                if boot.maySendUnprompted { await reportStatusChanges(rpc) }
+            case .heartbeatDue:
+                if boot.maySendUnprompted, ContinuousClock.now >= (await rpc.lastSent) + heartbeatInterval {
+                    await sendHeartbeat(rpc)
+                }
+                heartbeatWakeup.wake()
+            case .bootRetryDue(let generation):
+                if generation == bootRetryGeneration && boot.registration != .accepted {
+                    try await sendBootNotification(rpc)
+                }
+            case .trigger(let message, let evseId, let connectorId):
+                try await sendTriggered(message, evseId: evseId, connectorId: connectorId, rpc)
+            }
+            if Task.isCancelled { return }
+        }
+    }
+
+    /// Sends BootNotification; on Accepted finishes the boot, otherwise schedules the retry.
+    func sendBootNotification(_ rpc: RPCSession) async throws {
+        let action: BootStateMachine.Action
+        do {
+            let response = try await rpc.call(bootNotificationRequest(), timeout: messageTimeout)
+            adoptCSMSTime(response.currentTime)
+            action = boot.received(response)
+            logger.info("BootNotification \(response.status.rawValue), interval \(response.interval) s")
+        } catch let failure as RPCCallFailure {
+            if case .connectionClosed = failure.kind { throw failure }
+            logger.warning("BootNotification failed: \(failure)")
+            action = boot.failed()
+        }
+        switch action {
+        case .registered(let interval):
+            if let interval {
+                // B01.FR.04: adopt the CSMS's heartbeat interval.
+                deviceModel.setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
+            }
+            offlineSince = nil
+            heartbeatWakeup.wake()
+            await afterAccepted(rpc)
+        case .retry(let wait):
+            bootRetryGeneration += 1
+            let generation = bootRetryGeneration
+            let sink = signalSink
+            scheduleBootRetry {
+                try? await Task.sleep(for: wait)
+                sink.yield(.bootRetryDue(generation: generation))
+            }
+        }
+    }
+
+    /// A pending boot retry runs as its own task so the driver keeps serving the CSMS meanwhile. It is cancelled
+    /// with the session.
+    var bootRetryTask: Task<Void, Never>?
+    func scheduleBootRetry(_ body: @escaping @Sendable () async -> Void) {
+        bootRetryTask?.cancel()
+        bootRetryTask = Task { await body() }
+    }
+
+    /// After BootNotification Accepted (first time this boot, or on a reconnect).
+    func afterAccepted(_ rpc: RPCSession) async {
+        bootRetryTask?.cancel()
+        if bootReason != .powerUp {
+            // The reset reason was delivered: the next start is a power-up unless another reset is asked for.
+            try? await store.setValue(nil, forKey: StoreKeys.bootReason)
+        }
+        await sendPendingSecurityEvent(rpc)
+        await reportStatusChanges(rpc)
+    }
+
+    /// Sleeps until the connection has been silent for the heartbeat interval, then signals the driver. Woken early
+    /// when the interval changes (BootNotification Accepted, SetVariables), so it never polls.
+    func heartbeatTimer(_ rpc: RPCSession) async {
+        let clock = ContinuousClock()
+        while !Task.isCancelled {
+            let deadline = await rpc.lastSent + heartbeatInterval
+            if clock.now >= deadline {
+                signalSink.yield(.heartbeatDue)
+                // The heartbeat (or anything else) moves lastSent; wait for the driver before recomputing.
+                await heartbeatWakeup.wait()
+                continue
+            }
+            let wakeup = heartbeatWakeup
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(until: deadline, clock: clock) }
+                group.addTask { await wakeup.wait() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    // MARK: CALLs from the CSMS
+
+    func dispatch(_ action: OCPPAction, _ payload: JSONValue) async -> Result<CallReply, OCPPCallError> {
+        if let refusal = boot.refusal(for: action) { return .failure(refusal) }
+        do {
+            return .success(try await handle(action, payload))
+        } catch let error as OCPPCallError {
+            return .failure(error)
+        } catch {
+            logger.error("handler for \(action.rawValue) failed: \(error)")
+            return .failure(OCPPCallError(.internalError, "\(action.rawValue) failed"))
+        }
+    }
+
+    /// The handlers, one per supported action. A known action without a handler answers NotSupported
+    /// (Part 4 §4.3: "Requested Action is recognized but not supported by the receiver").
+    func handle(_ action: OCPPAction, _ payload: JSONValue) async throws -> CallReply {
+        switch action {
+        case .getVariables: return try await reply(payload) { (request: GetVariablesRequest) in try self.getVariables(request) }
+        case .setVariables: return try await reply(payload) { (request: SetVariablesRequest) in try await self.setVariables(request) }
+        case .triggerMessage: return try await replyWithFollowUp(payload) { (request: TriggerMessageRequest) in self.triggerMessage(request) }
+        case .reset: return try await replyWithFollowUp(payload) { (request: ResetRequest) in await self.reset(request) }
+        case .requestStartTransaction:
+            return try await reply(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
+        case .requestStopTransaction:
+            return try await reply(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
+        default:
+            throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
+        }
+    }
+
+    private func decode<Request: OCPPRequest>(_ payload: JSONValue) throws -> Request {
+        do {
+            return try Request(validating: payload)
+        } catch {
+            throw OCPPCallError(error.code, "\(error.path.isEmpty ? "payload" : error.path): \(error.reason)")
+        }
+    }
+
+    private func reply<Request: OCPPRequest>(
+        _ payload: JSONValue, _ body: (Request) async throws -> Request.Response
+    ) async throws -> CallReply {
+        let request: Request = try decode(payload)
+        return CallReply(payload: try await body(request).toJSON())
+    }
+
+    private func replyWithFollowUp<Request: OCPPRequest>(
+        _ payload: JSONValue, _ body: (Request) async throws -> (Request.Response, (@Sendable () async -> Void)?)
+    ) async throws -> CallReply {
+        let request: Request = try decode(payload)
+        let (response, followUp) = try await body(request)
+        return CallReply(payload: response.toJSON(), afterSent: followUp)
+    }
+}
+
+enum StoreKeys {
+    static let bootReason = "bootReason"
+    static let heartbeatInterval = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "HeartbeatInterval")
+}

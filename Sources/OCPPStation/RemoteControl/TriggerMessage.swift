@@ -1,0 +1,58 @@
+// F06: TriggerMessage. The triggered message goes out after the TriggerMessageResponse (F06.FR.04); while the
+// boot is Pending the CSMS may still trigger messages (B02.FR.02).
+internal import OCPPMessages
+internal import Logging
+
+extension ChargingStation {
+    func triggerMessage(_ request: TriggerMessageRequest) -> (TriggerMessageResponse, (@Sendable () async -> Void)?) {
+        let evseId = request.evse?.id
+        let connectorId = request.evse?.connectorId
+        if let evseId {
+            guard let evse = board.evses.first(where: { $0.id == evseId }),
+                connectorId.map({ id in evse.connectors.contains { $0.id == id } }) ?? true
+            else {
+                return (TriggerMessageResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "UnknownEvse")), nil)
+            }
+        }
+        switch request.requestedMessage {
+        case .bootNotification:
+            // F06.FR.17: no BootNotification on request once accepted.
+            if boot.registration == .accepted {
+                return (TriggerMessageResponse(status: .rejected), nil)
+            }
+        case .heartbeat, .statusNotification, .firmwareStatusNotification, .logStatusNotification:
+            break
+        default:
+            return (TriggerMessageResponse(status: .notImplemented), nil)
+        }
+        let sink = signalSink
+        let message = request.requestedMessage
+        return (TriggerMessageResponse(status: .accepted), { sink.yield(.trigger(message, evseId: evseId, connectorId: connectorId)) })
+    }
+
+    func sendTriggered(_ message: MessageTriggerEnumType, evseId: Int?, connectorId: Int?, _ rpc: RPCSession) async throws {
+        switch message {
+        case .bootNotification:
+            if boot.registration != .accepted { try await sendBootNotification(rpc) }
+        case .heartbeat:
+            await sendHeartbeat(rpc)
+        case .statusNotification:
+            // Triggered: send even when unchanged (F06.FR.12: the current status of the requested connectors).
+            for key in connectorKeys where evseId.map({ $0 == key.evse }) ?? true {
+                if let connectorId, connectorId != key.connector { continue }
+                _ = await sendStatusNotification(key, connectorStatus(key), rpc)
+            }
+        case .firmwareStatusNotification:
+            // F06.FR.?: no firmware update in progress: Idle.
+            do { _ = try await rpc.call(FirmwareStatusNotificationRequest(status: .idle), timeout: messageTimeout) } catch {
+                logger.warning("FirmwareStatusNotification failed: \(error)")
+            }
+        case .logStatusNotification:
+            do { _ = try await rpc.call(LogStatusNotificationRequest(status: .idle), timeout: messageTimeout) } catch {
+                logger.warning("LogStatusNotification failed: \(error)")
+            }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,233 @@
+// Board files: JSON descriptions of a charger's hardware (boards/*.json), read strictly.
+public import OCPPStation
+
+/// A board file that cannot be used: which file, which field, and why — in one line.
+public struct BoardFileError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The board file's path as given.
+    public var path: String
+    /// The field path, for example `evses[1].connectors[0].type`; nil when the whole file is at fault.
+    public var field: String?
+    public var reason: String
+
+    public init(path: String, field: String?, reason: String) {
+        self.path = path
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let field, !field.isEmpty { return "board file \(path): \(field): \(reason)" }
+        return "board file \(path): \(reason)"
+    }
+}
+
+/// A charger's hardware as its board file describes it.
+public struct BoardConfiguration: Sendable, Hashable {
+    /// The hardware abstraction layer that drives the board.
+    public enum HAL: String, Sendable, Hashable, CaseIterable {
+        /// The simulated board, driven through `DATA_DIR/sim.sock`.
+        case sim
+    }
+
+    public struct Connector: Sendable, Hashable {
+        /// 1..m within its EVSE.
+        public var id: Int
+        /// An OCPP `ConnectorEnumType` value.
+        public var type: String
+
+        public init(id: Int, type: String) {
+            self.id = id
+            self.type = type
+        }
+    }
+
+    public struct Meter: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable, CaseIterable { case sim }
+        public var type: Kind
+        public init(type: Kind) { self.type = type }
+    }
+
+    public struct RFIDReader: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable, CaseIterable { case sim }
+        public var type: Kind
+        public init(type: Kind) { self.type = type }
+    }
+
+    public struct EVSE: Sendable, Hashable {
+        /// 1..n on the board.
+        public var id: Int
+        public var maxCurrentA: Double
+        public var connectors: [Connector]
+        public var meter: Meter
+
+        public init(id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter) {
+            self.id = id
+            self.maxCurrentA = maxCurrentA
+            self.connectors = connectors
+            self.meter = meter
+        }
+    }
+
+    /// OCPP 2.0.1 `ConnectorEnumType`.
+    public static let connectorTypes: [String] = [
+        "cCCS1", "cCCS2", "cG105", "cTesla", "cType1", "cType2", "s309-1P-16A", "s309-1P-32A", "s309-3P-16A",
+        "s309-3P-32A", "sBS1361", "sCEE-7-7", "sType2", "sType3", "Other1PhMax16A", "Other1PhOver16A", "Other3Ph",
+        "Pan", "wInductive", "wResonant", "Undetermined", "Unknown",
+    ]
+
+    public var name: String
+    public var description: String?
+    public var hal: HAL
+    public var evses: [EVSE]
+    public var rfid: RFIDReader?
+    /// A system reboot command (argv) that a Reset runs instead of re-executing the agent.
+    public var rebootCommand: [String]?
+
+    public init(
+        name: String, description: String? = nil, hal: HAL, evses: [EVSE], rfid: RFIDReader? = nil,
+        rebootCommand: [String]? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.hal = hal
+        self.evses = evses
+        self.rfid = rfid
+        self.rebootCommand = rebootCommand
+    }
+
+    /// The EVSEs and connectors in the port's terms.
+    public var evseDescriptions: [EVSEDescription] {
+        evses.map { evse in
+            EVSEDescription(id: evse.id, connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type) })
+        }
+    }
+
+    /// Reads and checks a board file.
+    public static func load(path: String) throws(BoardFileError) -> BoardConfiguration {
+        let bytes: [UInt8]
+        do {
+            bytes = try POSIXFiles.readFile(path: path, limit: 1 << 20)
+        } catch {
+            throw BoardFileError(path: path, field: nil, reason: error.reason)
+        }
+        return try parse(bytes: bytes, path: path)
+    }
+
+    /// Checks a board file's content; `path` only names the file in errors.
+    public static func parse(bytes: [UInt8], path: String) throws(BoardFileError) -> BoardConfiguration {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw BoardFileError(path: path, field: nil, reason: error.description)
+        }
+        do {
+            return try decode(json)
+        } catch {
+            throw BoardFileError(path: path, field: error.field.isEmpty ? nil : error.field, reason: error.reason)
+        }
+    }
+
+    private static func decode(_ json: JSONValue) throws(JSONFieldError) -> BoardConfiguration {
+        let root = try JSONFields(json, path: "")
+        try root.rejectUnknownKeys(allowed: ["name", "description", "hal", "evses", "rfid", "rebootCommand"])
+
+        let name = try root.string("name")
+        if name.trimmingSpaces.isEmpty { throw JSONFieldError(field: "name", reason: "must not be empty") }
+        let description = try root.optionalString("description")
+
+        let halName = try root.string("hal")
+        guard let hal = HAL(rawValue: halName) else {
+            throw JSONFieldError(
+                field: "hal",
+                reason: "\(jsonQuoted(halName)) is not a supported HAL (supported: \(HAL.allCases.map { jsonQuoted($0.rawValue) }.joined(separator: ", ")))")
+        }
+
+        let evseValues = try root.array("evses")
+        if evseValues.isEmpty { throw JSONFieldError(field: "evses", reason: "must list at least one EVSE") }
+        var evses: [EVSE] = []
+        for (index, value) in evseValues.enumerated() {
+            evses.append(try decodeEVSE(value, index: index, path: root.elementPath("evses", index)))
+        }
+
+        var rfid: RFIDReader?
+        if let reader = try root.optionalObject("rfid") {
+            try reader.rejectUnknownKeys(allowed: ["type"])
+            let type = try reader.string("type")
+            guard let kind = RFIDReader.Kind(rawValue: type) else {
+                throw JSONFieldError(field: reader.fieldPath("type"), reason: unsupported(type, RFIDReader.Kind.allCases.map(\.rawValue), what: "RFID reader type"))
+            }
+            rfid = RFIDReader(type: kind)
+        }
+
+        var rebootCommand: [String]?
+        if let values = try root.optionalArray("rebootCommand") {
+            if values.isEmpty {
+                throw JSONFieldError(field: "rebootCommand", reason: "must have at least one element (the program to run)")
+            }
+            var argv: [String] = []
+            for (index, value) in values.enumerated() {
+                argv.append(try JSONFields.string(value, path: root.elementPath("rebootCommand", index)))
+            }
+            if argv[0].isEmpty { throw JSONFieldError(field: "rebootCommand[0]", reason: "the program must not be empty") }
+            rebootCommand = argv
+        }
+
+        return BoardConfiguration(
+            name: name, description: description, hal: hal, evses: evses, rfid: rfid, rebootCommand: rebootCommand)
+    }
+
+    private static func decodeEVSE(_ value: JSONValue, index: Int, path: String) throws(JSONFieldError) -> EVSE {
+        let fields = try JSONFields(value, path: path)
+        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter"])
+        let id = try fields.int("id")
+        if id != index + 1 {
+            throw JSONFieldError(
+                field: fields.fieldPath("id"), reason: "expected \(index + 1), got \(id) (EVSE ids must be 1..n in order)")
+        }
+        let maxCurrentA = try fields.number("maxCurrentA")
+        if !(maxCurrentA > 0) {
+            throw JSONFieldError(field: fields.fieldPath("maxCurrentA"), reason: "must be greater than 0, got \(jsonNumber(maxCurrentA))")
+        }
+        let connectorValues = try fields.array("connectors")
+        if connectorValues.isEmpty {
+            throw JSONFieldError(field: fields.fieldPath("connectors"), reason: "must list at least one connector")
+        }
+        var connectors: [Connector] = []
+        for (connectorIndex, connectorValue) in connectorValues.enumerated() {
+            let connector = try JSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
+            try connector.rejectUnknownKeys(allowed: ["id", "type"])
+            let connectorId = try connector.int("id")
+            if connectorId != connectorIndex + 1 {
+                throw JSONFieldError(
+                    field: connector.fieldPath("id"),
+                    reason: "expected \(connectorIndex + 1), got \(connectorId) (connector ids must be 1..m in order within an EVSE)")
+            }
+            let type = try connector.string("type")
+            guard connectorTypes.contains(type) else {
+                throw JSONFieldError(field: connector.fieldPath("type"), reason: "\(jsonQuoted(type)) is not a ConnectorEnumType value")
+            }
+            connectors.append(Connector(id: connectorId, type: type))
+        }
+        let meterFields = try fields.object("meter")
+        try meterFields.rejectUnknownKeys(allowed: ["type"])
+        let meterType = try meterFields.string("type")
+        guard let meterKind = Meter.Kind(rawValue: meterType) else {
+            throw JSONFieldError(field: meterFields.fieldPath("type"), reason: unsupported(meterType, Meter.Kind.allCases.map(\.rawValue), what: "meter type"))
+        }
+        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: Meter(type: meterKind))
+    }
+
+    private static func unsupported(_ value: String, _ supported: [String], what: String) -> String {
+        "\(jsonQuoted(value)) is not a supported \(what) (supported: \(supported.map(jsonQuoted).joined(separator: ", ")))"
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var s = self[...]
+        while let first = s.first, first.isWhitespace { s.removeFirst() }
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,115 @@
+// The simulated board: stands for real hardware. Its physical state lives in DATA_DIR/sim-board.json and
+// survives agent restarts; it is driven through the control socket DATA_DIR/sim.sock (`station-agent sim ...`).
+public import Logging
+public import NIOCore
+import NIOPosix
+public import OCPPStation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public final class SimulatedBoard: BoardHardware {
+    /// The state file's name in the data directory.
+    public static let stateFileName = SimBoardStateFile.fileName
+    /// The control socket's name in the data directory.
+    public static let socketFileName = "sim.sock"
+
+    public let configuration: BoardConfiguration
+    public let dataDirectory: String
+    public let evses: [EVSEDescription]
+    public let events: AsyncStream<HardwareEvent>
+
+    /// `DATA_DIR/sim-board.json`.
+    public var statePath: String { POSIXFiles.join(dataDirectory, Self.stateFileName) }
+    /// `DATA_DIR/sim.sock`.
+    public var socketPath: String { POSIXFiles.join(dataDirectory, Self.socketFileName) }
+
+    let core: SimBoardCore
+    private let continuation: AsyncStream<HardwareEvent>.Continuation
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+
+    /// `eventLoopGroup`: where the control socket runs (default: `MultiThreadedEventLoopGroup.singleton`).
+    /// Loads the board's physical state from `DATA_DIR/sim-board.json` (an idle board when there is none).
+    /// Throws, leaving the file untouched, when the file exists but is unreadable, invalid or for other EVSEs.
+    public convenience init(
+        configuration: BoardConfiguration, dataDirectory: String,
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "ocpp-station.sim-board")
+    ) throws(SimulatedBoardError) {
+        try self.init(
+            configuration: configuration, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
+            monotonicSeconds: SimulatedBoard.monotonicSeconds)
+    }
+
+    /// `monotonicSeconds`: the clock the meter integrates over (tests pass a manual one).
+    init(
+        configuration: BoardConfiguration, dataDirectory: String, eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "ocpp-station.sim-board"), monotonicSeconds: @escaping @Sendable () -> Double
+    ) throws(SimulatedBoardError) {
+        switch POSIXFiles.kind(path: dataDirectory) {
+        case .directory: break
+        case .missing: throw SimulatedBoardError("data directory \(dataDirectory) does not exist")
+        default: throw SimulatedBoardError("data directory \(dataDirectory) is not a directory")
+        }
+        self.configuration = configuration
+        self.dataDirectory = dataDirectory
+        self.evses = configuration.evseDescriptions
+        self.eventLoopGroup = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        self.logger = logger
+
+        let statePath = POSIXFiles.join(dataDirectory, Self.stateFileName)
+        // A temp file left by a crash between write and rename is ours and incomplete by definition.
+        let leftover = statePath + ".tmp"
+        if POSIXFiles.kind(path: leftover) == .file { unlink(leftover) }
+        let persisted = try SimBoardStateFile.load(path: statePath, configuration: configuration)
+
+        let (stream, continuation) = AsyncStream.makeStream(of: HardwareEvent.self, bufferingPolicy: .unbounded)
+        self.events = stream
+        self.continuation = continuation
+        self.core = SimBoardCore(
+            configuration: configuration, statePath: statePath,
+            evses: persisted ?? SimBoardStateFile.initialState(for: configuration), persisted: persisted,
+            continuation: continuation, now: monotonicSeconds, logger: logger)
+    }
+
+    deinit {
+        continuation.finish()
+    }
+
+    static let monotonicSeconds: @Sendable () -> Double = {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+    }
+
+    // MARK: BoardHardware
+
+    public func physicalState() async -> [EVSEPhysicalState] {
+        await core.physicalState()
+    }
+
+    public func setContactor(evse: Int, closed: Bool) async throws {
+        try await core.setContactor(evse: evse, closed: closed)
+    }
+
+    public func setConnectorLock(evse: Int, locked: Bool) async throws {
+        try await core.setConnectorLock(evse: evse, locked: locked)
+    }
+
+    /// Limits above the EVSE's `maxCurrentA` are capped to it; negative or non-finite limits are refused.
+    public func setCurrentLimit(evse: Int, amps: Double) async throws {
+        try await core.setCurrentLimit(evse: evse, amps: amps)
+    }
+
+    /// Serves the control socket `DATA_DIR/sim.sock` until the task is cancelled; then closes it, removes the
+    /// socket file, saves the meter and returns.
+    public func run(station: any StationView) async throws {
+        try await serveControlSocket(station: station)
+    }
+}

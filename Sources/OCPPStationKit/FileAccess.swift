@@ -1,0 +1,61 @@
+// Small POSIX file helpers, so the agent's start-up path does not need Foundation's file APIs.
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#endif
+
+enum FileAccess {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// Reads a whole UTF-8 file; the error says what went wrong in words.
+    static func readText(_ path: String) throws(Failure) -> String {
+        var info = stat()
+        if stat(path, &info) != 0 { throw Failure(description: errorText(errno)) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw Failure(description: "is a directory") }
+        guard let file = fopen(path, "rb") else { throw Failure(description: errorText(errno)) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+            if count < buffer.count {
+                if ferror(file) != 0 { throw Failure(description: "read error") }
+                break
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure(description: "not UTF-8 text") }
+        return text
+    }
+
+    /// `mkdir -p`: nil on success, otherwise why not.
+    static func makeDirectories(_ path: String) -> String? {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { return "\(prefix): \(errorText(errno))" }
+            prefix += "/"
+        }
+        return nil
+    }
+
+    static func listDirectory(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

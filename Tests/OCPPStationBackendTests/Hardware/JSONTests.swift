@@ -1,0 +1,33 @@
+// The small JSON reader/writer behind board files, the sim state file and the control socket.
+import Testing
+@testable import OCPPStationHardware
+
+@Suite("Hardware JSON")
+struct HardwareJSONTests {
+    @Test func roundTrips() throws {
+        let text = #"{"a":[1,-2.5,true,false,null],"b":"x\"\\\n\u00e9\ud83d\ude00","c":{}}"#
+        let value = try JSONParser.parse(text)
+        #expect(value.serialized == #"{"a":[1,-2.5,true,false,null],"b":"x\"\\\né😀","c":{}}"#)
+        #expect(try JSONParser.parse(value.serialized) == value)
+    }
+
+    @Test func rejectsBadInputWithoutTrapping() {
+        let inputs = [
+            "", " ", "{", "}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1e", "\"abc", "\"\\x\"", "\"\\ud800\"", "tru",
+            "{\"a\" 1}", "[1 2]", "\"\u{01}\"", "1 2", String(repeating: "[", count: 10_000), "1e999",
+        ]
+        for input in inputs {
+            #expect(throws: JSONSyntaxError.self, "\(input.prefix(20))") { try JSONParser.parse(input) }
+        }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }  // not UTF-8
+    }
+
+    @Test func numbers() throws {
+        #expect(try JSONParser.parse("3") == .number(3, integral: true))
+        #expect(try JSONParser.parse("3.0") == .number(3, integral: false))
+        #expect(jsonNumber(7400) == "7400")
+        #expect(jsonNumber(0.5) == "0.5")
+        #expect(jsonNumber(-0.0) == "0")
+        #expect(jsonNumber(.nan) == "null")
+    }
+}

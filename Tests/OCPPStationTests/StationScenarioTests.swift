@@ -1,0 +1,143 @@
+import Logging
+import OCPPMessages
+import Testing
+
+@testable import OCPPStation
+
+/// The whole station against the loopback CSMS: boot, status, malformed frames, triggers.
+struct StationScenarioTests {
+    func makeStation(_ csms: LoopbackCSMS, _ board: FakeBoard, store: any StationStore = InMemoryStationStore()) throws -> ChargingStation {
+        let model = try DeviceModel.parse(DeviceModelTests.sample, file: "dm.json")
+        return ChargingStation(deviceModel: model, board: board, store: store, transport: csms, logger: Logger(label: "test"))
+    }
+
+    func accept(_ id: String, interval: Int = 300) -> String {
+        RPCMessage.callResult(
+            messageId: id,
+            payload: BootNotificationResponse(currentTime: OCPPDateTime(secondsSince1970: 1_700_000_000), interval: interval, status: .accepted).toJSON()
+        ).serialized()
+    }
+
+    func ack(_ id: String, _ payload: JSONValue = .object(JSONObject())) -> String {
+        RPCMessage.callResult(messageId: id, payload: payload).serialized()
+    }
+
+    @Test(.timeLimit(.minutes(1))) func bootsReportsStatusAndAnswersErrors() async throws {
+        let csms = LoopbackCSMS()
+        let board = FakeBoard()
+        let station = try makeStation(csms, board)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await station.run() }
+            var reader = FrameReader(csms)
+
+            let boot = try await reader.nextCall()
+            #expect(boot.action == "BootNotification")
+            #expect(boot.payload.objectValue?["reason"] == .string("PowerUp"))
+            csms.send(accept(boot.id))
+
+            let security = try await reader.nextCall()
+            #expect(security.action == "SecurityEventNotification")
+            #expect(security.payload.objectValue?["type"] == .string("StartupOfTheDevice"))
+            csms.send(ack(security.id))
+
+            // B01.FR.05: a StatusNotification per connector after Accepted.
+            for evse in 1...2 {
+                let status = try await reader.nextCall()
+                #expect(status.action == "StatusNotification")
+                #expect(status.payload.objectValue?["evseId"] == .int(Int64(evse)))
+                #expect(status.payload.objectValue?["connectorStatus"] == .string("Available"))
+                csms.send(ack(status.id))
+            }
+
+            // Part 4 §4.2.3: unreadable id → "-1".
+            csms.send("not json")
+            guard case .callError(let id, let code, _, _) = try await reader.next() else { throw TestFailure("no CALLERROR") }
+            #expect(id == "-1")
+            #expect(code == "RpcFrameworkError")
+
+            // Unknown action → NotImplemented; known but unhandled → NotSupported (Part 4 §4.3).
+            csms.send("[2,\"a1\",\"FooBar\",{}]")
+            guard case .callError("a1", "NotImplemented", _, _) = try await reader.next() else { throw TestFailure("no NotImplemented") }
+            csms.send("[2,\"a2\",\"SetDisplayMessage\",{}]")
+            guard case .callError("a2", "NotSupported", _, _) = try await reader.next() else { throw TestFailure("no NotSupported") }
+
+            // Schema violations in a handled action.
+            csms.send("[2,\"a3\",\"GetVariables\",{}]")
+            guard case .callError("a3", "OccurrenceConstraintViolation", _, _) = try await reader.next() else {
+                throw TestFailure("no OccurrenceConstraintViolation")
+            }
+
+            // GetVariables works (B06).
+            csms.send(
+                "[2,\"a4\",\"GetVariables\",{\"getVariableData\":[{\"component\":{\"name\":\"OCPPCommCtrlr\"},\"variable\":{\"name\":\"HeartbeatInterval\"}},{\"component\":{\"name\":\"Nope\"},\"variable\":{\"name\":\"X\"}}]}]")
+            guard case .callResult("a4", let payload) = try await reader.next() else { throw TestFailure("no GetVariables result") }
+            let results = try GetVariablesResponse(validating: payload).getVariableResult
+            #expect(results.map(\.attributeStatus) == [.accepted, .unknownComponent])
+            #expect(results[0].attributeValue == "300")
+            #expect(results[0].attributeType == .actual)  // B06.FR.11
+
+            // A plug is reported.
+            board.plug(1)
+            let plugged = try await reader.nextCall()
+            #expect(plugged.action == "StatusNotification")
+            #expect(plugged.payload.objectValue?["connectorStatus"] == .string("Occupied"))
+            csms.send(ack(plugged.id))
+
+            // TriggerMessage: the response first, then the triggered message (F06).
+            csms.send("[2,\"a5\",\"TriggerMessage\",{\"requestedMessage\":\"StatusNotification\",\"evse\":{\"id\":2,\"connectorId\":1}}]")
+            guard case .callResult("a5", let triggerPayload) = try await reader.next() else { throw TestFailure("no TriggerMessage result") }
+            #expect(triggerPayload.objectValue?["status"] == .string("Accepted"))
+            let triggered = try await reader.nextCall()
+            #expect(triggered.action == "StatusNotification")
+            #expect(triggered.payload.objectValue?["evseId"] == .int(2))
+            csms.send(ack(triggered.id))
+
+            group.cancelAll()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func rejectedStationRefusesCallsWithSecurityError() async throws {
+        let csms = LoopbackCSMS()
+        let station = try makeStation(csms, FakeBoard())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await station.run() }
+            var reader = FrameReader(csms)
+            let boot = try await reader.nextCall()
+            csms.send(
+                RPCMessage.callResult(
+                    messageId: boot.id,
+                    payload: BootNotificationResponse(currentTime: OCPPDateTime(secondsSince1970: 0), interval: 60, status: .rejected).toJSON()
+                ).serialized())
+            csms.send("[2,\"r1\",\"GetVariables\",{\"getVariableData\":[{\"component\":{\"name\":\"OCPPCommCtrlr\"},\"variable\":{\"name\":\"HeartbeatInterval\"}}]}]")
+            // B03.FR.08
+            guard case .callError("r1", "SecurityError", _, _) = try await reader.next() else { throw TestFailure("no SecurityError") }
+            group.cancelAll()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func resetPersistsTheReasonAndStops() async throws {
+        let csms = LoopbackCSMS()
+        let store = InMemoryStationStore()
+        let station = try makeStation(csms, FakeBoard(), store: store)
+        let outcome = try await withThrowingTaskGroup(of: ChargingStation.Outcome?.self) { group in
+            group.addTask { try await station.run() }
+            group.addTask {
+                var reader = FrameReader(csms)
+                let boot = try await reader.nextCall()
+                csms.send(self.accept(boot.id))
+                for _ in 0..<3 { csms.send(self.ack(try await reader.nextCall().id)) }
+                csms.send("[2,\"x1\",\"Reset\",{\"type\":\"Immediate\"}]")
+                guard case .callResult("x1", let payload) = try await reader.next() else { throw TestFailure("no Reset result") }
+                #expect(payload.objectValue?["status"] == .string("Accepted"))
+                return nil
+            }
+            var outcome: ChargingStation.Outcome?
+            for try await result in group {
+                if let result { outcome = result }
+            }
+            return outcome
+        }
+        #expect(outcome == .reset)
+        #expect(try await store.value(forKey: "bootReason") == "RemoteReset")
+    }
+}
