@@ -46,6 +46,12 @@ class BenchCSMS:
         self.boot = asyncio.Event()
 
     async def handler(self, ws):
+        try:
+            await self.serve(ws)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def serve(self, ws):
         async for text in ws:
             received = time.monotonic_ns()
             message = json.loads(text)

@@ -46,6 +46,7 @@ public actor ChargingStation: StationView {
     var bootRetryGeneration = 0
     var session: RPCSession?
     var sessionOpened = false
+    var lastBootAction: BootStateMachine.Action?
     let heartbeatWakeup = Wakeup()
 
     let signals: AsyncStream<Signal>
@@ -192,6 +193,7 @@ public actor ChargingStation: StationView {
             // Whichever ends first ends the session: the CSMS closed, or the driver is done (reset, shutdown).
             _ = try await group.next()
             group.cancelAll()
+            bootRetryTask?.cancel()
             await rpc.close()
         }
     }
@@ -238,17 +240,19 @@ public actor ChargingStation: StationView {
 
     /// Sends BootNotification; on Accepted finishes the boot, otherwise schedules the retry.
     func sendBootNotification(_ rpc: RPCSession) async throws {
-        let action: BootStateMachine.Action
+        var action: BootStateMachine.Action
         do {
-            let response = try await rpc.call(bootNotificationRequest(), timeout: messageTimeout)
-            adoptCSMSTime(response.currentTime)
-            action = boot.received(response)
+            let response = try await rpc.call(bootNotificationRequest(), timeout: messageTimeout) { [weak self] response in
+                await self?.bootAnswered(response)
+            }
+            action = lastBootAction ?? boot.received(response)
             logger.info("BootNotification \(response.status.rawValue), interval \(response.interval) s")
         } catch let failure as RPCCallFailure {
             if case .connectionClosed = failure.kind { throw failure }
             logger.warning("BootNotification failed: \(failure)")
             action = boot.failed()
         }
+        lastBootAction = nil
         switch action {
         case .registered(let interval):
             if let interval {
@@ -267,6 +271,13 @@ public actor ChargingStation: StationView {
                 sink.yield(.bootRetryDue(generation: generation))
             }
         }
+    }
+
+    /// The registration takes effect as soon as the answer arrives, before the CSMS's next frame is read (a CALL
+    /// right after Rejected must get SecurityError, B03.FR.08).
+    func bootAnswered(_ response: BootNotificationResponse) {
+        adoptCSMSTime(response.currentTime)
+        lastBootAction = boot.received(response)
     }
 
     /// A pending boot retry runs as its own task so the driver keeps serving the CSMS meanwhile. It is cancelled

@@ -115,9 +115,9 @@ public struct BoardConfiguration: Sendable, Hashable {
 
     /// Checks a board file's content; `path` only names the file in errors.
     public static func parse(bytes: [UInt8], path: String) throws(BoardFileError) -> BoardConfiguration {
-        let json: JSONValue
+        let json: HWJSONValue
         do {
-            json = try JSONParser.parse(bytes)
+            json = try HWJSONParser.parse(bytes)
         } catch {
             throw BoardFileError(path: path, field: nil, reason: error.description)
         }
@@ -128,23 +128,23 @@ public struct BoardConfiguration: Sendable, Hashable {
         }
     }
 
-    private static func decode(_ json: JSONValue) throws(JSONFieldError) -> BoardConfiguration {
-        let root = try JSONFields(json, path: "")
+    private static func decode(_ json: HWJSONValue) throws(HWJSONFieldError) -> BoardConfiguration {
+        let root = try HWJSONFields(json, path: "")
         try root.rejectUnknownKeys(allowed: ["name", "description", "hal", "evses", "rfid", "rebootCommand"])
 
         let name = try root.string("name")
-        if name.trimmingSpaces.isEmpty { throw JSONFieldError(field: "name", reason: "must not be empty") }
+        if name.trimmingSpaces.isEmpty { throw HWJSONFieldError(field: "name", reason: "must not be empty") }
         let description = try root.optionalString("description")
 
         let halName = try root.string("hal")
         guard let hal = HAL(rawValue: halName) else {
-            throw JSONFieldError(
+            throw HWJSONFieldError(
                 field: "hal",
                 reason: "\(jsonQuoted(halName)) is not a supported HAL (supported: \(HAL.allCases.map { jsonQuoted($0.rawValue) }.joined(separator: ", ")))")
         }
 
         let evseValues = try root.array("evses")
-        if evseValues.isEmpty { throw JSONFieldError(field: "evses", reason: "must list at least one EVSE") }
+        if evseValues.isEmpty { throw HWJSONFieldError(field: "evses", reason: "must list at least one EVSE") }
         var evses: [EVSE] = []
         for (index, value) in evseValues.enumerated() {
             evses.append(try decodeEVSE(value, index: index, path: root.elementPath("evses", index)))
@@ -155,7 +155,7 @@ public struct BoardConfiguration: Sendable, Hashable {
             try reader.rejectUnknownKeys(allowed: ["type"])
             let type = try reader.string("type")
             guard let kind = RFIDReader.Kind(rawValue: type) else {
-                throw JSONFieldError(field: reader.fieldPath("type"), reason: unsupported(type, RFIDReader.Kind.allCases.map(\.rawValue), what: "RFID reader type"))
+                throw HWJSONFieldError(field: reader.fieldPath("type"), reason: unsupported(type, RFIDReader.Kind.allCases.map(\.rawValue), what: "RFID reader type"))
             }
             rfid = RFIDReader(type: kind)
         }
@@ -163,13 +163,13 @@ public struct BoardConfiguration: Sendable, Hashable {
         var rebootCommand: [String]?
         if let values = try root.optionalArray("rebootCommand") {
             if values.isEmpty {
-                throw JSONFieldError(field: "rebootCommand", reason: "must have at least one element (the program to run)")
+                throw HWJSONFieldError(field: "rebootCommand", reason: "must have at least one element (the program to run)")
             }
             var argv: [String] = []
             for (index, value) in values.enumerated() {
-                argv.append(try JSONFields.string(value, path: root.elementPath("rebootCommand", index)))
+                argv.append(try HWJSONFields.string(value, path: root.elementPath("rebootCommand", index)))
             }
-            if argv[0].isEmpty { throw JSONFieldError(field: "rebootCommand[0]", reason: "the program must not be empty") }
+            if argv[0].isEmpty { throw HWJSONFieldError(field: "rebootCommand[0]", reason: "the program must not be empty") }
             rebootCommand = argv
         }
 
@@ -177,35 +177,35 @@ public struct BoardConfiguration: Sendable, Hashable {
             name: name, description: description, hal: hal, evses: evses, rfid: rfid, rebootCommand: rebootCommand)
     }
 
-    private static func decodeEVSE(_ value: JSONValue, index: Int, path: String) throws(JSONFieldError) -> EVSE {
-        let fields = try JSONFields(value, path: path)
+    private static func decodeEVSE(_ value: HWJSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
+        let fields = try HWJSONFields(value, path: path)
         try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter"])
         let id = try fields.int("id")
         if id != index + 1 {
-            throw JSONFieldError(
+            throw HWJSONFieldError(
                 field: fields.fieldPath("id"), reason: "expected \(index + 1), got \(id) (EVSE ids must be 1..n in order)")
         }
         let maxCurrentA = try fields.number("maxCurrentA")
         if !(maxCurrentA > 0) {
-            throw JSONFieldError(field: fields.fieldPath("maxCurrentA"), reason: "must be greater than 0, got \(jsonNumber(maxCurrentA))")
+            throw HWJSONFieldError(field: fields.fieldPath("maxCurrentA"), reason: "must be greater than 0, got \(jsonNumber(maxCurrentA))")
         }
         let connectorValues = try fields.array("connectors")
         if connectorValues.isEmpty {
-            throw JSONFieldError(field: fields.fieldPath("connectors"), reason: "must list at least one connector")
+            throw HWJSONFieldError(field: fields.fieldPath("connectors"), reason: "must list at least one connector")
         }
         var connectors: [Connector] = []
         for (connectorIndex, connectorValue) in connectorValues.enumerated() {
-            let connector = try JSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
+            let connector = try HWJSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
             try connector.rejectUnknownKeys(allowed: ["id", "type"])
             let connectorId = try connector.int("id")
             if connectorId != connectorIndex + 1 {
-                throw JSONFieldError(
+                throw HWJSONFieldError(
                     field: connector.fieldPath("id"),
                     reason: "expected \(connectorIndex + 1), got \(connectorId) (connector ids must be 1..m in order within an EVSE)")
             }
             let type = try connector.string("type")
             guard connectorTypes.contains(type) else {
-                throw JSONFieldError(field: connector.fieldPath("type"), reason: "\(jsonQuoted(type)) is not a ConnectorEnumType value")
+                throw HWJSONFieldError(field: connector.fieldPath("type"), reason: "\(jsonQuoted(type)) is not a ConnectorEnumType value")
             }
             connectors.append(Connector(id: connectorId, type: type))
         }
@@ -213,7 +213,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         try meterFields.rejectUnknownKeys(allowed: ["type"])
         let meterType = try meterFields.string("type")
         guard let meterKind = Meter.Kind(rawValue: meterType) else {
-            throw JSONFieldError(field: meterFields.fieldPath("type"), reason: unsupported(meterType, Meter.Kind.allCases.map(\.rawValue), what: "meter type"))
+            throw HWJSONFieldError(field: meterFields.fieldPath("type"), reason: unsupported(meterType, Meter.Kind.allCases.map(\.rawValue), what: "meter type"))
         }
         return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: Meter(type: meterKind))
     }

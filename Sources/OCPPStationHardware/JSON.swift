@@ -2,14 +2,14 @@
 // Strict (RFC 8259), position-aware (line and column in errors), bounded nesting depth, never traps on bad input.
 
 /// A parsed JSON value. Objects keep their members in document order.
-enum JSONValue: Sendable, Equatable {
+enum HWJSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// `integral` is true when the literal had no fraction and no exponent (`3`, not `3.0` or `3e0`).
     case number(Double, integral: Bool)
     case string(String)
-    case array([JSONValue])
-    case object(JSONObject)
+    case array([HWJSONValue])
+    case object(HWJSONObject)
 
     /// "a string", "an object", ... for error messages.
     var kindDescription: String {
@@ -23,23 +23,23 @@ enum JSONValue: Sendable, Equatable {
         }
     }
 
-    static func int(_ value: Int) -> JSONValue { .number(Double(value), integral: true) }
-    static func double(_ value: Double) -> JSONValue { .number(value, integral: false) }
+    static func int(_ value: Int) -> HWJSONValue { .number(Double(value), integral: true) }
+    static func double(_ value: Double) -> HWJSONValue { .number(value, integral: false) }
 }
 
 /// A JSON object: members in document order, no duplicate keys.
-struct JSONObject: Sendable, Equatable {
-    private(set) var members: [(key: String, value: JSONValue)] = []
+struct HWJSONObject: Sendable, Equatable {
+    private(set) var members: [(key: String, value: HWJSONValue)] = []
 
     init() {}
 
-    init(_ members: KeyValuePairs<String, JSONValue>) {
+    init(_ members: KeyValuePairs<String, HWJSONValue>) {
         for (key, value) in members { self[key] = value }
     }
 
     var keys: [String] { members.map(\.key) }
 
-    subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> HWJSONValue? {
         get { members.first(where: { $0.key == key })?.value }
         set {
             if let index = members.firstIndex(where: { $0.key == key }) {
@@ -50,14 +50,14 @@ struct JSONObject: Sendable, Equatable {
         }
     }
 
-    static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    static func == (lhs: HWJSONObject, rhs: HWJSONObject) -> Bool {
         lhs.members.count == rhs.members.count
             && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
 /// Why a text is not valid JSON, and where (1-based line and column; column counts bytes).
-struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+struct HWJSONSyntaxError: Error, Equatable, CustomStringConvertible {
     var line: Int
     var column: Int
     var reason: String
@@ -66,7 +66,7 @@ struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
 
 // MARK: - Reading
 
-struct JSONParser {
+struct HWJSONParser {
     static let maximumDepth = 64
 
     private let bytes: [UInt8]
@@ -78,8 +78,8 @@ struct JSONParser {
     }
 
     /// Parses exactly one JSON value (surrounding whitespace allowed).
-    static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    static func parse(_ bytes: [UInt8]) throws(HWJSONSyntaxError) -> HWJSONValue {
+        var parser = HWJSONParser(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }  // tolerate a UTF-8 byte order mark
         parser.skipWhitespace()
         if parser.index >= bytes.count { throw parser.error("the text is empty", at: parser.index) }
@@ -91,11 +91,11 @@ struct JSONParser {
         return value
     }
 
-    static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+    static func parse(_ text: String) throws(HWJSONSyntaxError) -> HWJSONValue {
         try parse(Array(text.utf8))
     }
 
-    private func error(_ reason: String, at offset: Int) -> JSONSyntaxError {
+    private func error(_ reason: String, at offset: Int) -> HWJSONSyntaxError {
         var line = 1
         var lineStart = 0
         var i = 0
@@ -107,7 +107,7 @@ struct JSONParser {
             }
             i += 1
         }
-        return JSONSyntaxError(line: line, column: offset - lineStart + 1, reason: reason)
+        return HWJSONSyntaxError(line: line, column: offset - lineStart + 1, reason: reason)
     }
 
     private func describe(_ offset: Int) -> String {
@@ -128,7 +128,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseValue() throws(HWJSONSyntaxError) -> HWJSONValue {
         guard index < bytes.count else { throw error("unexpected end of text, expected a value", at: index) }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -142,7 +142,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: String) throws(JSONSyntaxError) {
+    private mutating func expectLiteral(_ literal: String) throws(HWJSONSyntaxError) {
         let start = index
         for byte in literal.utf8 {
             guard index < bytes.count, bytes[index] == byte else {
@@ -152,15 +152,15 @@ struct JSONParser {
         }
     }
 
-    private mutating func enter() throws(JSONSyntaxError) {
+    private mutating func enter() throws(HWJSONSyntaxError) {
         depth += 1
         if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels", at: index) }
     }
 
-    private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseObject() throws(HWJSONSyntaxError) -> HWJSONValue {
         try enter()
         index += 1  // {
-        var object = JSONObject()
+        var object = HWJSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -197,10 +197,10 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseArray() throws(HWJSONSyntaxError) -> HWJSONValue {
         try enter()
         index += 1  // [
-        var elements: [JSONValue] = []
+        var elements: [HWJSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
@@ -225,7 +225,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
+    private mutating func parseHex4() throws(HWJSONSyntaxError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw error("incomplete \\u escape", at: index) }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -243,7 +243,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    private mutating func parseString() throws(HWJSONSyntaxError) -> String {
         let start = index
         index += 1  // opening quote
         var utf8: [UInt8] = []
@@ -302,7 +302,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func parseNumber() throws(HWJSONSyntaxError) -> HWJSONValue {
         let start = index
         var integral = true
         func isDigit(_ offset: Int) -> Bool {
@@ -373,7 +373,7 @@ func jsonNumber(_ value: Double) -> String {
     return "\(value)"
 }
 
-extension JSONValue {
+extension HWJSONValue {
     /// Compact JSON (no whitespace, no line breaks).
     var serialized: String {
         var out = ""

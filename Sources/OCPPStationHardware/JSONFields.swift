@@ -1,20 +1,20 @@
 // Strict field access on parsed JSON, with the field path (`evses[1].connectors[0].type`) in every error.
 
 /// A field that is missing, of the wrong type, not allowed, or has a bad value.
-struct JSONFieldError: Error, Equatable {
+struct HWJSONFieldError: Error, Equatable {
     /// The field path, for example `evses[1].connectors[0].type`; empty for the top level.
     var field: String
     var reason: String
 }
 
 /// An object at a field path. An explicit `null` counts as absent for optional fields.
-struct JSONFields {
+struct HWJSONFields {
     let path: String
-    let object: JSONObject
+    let object: HWJSONObject
 
-    init(_ value: JSONValue, path: String) throws(JSONFieldError) {
+    init(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) {
         guard case .object(let object) = value else {
-            throw JSONFieldError(
+            throw HWJSONFieldError(
                 field: path, reason: path.isEmpty ? "expected a JSON object at the top level, got \(value.kindDescription)" : "expected an object, got \(value.kindDescription)")
         }
         self.path = path
@@ -24,115 +24,115 @@ struct JSONFields {
     func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// Every key must be one of `allowed` (a typo must not be silently ignored).
-    func rejectUnknownKeys(allowed: [String]) throws(JSONFieldError) {
+    func rejectUnknownKeys(allowed: [String]) throws(HWJSONFieldError) {
         for key in object.keys where !allowed.contains(key) {
-            throw JSONFieldError(
+            throw HWJSONFieldError(
                 field: fieldPath(key), reason: "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
         }
     }
 
-    func value(_ key: String) -> JSONValue? {
+    func value(_ key: String) -> HWJSONValue? {
         guard let value = object[key], value != .null else { return nil }
         return value
     }
 
-    func require(_ key: String) throws(JSONFieldError) -> JSONValue {
-        guard let value = value(key) else { throw JSONFieldError(field: fieldPath(key), reason: "required field is missing") }
+    func require(_ key: String) throws(HWJSONFieldError) -> HWJSONValue {
+        guard let value = value(key) else { throw HWJSONFieldError(field: fieldPath(key), reason: "required field is missing") }
         return value
     }
 
     // Strings
 
-    func string(_ key: String) throws(JSONFieldError) -> String {
+    func string(_ key: String) throws(HWJSONFieldError) -> String {
         try Self.string(try require(key), path: fieldPath(key))
     }
 
-    func optionalString(_ key: String) throws(JSONFieldError) -> String? {
+    func optionalString(_ key: String) throws(HWJSONFieldError) -> String? {
         guard let value = value(key) else { return nil }
         return try Self.string(value, path: fieldPath(key))
     }
 
-    static func string(_ value: JSONValue, path: String) throws(JSONFieldError) -> String {
+    static func string(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> String {
         guard case .string(let s) = value else {
-            throw JSONFieldError(field: path, reason: "expected a string, got \(value.kindDescription)")
+            throw HWJSONFieldError(field: path, reason: "expected a string, got \(value.kindDescription)")
         }
         return s
     }
 
     // Integers
 
-    func int(_ key: String) throws(JSONFieldError) -> Int {
+    func int(_ key: String) throws(HWJSONFieldError) -> Int {
         try Self.int(try require(key), path: fieldPath(key))
     }
 
-    func optionalInt(_ key: String) throws(JSONFieldError) -> Int? {
+    func optionalInt(_ key: String) throws(HWJSONFieldError) -> Int? {
         guard let value = value(key) else { return nil }
         return try Self.int(value, path: fieldPath(key))
     }
 
-    static func int(_ value: JSONValue, path: String) throws(JSONFieldError) -> Int {
+    static func int(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> Int {
         guard case .number(let n, let integral) = value else {
-            throw JSONFieldError(field: path, reason: "expected an integer, got \(value.kindDescription)")
+            throw HWJSONFieldError(field: path, reason: "expected an integer, got \(value.kindDescription)")
         }
         guard integral, n == n.rounded(), abs(n) <= 9_007_199_254_740_992 else {
-            throw JSONFieldError(field: path, reason: "expected an integer, got \(jsonNumber(n))")
+            throw HWJSONFieldError(field: path, reason: "expected an integer, got \(jsonNumber(n))")
         }
         return Int(n)
     }
 
     // Numbers
 
-    func number(_ key: String) throws(JSONFieldError) -> Double {
+    func number(_ key: String) throws(HWJSONFieldError) -> Double {
         try Self.number(try require(key), path: fieldPath(key))
     }
 
-    func optionalNumber(_ key: String) throws(JSONFieldError) -> Double? {
+    func optionalNumber(_ key: String) throws(HWJSONFieldError) -> Double? {
         guard let value = value(key) else { return nil }
         return try Self.number(value, path: fieldPath(key))
     }
 
-    static func number(_ value: JSONValue, path: String) throws(JSONFieldError) -> Double {
+    static func number(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> Double {
         guard case .number(let n, _) = value else {
-            throw JSONFieldError(field: path, reason: "expected a number, got \(value.kindDescription)")
+            throw HWJSONFieldError(field: path, reason: "expected a number, got \(value.kindDescription)")
         }
         return n
     }
 
     // Booleans
 
-    func bool(_ key: String) throws(JSONFieldError) -> Bool {
+    func bool(_ key: String) throws(HWJSONFieldError) -> Bool {
         let value = try require(key)
         guard case .bool(let b) = value else {
-            throw JSONFieldError(field: fieldPath(key), reason: "expected true or false, got \(value.kindDescription)")
+            throw HWJSONFieldError(field: fieldPath(key), reason: "expected true or false, got \(value.kindDescription)")
         }
         return b
     }
 
     // Arrays and objects
 
-    func array(_ key: String) throws(JSONFieldError) -> [JSONValue] {
+    func array(_ key: String) throws(HWJSONFieldError) -> [HWJSONValue] {
         try Self.array(try require(key), path: fieldPath(key))
     }
 
-    func optionalArray(_ key: String) throws(JSONFieldError) -> [JSONValue]? {
+    func optionalArray(_ key: String) throws(HWJSONFieldError) -> [HWJSONValue]? {
         guard let value = value(key) else { return nil }
         return try Self.array(value, path: fieldPath(key))
     }
 
-    static func array(_ value: JSONValue, path: String) throws(JSONFieldError) -> [JSONValue] {
+    static func array(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> [HWJSONValue] {
         guard case .array(let elements) = value else {
-            throw JSONFieldError(field: path, reason: "expected an array, got \(value.kindDescription)")
+            throw HWJSONFieldError(field: path, reason: "expected an array, got \(value.kindDescription)")
         }
         return elements
     }
 
-    func object(_ key: String) throws(JSONFieldError) -> JSONFields {
-        try JSONFields(try require(key), path: fieldPath(key))
+    func object(_ key: String) throws(HWJSONFieldError) -> HWJSONFields {
+        try HWJSONFields(try require(key), path: fieldPath(key))
     }
 
-    func optionalObject(_ key: String) throws(JSONFieldError) -> JSONFields? {
+    func optionalObject(_ key: String) throws(HWJSONFieldError) -> HWJSONFields? {
         guard let value = value(key) else { return nil }
-        return try JSONFields(value, path: fieldPath(key))
+        return try HWJSONFields(value, path: fieldPath(key))
     }
 
     /// `path[index]`.

@@ -62,11 +62,9 @@ public final class StationAgent: Sendable {
     let store: any StationStore
     let logger: Logger
 
-    /// The files the agent keeps in the data directory. Anything else but `*.log` is refused at start.
-    public static let stateFiles: Set<String> = [
-        "station.db", "station.db-wal", "station.db-shm", "station.db-journal", "sim-board.json", "sim-board.json.tmp",
-        "sim.sock",
-    ]
+    /// The files the station's storage keeps in the data directory; the board adds its own. Anything else but
+    /// `*.log` is refused at start.
+    public static let storageFiles: Set<String> = ["station.db", "station.db-wal", "station.db-shm", "station.db-journal"]
 
     /// Validates the configuration and every file it names, and opens the station's state. Throws a
     /// `StationAgentError` with one clear line on bad input; changes nothing it was given.
@@ -94,7 +92,9 @@ public final class StationAgent: Sendable {
         }
 
         let directory = configuration.dataDirectory
-        try Self.prepareDataDirectory(directory)
+        try Self.prepareDataDirectory(
+            directory,
+            allowed: Self.storageFiles.union(board.dataDirectoryFileNames).union(SimulatedBoard.leftoverFileNames))
         let store: SQLiteStationStore
         do {
             store = try SQLiteStationStore(path: directory + "/station.db")
@@ -103,10 +103,7 @@ public final class StationAgent: Sendable {
         }
         let hardware: any BoardHardware
         do {
-            switch board.hal {
-            default:
-                hardware = try SimulatedBoard(configuration: board, dataDirectory: directory, logger: logger)
-            }
+            hardware = try board.makeHardware(dataDirectory: directory, logger: logger)
         } catch {
             Task { try? await store.close() }
             throw StationAgentError("\(error)")
@@ -188,7 +185,7 @@ public final class StationAgent: Sendable {
 
     /// Creates the data directory if missing; refuses a path that is not a writable directory, and files in it
     /// that are neither logs (`*.log`) nor the agent's state.
-    static func prepareDataDirectory(_ path: String) throws(StationAgentError) {
+    static func prepareDataDirectory(_ path: String, allowed: Set<String>) throws(StationAgentError) {
         var info = stat()
         if stat(path, &info) != 0 {
             if errno != ENOENT { throw StationAgentError("--data-dir \(path): \(FileAccess.errorText(errno))") }
@@ -206,7 +203,7 @@ public final class StationAgent: Sendable {
         guard let entries = FileAccess.listDirectory(path) else {
             throw StationAgentError("--data-dir \(path): cannot list: \(FileAccess.errorText(errno))")
         }
-        for name in entries.sorted() where !name.hasSuffix(".log") && !stateFiles.contains(name) {
+        for name in entries.sorted() where !name.hasSuffix(".log") && !allowed.contains(name) {
             throw StationAgentError(
                 "--data-dir \(path): unexpected file \(name) (the directory holds only the agent's state and *.log files)")
         }
@@ -217,14 +214,17 @@ public final class StationAgent: Sendable {
         let outcome = OutcomeBox()
         let stationService = StationService(station: station, outcome: outcome)
         let boardService = BoardService(board: board, station: station)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: boardService),
-                    .init(service: stationService, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: boardService),
+                .init(service: stationService, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // The agent's contract: stopped within 5 s of SIGTERM. Past 4 s, whatever still runs is cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
+        groupConfiguration.maximumCancellationDuration = .milliseconds(500)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

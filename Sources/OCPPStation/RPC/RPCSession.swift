@@ -32,6 +32,13 @@ public actor RPCSession {
         var action: String
         var result: Result<JSONValue, RPCCallFailure>?
         var continuation: CheckedContinuation<JSONValue, any Error>?
+        var observer: (@Sendable (JSONValue) async -> Void)?
+
+        init(id: String, action: String, observer: (@Sendable (JSONValue) async -> Void)?) {
+            self.id = id
+            self.action = action
+            self.observer = observer
+        }
     }
     private var outstanding: Outstanding?
     private var slotTaken = false
@@ -50,9 +57,21 @@ public actor RPCSession {
 
     // MARK: Outgoing CALLs
 
-    /// Sends a CALL and waits for its CALLRESULT, validated against the response schema.
-    public func call<Request: OCPPRequest>(_ request: Request, timeout: Duration) async throws -> Request.Response {
-        let payload = try await callRaw(action: Request.action.rawValue, payload: request.toJSON(), timeout: timeout)
+    /// Sends a CALL and waits for its CALLRESULT, validated against the response schema. `beforeNextFrame` sees a
+    /// valid response before the next frame from the CSMS is read (BootNotification's status must apply to the CALL
+    /// the CSMS sends right after it).
+    public func call<Request: OCPPRequest>(
+        _ request: Request, timeout: Duration,
+        beforeNextFrame: (@Sendable (Request.Response) async -> Void)? = nil
+    ) async throws -> Request.Response {
+        var observer: (@Sendable (JSONValue) async -> Void)?
+        if let beforeNextFrame {
+            observer = { payload in
+                if let response = try? Request.Response(validating: payload) { await beforeNextFrame(response) }
+            }
+        }
+        let payload = try await callRaw(
+            action: Request.action.rawValue, payload: request.toJSON(), timeout: timeout, observer: observer)
         do {
             return try Request.Response(validating: payload)
         } catch {
@@ -60,13 +79,15 @@ public actor RPCSession {
         }
     }
 
-    public func callRaw(action: String, payload: JSONValue, timeout: Duration) async throws -> JSONValue {
+    public func callRaw(
+        action: String, payload: JSONValue, timeout: Duration, observer: (@Sendable (JSONValue) async -> Void)? = nil
+    ) async throws -> JSONValue {
         await acquireSlot()
         defer { releaseSlot() }
         try Task.checkCancellation()
         if closed { throw RPCCallFailure(action: action, kind: .connectionClosed) }
         let id = ids.next()
-        outstanding = Outstanding(id: id, action: action)
+        outstanding = Outstanding(id: id, action: action, observer: observer)
         let frame = RPCMessage.call(messageId: id, action: action, payload: payload).serialized()
         do {
             try await transmit(frame)
@@ -164,6 +185,9 @@ public actor RPCSession {
         }
         switch message {
         case .callResult(let id, let payload):
+            if let pending = outstanding, pending.id == id, let observer = pending.observer {
+                await observer(payload)
+            }
             answered(id, .success(payload))
         case .callError(let id, let code, let description, _):
             answered(id, .failure(RPCCallFailure(action: outstanding?.action ?? "?", kind: .callError(code: code, description: description))))

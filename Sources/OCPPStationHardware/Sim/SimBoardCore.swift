@@ -104,11 +104,11 @@ actor SimBoardCore {
     // MARK: Control socket commands
 
     /// Carries out a state-changing command; returns extra reply members. `status` is handled by the caller.
-    func perform(_ command: SimCommand) throws(SimCommandError) -> JSONObject {
+    func perform(_ command: SimCommand) throws(SimCommandError) -> HWJSONObject {
         integrate()
         var state = evses
         var events: [HardwareEvent] = []
-        var reply = JSONObject()
+        var reply = HWJSONObject()
         switch command {
         case .plug(let evse, let connector):
             let i = try index(of: evse)

@@ -65,17 +65,17 @@ enum SimBoardStateFile {
     }
 
     static func encode(_ evses: [SimEVSEState]) -> [UInt8] {
-        let json = JSONValue.object(
-            JSONObject([
+        let json = HWJSONValue.object(
+            HWJSONObject([
                 "version": .int(version),
                 "evses": .array(
                     evses.map { evse in
                         .object(
-                            JSONObject([
+                            HWJSONObject([
                                 "evse": .int(evse.evse),
                                 "connectors": .array(
                                     evse.plugged.enumerated().map {
-                                        .object(JSONObject(["connector": .int($0.offset + 1), "plugged": .bool($0.element)]))
+                                        .object(HWJSONObject(["connector": .int($0.offset + 1), "plugged": .bool($0.element)]))
                                     }),
                                 "evCharging": .bool(evse.evCharging),
                                 "evPowerW": .double(evse.evPowerW),
@@ -100,9 +100,9 @@ enum SimBoardStateFile {
         } catch {
             throw .stateFile(path, field: nil, reason: error.reason)
         }
-        let json: JSONValue
+        let json: HWJSONValue
         do {
-            json = try JSONParser.parse(bytes)
+            json = try HWJSONParser.parse(bytes)
         } catch {
             throw .stateFile(path, field: nil, reason: error.description)
         }
@@ -113,56 +113,56 @@ enum SimBoardStateFile {
         }
     }
 
-    private static func decode(_ json: JSONValue, configuration: BoardConfiguration) throws(JSONFieldError) -> [SimEVSEState] {
-        let root = try JSONFields(json, path: "")
+    private static func decode(_ json: HWJSONValue, configuration: BoardConfiguration) throws(HWJSONFieldError) -> [SimEVSEState] {
+        let root = try HWJSONFields(json, path: "")
         try root.rejectUnknownKeys(allowed: ["version", "evses"])
         let fileVersion = try root.int("version")
         if fileVersion != version {
-            throw JSONFieldError(field: "version", reason: "unsupported version \(fileVersion) (this agent writes version \(version))")
+            throw HWJSONFieldError(field: "version", reason: "unsupported version \(fileVersion) (this agent writes version \(version))")
         }
         let values = try root.array("evses")
         if values.count != configuration.evses.count {
-            throw JSONFieldError(
+            throw HWJSONFieldError(
                 field: "evses",
                 reason: "has \(values.count) EVSE(s) but the board \(jsonQuoted(configuration.name)) has \(configuration.evses.count)")
         }
         var result: [SimEVSEState] = []
         for (index, value) in values.enumerated() {
             let board = configuration.evses[index]
-            let fields = try JSONFields(value, path: root.elementPath("evses", index))
+            let fields = try HWJSONFields(value, path: root.elementPath("evses", index))
             try fields.rejectUnknownKeys(allowed: [
                 "evse", "connectors", "evCharging", "evPowerW", "faults", "energyWh", "limitA", "contactorClosed", "locked",
             ])
             let id = try fields.int("evse")
             if id != board.id {
-                throw JSONFieldError(field: fields.fieldPath("evse"), reason: "expected \(board.id), got \(id)")
+                throw HWJSONFieldError(field: fields.fieldPath("evse"), reason: "expected \(board.id), got \(id)")
             }
             let connectorValues = try fields.array("connectors")
             if connectorValues.count != board.connectors.count {
-                throw JSONFieldError(
+                throw HWJSONFieldError(
                     field: fields.fieldPath("connectors"),
                     reason: "has \(connectorValues.count) connector(s) but the board's EVSE \(board.id) has \(board.connectors.count)")
             }
             var state = SimEVSEState(evse: id, connectorCount: board.connectors.count, limitA: board.maxCurrentA)
             for (connectorIndex, connectorValue) in connectorValues.enumerated() {
-                let connector = try JSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
+                let connector = try HWJSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
                 try connector.rejectUnknownKeys(allowed: ["connector", "plugged"])
                 let connectorId = try connector.int("connector")
                 if connectorId != connectorIndex + 1 {
-                    throw JSONFieldError(field: connector.fieldPath("connector"), reason: "expected \(connectorIndex + 1), got \(connectorId)")
+                    throw HWJSONFieldError(field: connector.fieldPath("connector"), reason: "expected \(connectorIndex + 1), got \(connectorId)")
                 }
                 state.plugged[connectorIndex] = try connector.bool("plugged")
             }
             state.evCharging = try fields.bool("evCharging")
             if state.evCharging && !state.plugged.contains(true) {
-                throw JSONFieldError(field: fields.fieldPath("evCharging"), reason: "is true but no connector is plugged")
+                throw HWJSONFieldError(field: fields.fieldPath("evCharging"), reason: "is true but no connector is plugged")
             }
             state.evPowerW = try nonNegative(fields, "evPowerW")
             for (faultIndex, faultValue) in try fields.array("faults").enumerated() {
                 let faultPath = fields.elementPath("faults", faultIndex)
-                let name = try JSONFields.string(faultValue, path: faultPath)
+                let name = try HWJSONFields.string(faultValue, path: faultPath)
                 guard let fault = HardwareFault(rawValue: name) else {
-                    throw JSONFieldError(
+                    throw HWJSONFieldError(
                         field: faultPath,
                         reason: "\(jsonQuoted(name)) is not a fault (faults: \(HardwareFault.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
@@ -178,10 +178,10 @@ enum SimBoardStateFile {
         return result
     }
 
-    private static func nonNegative(_ fields: JSONFields, _ key: String) throws(JSONFieldError) -> Double {
+    private static func nonNegative(_ fields: HWJSONFields, _ key: String) throws(HWJSONFieldError) -> Double {
         let value = try fields.number(key)
         if !(value >= 0) {
-            throw JSONFieldError(field: fields.fieldPath(key), reason: "must be 0 or more, got \(jsonNumber(value))")
+            throw HWJSONFieldError(field: fields.fieldPath(key), reason: "must be 0 or more, got \(jsonNumber(value))")
         }
         return value
     }

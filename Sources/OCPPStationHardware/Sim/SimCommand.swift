@@ -27,9 +27,9 @@ enum SimCommand: Equatable {
     static let defaultIdTokenType = "ISO14443"
 
     static func parse(line: [UInt8]) throws(SimCommandError) -> SimCommand {
-        let json: JSONValue
+        let json: HWJSONValue
         do {
-            json = try JSONParser.parse(line)
+            json = try HWJSONParser.parse(line)
         } catch {
             throw SimCommandError(error.description)
         }
@@ -40,28 +40,28 @@ enum SimCommand: Equatable {
         }
     }
 
-    private static func decode(_ json: JSONValue) throws(JSONFieldError) -> SimCommand {
-        let request = try JSONFields(json, path: "")
+    private static func decode(_ json: HWJSONValue) throws(HWJSONFieldError) -> SimCommand {
+        let request = try HWJSONFields(json, path: "")
         let cmd = try request.string("cmd")
-        func allow(_ keys: String...) throws(JSONFieldError) {
+        func allow(_ keys: String...) throws(HWJSONFieldError) {
             try request.rejectUnknownKeys(allowed: ["cmd"] + keys)
         }
-        func positive(_ key: String, _ value: Int?) throws(JSONFieldError) -> Int? {
-            if let value, value < 1 { throw JSONFieldError(field: key, reason: "must be 1 or more, got \(value)") }
+        func positive(_ key: String, _ value: Int?) throws(HWJSONFieldError) -> Int? {
+            if let value, value < 1 { throw HWJSONFieldError(field: key, reason: "must be 1 or more, got \(value)") }
             return value
         }
-        func evse() throws(JSONFieldError) -> Int {
+        func evse() throws(HWJSONFieldError) -> Int {
             guard let value = try positive("evse", try request.optionalInt("evse")) else {
-                throw JSONFieldError(field: "evse", reason: "required for \(cmd)")
+                throw HWJSONFieldError(field: "evse", reason: "required for \(cmd)")
             }
             return value
         }
-        func watts(required: Bool) throws(JSONFieldError) -> Double? {
+        func watts(required: Bool) throws(HWJSONFieldError) -> Double? {
             guard let value = try request.optionalNumber("watts") else {
-                if required { throw JSONFieldError(field: "watts", reason: "required for \(cmd)") }
+                if required { throw HWJSONFieldError(field: "watts", reason: "required for \(cmd)") }
                 return nil
             }
-            if !(value >= 0) { throw JSONFieldError(field: "watts", reason: "must be 0 or more, got \(jsonNumber(value))") }
+            if !(value >= 0) { throw HWJSONFieldError(field: "watts", reason: "must be 0 or more, got \(jsonNumber(value))") }
             return value
         }
         switch cmd {
@@ -81,11 +81,11 @@ enum SimCommand: Equatable {
             try allow("idToken", "type", "evse")
             let idToken = try request.string("idToken")
             if idToken.isEmpty || idToken.count > 36 {
-                throw JSONFieldError(field: "idToken", reason: "must be 1 to 36 characters, got \(idToken.count)")
+                throw HWJSONFieldError(field: "idToken", reason: "must be 1 to 36 characters, got \(idToken.count)")
             }
             let type = try request.optionalString("type") ?? defaultIdTokenType
             guard idTokenTypes.contains(type) else {
-                throw JSONFieldError(
+                throw HWJSONFieldError(
                     field: "type", reason: "\(jsonQuoted(type)) is not an IdTokenEnumType value (\(idTokenTypes.joined(separator: ", ")))")
             }
             return .tap(idToken: idToken, type: type, evse: try positive("evse", try request.optionalInt("evse")))
@@ -98,7 +98,7 @@ enum SimCommand: Equatable {
             let evse = try evse()
             let kind = try request.string("kind")
             guard let fault = HardwareFault(rawValue: kind) else {
-                throw JSONFieldError(
+                throw HWJSONFieldError(
                     field: "kind",
                     reason: "\(jsonQuoted(kind)) is not a fault kind (\(HardwareFault.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
@@ -110,7 +110,7 @@ enum SimCommand: Equatable {
             try allow()
             return .status
         default:
-            throw JSONFieldError(field: "", reason: "unknown cmd \(jsonQuoted(cmd)) (known: \(names.joined(separator: ", ")))")
+            throw HWJSONFieldError(field: "", reason: "unknown cmd \(jsonQuoted(cmd)) (known: \(names.joined(separator: ", ")))")
         }
     }
 }

@@ -73,7 +73,7 @@ public enum SimControlClient {
         command: String, evse: Int? = nil, kind: String? = nil, idToken: String? = nil, type: String? = nil,
         watts: Double? = nil, connector: Int? = nil
     ) -> String {
-        var object = JSONObject()
+        var object = HWJSONObject()
         object["cmd"] = .string(command)
         if let evse { object["evse"] = .int(evse) }
         if let connector { object["connector"] = .int(connector) }
@@ -81,7 +81,7 @@ public enum SimControlClient {
         if let idToken { object["idToken"] = .string(idToken) }
         if let type { object["type"] = .string(type) }
         if let watts { object["watts"] = .double(watts) }
-        return JSONValue.object(object).serialized
+        return HWJSONValue.object(object).serialized
     }
 
     /// A connected stream socket to `socketPath`.

@@ -173,7 +173,7 @@ extension SimulatedBoard {
     }
 
     static func errorReply(_ message: String) -> String {
-        JSONValue.object(JSONObject(["ok": .bool(false), "error": .string(message)])).serialized
+        HWJSONValue.object(HWJSONObject(["ok": .bool(false), "error": .string(message)])).serialized
     }
 
     /// The reply line (without line break) for one request line. Never throws: errors become `ok:false`.
@@ -190,29 +190,29 @@ extension SimulatedBoard {
         do {
             let extra = try await core.perform(command)
             logger.info("sim board: \(String(decoding: line, as: UTF8.self))")
-            var reply = JSONObject(["ok": .bool(true)])
+            var reply = HWJSONObject(["ok": .bool(true)])
             for (key, value) in extra.members { reply[key] = value }
-            return JSONValue.object(reply).serialized
+            return HWJSONValue.object(reply).serialized
         } catch {
             return Self.errorReply(error.message)
         }
     }
 
-    func statusReply(station: any StationView) async -> JSONValue {
+    func statusReply(station: any StationView) async -> HWJSONValue {
         let views = await station.evseViews()
         let states = await core.snapshot()
-        let evses: [JSONValue] = states.map { state in
+        let evses: [HWJSONValue] = states.map { state in
             let view = views.first(where: { $0.evse == state.evse })
-            let connectors: [JSONValue] = state.plugged.indices.map { index in
+            let connectors: [HWJSONValue] = state.plugged.indices.map { index in
                 let id = index + 1
                 let status = view?.connectors.first(where: { $0.id == id })?.status
-                return .object(JSONObject(["connector": .int(id), "status": status.map(JSONValue.string) ?? .null]))
+                return .object(HWJSONObject(["connector": .int(id), "status": status.map(HWJSONValue.string) ?? .null]))
             }
             return .object(
-                JSONObject([
+                HWJSONObject([
                     "evse": .int(state.evse),
                     "connectors": .array(connectors),
-                    "transactionId": view?.transactionId.map(JSONValue.string) ?? .null,
+                    "transactionId": view?.transactionId.map(HWJSONValue.string) ?? .null,
                     "energyWh": .double((state.energyWh * 1000).rounded(.down) / 1000),
                     "powerW": .double(state.powerW),
                     "limitA": .double(state.limitA),
@@ -223,6 +223,6 @@ extension SimulatedBoard {
                     "faults": .array(SimEVSEState.sortedFaults(state.faults).map { .string($0.rawValue) }),
                 ]))
         }
-        return .object(JSONObject(["ok": .bool(true), "evses": .array(evses)]))
+        return .object(HWJSONObject(["ok": .bool(true), "evses": .array(evses)]))
     }
 }

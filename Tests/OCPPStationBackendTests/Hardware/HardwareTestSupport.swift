@@ -115,7 +115,7 @@ final class HardwareTempDirectory: Sendable {
 }
 
 /// A raw connection to the control socket for what `SimControlClient` does not do (several lines, huge lines).
-final class RawControlConnection: @unchecked Sendable {
+final class SimRawControlConnection: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -167,7 +167,7 @@ final class RawControlConnection: @unchecked Sendable {
 }
 
 /// What the station shows, fixed for a test.
-struct FakeStationView: StationView {
+struct HardwareFakeStationView: StationView {
     var views: [EVSEStationView]
 
     init(_ views: [EVSEStationView]) { self.views = views }

@@ -6,7 +6,7 @@ import OCPPStation
 
 @Suite("Sim control socket")
 struct SimControlSocketTests {
-    static let station = FakeStationView([
+    static let station = HardwareFakeStationView([
         EVSEStationView(evse: 1, connectors: [.init(id: 1, status: "Available")]),
         EVSEStationView(evse: 2, connectors: [.init(id: 1, status: "Occupied")], transactionId: "tx-42"),
     ])
@@ -114,7 +114,7 @@ struct SimControlSocketTests {
 
             // several requests on one connection, blank lines ignored, CRLF accepted
             let replies = try await HardwareTestSupport.offPool {
-                let connection = try RawControlConnection(dataDirectory: data)
+                let connection = try SimRawControlConnection(dataDirectory: data)
                 connection.write("{\"cmd\":\"plug\",\"evse\":2}\r\n\n{\"cmd\":\"bogus\"}\n{\"cmd\":\"unplug\",\"evse\":2}\n")
                 return [connection.readLine(), connection.readLine(), connection.readLine()]
             }
@@ -124,7 +124,7 @@ struct SimControlSocketTests {
 
             // a line longer than 64 KiB: an error reply, then the connection is closed
             let tooLong = try await HardwareTestSupport.offPool {
-                let connection = try RawControlConnection(dataDirectory: data)
+                let connection = try SimRawControlConnection(dataDirectory: data)
                 connection.write(Array(repeating: UInt8(ascii: "a"), count: 70 * 1024))
                 return [connection.readLine(), connection.readLine()]
             }
@@ -132,10 +132,10 @@ struct SimControlSocketTests {
 
             // a connection that goes away without reading its reply, and several connections at once
             try await HardwareTestSupport.offPool {
-                let connection = try RawControlConnection(dataDirectory: data)
+                let connection = try SimRawControlConnection(dataDirectory: data)
                 connection.write("{\"cmd\":\"status\"}\n{\"cmd\":\"status\"}\n")
             }
-            let held = try await HardwareTestSupport.offPool { try RawControlConnection(dataDirectory: data) }  // idle while others talk
+            let held = try await HardwareTestSupport.offPool { try SimRawControlConnection(dataDirectory: data) }  // idle while others talk
             try await withThrowingTaskGroup(of: String.self) { clients in
                 for _ in 0..<8 { clients.addTask { try await HardwareTestSupport.send(#"{"cmd":"status"}"#, data) } }
                 for try await reply in clients { #expect(reply.hasPrefix(#"{"ok":true,"evses":["#)) }
@@ -226,7 +226,7 @@ struct SimControlSocketTests {
             let connections = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await board.run(station: Self.station) }
                 try await HardwareTestSupport.waitForSocket(dir.path)
-                let connections = try (0..<32).map { _ in try RawControlConnection(dataDirectory: dir.path) }
+                let connections = try (0..<32).map { _ in try SimRawControlConnection(dataDirectory: dir.path) }
                 for connection in connections { connection.write("{\"cmd\":\"status\"}\n") }
                 group.cancelAll()
                 try await group.waitForAll()

@@ -6,7 +6,7 @@ import OCPPStation
 @testable import OCPPStationHardware
 
 /// A monotonic clock the test moves by hand.
-final class ManualSeconds: Sendable {
+final class HardwareManualSeconds: Sendable {
     private let bits = Atomic<UInt64>(Double(1000).bitPattern)
     var now: Double { Double(bitPattern: bits.load(ordering: .relaxed)) }
     func advance(_ seconds: Double) { bits.store((now + seconds).bitPattern, ordering: .relaxed) }
@@ -14,7 +14,7 @@ final class ManualSeconds: Sendable {
 
 @Suite("Simulated board")
 struct SimulatedBoardTests {
-    func makeBoard(_ dir: HardwareTempDirectory, clock: ManualSeconds? = nil) throws -> SimulatedBoard {
+    func makeBoard(_ dir: HardwareTempDirectory, clock: HardwareManualSeconds? = nil) throws -> SimulatedBoard {
         let configuration = try HardwareTestSupport.simBoard()
         if let clock {
             return try SimulatedBoard(
@@ -66,7 +66,7 @@ struct SimulatedBoardTests {
 
     @Test func meterIntegratesOnlyWhileChargingWithTheContactorClosed() async throws {
         let dir = try HardwareTempDirectory()
-        let clock = ManualSeconds()
+        let clock = HardwareManualSeconds()
         let board = try makeBoard(dir, clock: clock)
         _ = try await board.core.perform(.plug(evse: 1, connector: 1))
         _ = try await board.core.perform(.evCharge(evse: 1, watts: nil))  // 7400 W by default
@@ -147,6 +147,15 @@ struct SimulatedBoardTests {
         #expect(throws: SimulatedBoardError("data directory /nonexistent/ocpp does not exist")) {
             try SimulatedBoard(configuration: try HardwareTestSupport.simBoard(), dataDirectory: "/nonexistent/ocpp")
         }
+    }
+
+    @Test func factoryMakesTheSimulatedBoard() throws {
+        let dir = try HardwareTempDirectory()
+        let configuration = try HardwareTestSupport.simBoard()
+        let hardware = try configuration.makeHardware(dataDirectory: dir.path)
+        #expect(hardware is SimulatedBoard)
+        #expect(hardware.evses == configuration.evseDescriptions)
+        #expect(configuration.dataDirectoryFileNames == ["sim-board.json", "sim.sock"])
     }
 
     @Test func leftoverTempFileIsRemoved() throws {

@@ -6,9 +6,9 @@ import Testing
 struct HardwareJSONTests {
     @Test func roundTrips() throws {
         let text = #"{"a":[1,-2.5,true,false,null],"b":"x\"\\\n\u00e9\ud83d\ude00","c":{}}"#
-        let value = try JSONParser.parse(text)
+        let value = try HWJSONParser.parse(text)
         #expect(value.serialized == #"{"a":[1,-2.5,true,false,null],"b":"x\"\\\né😀","c":{}}"#)
-        #expect(try JSONParser.parse(value.serialized) == value)
+        #expect(try HWJSONParser.parse(value.serialized) == value)
     }
 
     @Test func rejectsBadInputWithoutTrapping() {
@@ -17,14 +17,14 @@ struct HardwareJSONTests {
             "{\"a\" 1}", "[1 2]", "\"\u{01}\"", "1 2", String(repeating: "[", count: 10_000), "1e999",
         ]
         for input in inputs {
-            #expect(throws: JSONSyntaxError.self, "\(input.prefix(20))") { try JSONParser.parse(input) }
+            #expect(throws: HWJSONSyntaxError.self, "\(input.prefix(20))") { try HWJSONParser.parse(input) }
         }
-        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }  // not UTF-8
+        #expect(throws: HWJSONSyntaxError.self) { try HWJSONParser.parse([0x22, 0xFF, 0x22]) }  // not UTF-8
     }
 
     @Test func numbers() throws {
-        #expect(try JSONParser.parse("3") == .number(3, integral: true))
-        #expect(try JSONParser.parse("3.0") == .number(3, integral: false))
+        #expect(try HWJSONParser.parse("3") == .number(3, integral: true))
+        #expect(try HWJSONParser.parse("3.0") == .number(3, integral: false))
         #expect(jsonNumber(7400) == "7400")
         #expect(jsonNumber(0.5) == "0.5")
         #expect(jsonNumber(-0.0) == "0")

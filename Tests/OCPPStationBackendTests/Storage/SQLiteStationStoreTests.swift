@@ -1,0 +1,48 @@
+import Foundation
+import OCPPStation
+import Testing
+
+@testable import OCPPStationStorage
+
+struct SQLiteStationStoreTests {
+    func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "ocpp-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func valuesSurviveReopeningAndCloseLeavesNoWAL() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/station.db"
+        let key = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "HeartbeatInterval")
+        let connectorKey = VariableAttributeKey(component: "Connector", evseId: 1, connectorId: 1, variable: "AvailabilityState")
+        do {
+            let store = try SQLiteStationStore(path: path)
+            try await store.setValue("RemoteReset", forKey: "bootReason")
+            try await store.setVariableValue("60", for: key)
+            try await store.setVariableValue("Unavailable", for: connectorKey)
+            // Written with synchronous=FULL in WAL mode: the -wal file exists while open.
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            try await store.close()
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+        let reopened = try SQLiteStationStore(path: path)
+        #expect(try await reopened.value(forKey: "bootReason") == "RemoteReset")
+        #expect(try await reopened.variableValues() == [key: "60", connectorKey: "Unavailable"])
+        try await reopened.setValue(nil, forKey: "bootReason")
+        #expect(try await reopened.value(forKey: "bootReason") == nil)
+        try await reopened.close()
+    }
+
+    @Test func aFileThatIsNotOursIsRefusedAndLeftUntouched() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/station.db"
+        let garbage = Data("this is not a database, but somebody's notes\n".utf8) + Data(repeating: 7, count: 5000)
+        try garbage.write(to: URL(fileURLWithPath: path))
+        #expect(throws: StationStoreError.self) { try SQLiteStationStore(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+}
