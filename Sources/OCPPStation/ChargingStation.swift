@@ -2,7 +2,7 @@
 // connection loop. Each functional block adds its part in an extension, in its own folder (Provisioning/,
 // Availability/, DeviceModel/, RemoteControl/, Security/).
 public import Logging
-public import OCPPMessages
+internal import OCPPMessages
 internal import ServiceLifecycle
 
 public actor ChargingStation: StationView {
@@ -99,8 +99,8 @@ public actor ChargingStation: StationView {
     /// Runs the station until a graceful shutdown or a reset. Connects, boots, reconnects with back-off.
     public func run() async throws -> Outcome {
         try await prepare()
-        return try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+        return await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
                 let events = board.events
                 group.addTask { [weak self] in
                     for await event in events {

@@ -11,6 +11,8 @@ internal import OCPPMessages
 internal import OCPPStationHardware
 internal import OCPPStationStorage
 internal import OCPPStationWebSocket
+internal import NIOPosix
+internal import NIOCore
 internal import ServiceLifecycle
 internal import UnixSignals
 internal import Synchronization
@@ -61,6 +63,7 @@ public final class StationAgent: Sendable {
     let board: any BoardHardware
     let store: any StationStore
     let logger: Logger
+    let eventLoopGroup: MultiThreadedEventLoopGroup
 
     /// The files the station's storage keeps in the data directory; the board adds its own. Anything else but
     /// `*.log` is refused at start.
@@ -72,6 +75,10 @@ public final class StationAgent: Sendable {
         self.configuration = configuration
         self.logger = logger
         try Self.checkFlags(configuration)
+        // One event-loop thread serves the CSMS connection and the board's sockets: the agent's I/O is light, and
+        // each thread costs memory on a small controller.
+        let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.eventLoopGroup = eventLoopGroup
 
         let board: BoardConfiguration
         do {
@@ -103,7 +110,7 @@ public final class StationAgent: Sendable {
         }
         let hardware: any BoardHardware
         do {
-            hardware = try board.makeHardware(dataDirectory: directory, logger: logger)
+            hardware = try board.makeHardware(dataDirectory: directory, eventLoopGroup: eventLoopGroup, logger: logger)
         } catch {
             Task { try? await store.close() }
             throw StationAgentError("\(error)")
@@ -116,7 +123,7 @@ public final class StationAgent: Sendable {
                 configuration: .init(
                     url: WebSocketCSMSTransport.endpoint(csmsURL: configuration.csmsURL, stationId: configuration.stationId),
                     pingInterval: ping),
-                logger: logger)
+                eventLoopGroup: eventLoopGroup, logger: logger)
         } catch {
             throw StationAgentError("--csms-url: \(error.description)")
         }
@@ -233,6 +240,7 @@ public final class StationAgent: Sendable {
             throw error
         }
         try await store.close()
+        try? await eventLoopGroup.shutdownGracefully()
         return outcome.value
     }
 }

@@ -73,7 +73,7 @@ public final class SQLiteStationStore: StationStore {
     }
 
     public func variableValues() async throws -> [VariableAttributeKey: String] {
-        let rows = try await queue.read { db in try Row.fetchAll(db, sql: "SELECT key, value FROM variables") }
+        let rows = try queue.read { db in try Row.fetchAll(db, sql: "SELECT key, value FROM variables") }
         var values: [VariableAttributeKey: String] = [:]
         for row in rows {
             let text: String = row["key"]

@@ -180,7 +180,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
             handler: { inbound, outbound, context in
                 let (incoming, sink) = AsyncThrowingStream.makeStream(of: String.self, throwing: (any Error).self)
                 let connection = CSMSConnection(incoming: incoming, send: { text in try await outbound.write(.text(text)) })
-                try await withThrowingTaskGroup(of: Void.self) { group in
+                await withTaskGroup(of: Void.self) { group in
                     group.addTask {
                         var iterator = inbound.makeAsyncIterator()
                         do {

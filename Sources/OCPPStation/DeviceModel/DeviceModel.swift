@@ -1,5 +1,5 @@
 // The OCPP device model (Part 1 §4, Part 2 block B): components, their variables and each variable's attributes.
-public import OCPPMessages
+internal import OCPPMessages
 
 public struct DeviceModel: Sendable {
     public struct Component: Sendable, Hashable {

@@ -1,7 +1,7 @@
 // Reading device-model.json: the OCPP-native shape (a list of components, each with variables, each variable with
 // variableAttribute and variableCharacteristics, as in NotifyReport's ReportDataType), so a user can read it
 // against Part 2's appendices.
-public import OCPPMessages
+internal import OCPPMessages
 
 /// A device-model file that does not validate: which file, which field, why.
 public struct DeviceModelError: Error, Sendable, CustomStringConvertible {

@@ -6,7 +6,7 @@ internal import Musl
 #elseif canImport(Darwin)
 internal import Darwin
 #endif
-public import OCPPMessages
+internal import OCPPMessages
 
 /// The station's idea of "now" for timestamps. The CSMS sets it through BootNotification and Heartbeat (B01.FR.06).
 public protocol WallClock: Sendable {
