@@ -245,7 +245,10 @@ public final class StationAgent: Sendable {
     }
 }
 
-struct StationService: Service {
+// CustomStringConvertible: ServiceLifecycle names each service with "\(service)", which for a plain struct means
+// reflection at start-up.
+struct StationService: Service, CustomStringConvertible {
+    var description: String { "station" }
     let station: ChargingStation
     let outcome: OutcomeBox
     func run() async throws {
@@ -253,7 +256,8 @@ struct StationService: Service {
     }
 }
 
-struct BoardService: Service {
+struct BoardService: Service, CustomStringConvertible {
+    var description: String { "board" }
     let board: any BoardHardware
     let station: ChargingStation
     func run() async throws {

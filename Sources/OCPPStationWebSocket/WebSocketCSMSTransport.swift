@@ -108,9 +108,11 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         logger.debug("connecting to \(endpoint.description)")
         let upgrade: EventLoopFuture<UpgradeResult>
         do {
-            upgrade = try await ClientBootstrap(group: eventLoopGroup)
+            let bootstrap = ClientBootstrap(group: eventLoopGroup)
                 .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000))
-                .connect(host: endpoint.host, port: endpoint.port) { channel in
+            // An IP literal needs no name resolution (saves a getaddrinfo round on every connect).
+            let address = endpoint.isIPAddress ? try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port) : nil
+            let initializer: @Sendable (any Channel) -> EventLoopFuture<EventLoopFuture<UpgradeResult>> = { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let sslContext {
                             let handler = try NIOSSLClientHandler(
@@ -144,6 +146,11 @@ public struct WebSocketCSMSTransport: CSMSTransport {
                         return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                     }
                 }
+            if let address {
+                upgrade = try await bootstrap.connect(to: address, channelInitializer: initializer)
+            } else {
+                upgrade = try await bootstrap.connect(host: endpoint.host, port: endpoint.port, channelInitializer: initializer)
+            }
         } catch {
             throw WebSocketTransportError.connect(endpoint.description, "\(error)")
         }
