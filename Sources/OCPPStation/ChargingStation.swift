@@ -97,10 +97,12 @@ public actor ChargingStation: StationView {
     // MARK: Running
 
     /// Runs the station until a graceful shutdown or a reset. Connects, boots, reconnects with back-off.
-    public func run() async throws -> Outcome {
-        try await prepare()
+    public func run() async -> Outcome {
         return await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
+                // Loading the state runs while the first connection is being opened: the BootNotification waits for
+                // both, and neither waits for the other.
+                group.addTask { await self.prepare() }
                 let events = board.events
                 group.addTask { [weak self] in
                     for await event in events {
@@ -116,19 +118,36 @@ public actor ChargingStation: StationView {
         }
     }
 
+    var prepared = false
+    let preparedWakeup = Wakeup()
+
+    func waitUntilPrepared() async {
+        while !prepared && !Task.isCancelled {
+            await preparedWakeup.wait()
+        }
+    }
+
     /// Loads what the last run left behind: the boot reason, the variables the CSMS changed, the hardware state.
-    func prepare() async throws {
-        if let reason = try await store.value(forKey: StoreKeys.bootReason), let parsed = BootReasonEnumType(rawValue: reason) {
-            bootReason = parsed
+    func prepare() async {
+        defer {
+            prepared = true
+            preparedWakeup.wake()
+        }
+        do {
+            if let reason = try await store.value(forKey: StoreKeys.bootReason), let parsed = BootReasonEnumType(rawValue: reason) {
+                bootReason = parsed
+            }
+            for (key, value) in try await store.variableValues() {
+                switch deviceModel.write(value, to: key) {
+                case .accepted: break
+                default: logger.warning("stored value \(value) for \(key) no longer fits the device model; using the file's value")
+                }
+            }
+        } catch {
+            logger.error("cannot read the station's state: \(error); booting with the device model's values")
         }
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset.
         securityEventPending = bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot"
-        for (key, value) in try await store.variableValues() {
-            switch deviceModel.write(value, to: key) {
-            case .accepted: break
-            default: logger.warning("stored value \(value) for \(key) no longer fits the device model; using the file's value")
-            }
-        }
         for state in await board.physicalState() {
             physical[state.evse] = state
         }
@@ -136,7 +155,7 @@ public actor ChargingStation: StationView {
     }
 
     func connectionLoop() async -> Outcome {
-        var backoff = ReconnectBackoff(
+        lazy var backoff = ReconnectBackoff(
             waitMinimum: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffWaitMinimum") ?? 5),
             randomRange: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRandomRange") ?? 10),
             repeatTimes: deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRepeatTimes") ?? 5)
@@ -151,6 +170,7 @@ public actor ChargingStation: StationView {
             } catch {
                 logger.info("connection to CSMS ended: \(error)")
             }
+            await waitUntilPrepared()  // the back-off variables may have been changed by the CSMS before
             if sessionOpened { backoff.reset() }
             if offlineSince == nil { offlineSince = ContinuousClock.now }
             if resetRequested { return .reset }
@@ -200,6 +220,7 @@ public actor ChargingStation: StationView {
 
     /// The station's side of a session: boot, then report status, heartbeat and serve triggers.
     func drive(_ rpc: RPCSession) async throws {
+        await waitUntilPrepared()
         var iterator = signals.makeAsyncIterator()
         if boot.registration != .accepted {
             try await sendBootNotification(rpc)

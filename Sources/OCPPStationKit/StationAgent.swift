@@ -252,7 +252,7 @@ struct StationService: Service, CustomStringConvertible {
     let station: ChargingStation
     let outcome: OutcomeBox
     func run() async throws {
-        outcome.value = try await station.run()
+        outcome.value = await station.run()
     }
 }
 

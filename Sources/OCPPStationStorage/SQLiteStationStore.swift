@@ -89,11 +89,11 @@ public final class SQLiteStationStore: StationStore {
         }
     }
 
-    /// Checkpoints the WAL into the database and closes, so no -wal/-shm file is left behind.
+    /// Checkpoints the WAL into the database and closes; SQLite removes the -wal and -shm files when the last
+    /// connection closes cleanly. The file stays in WAL mode, so the next open needs no write.
     public func close() async throws {
         try await queue.writeWithoutTransaction { db in
             _ = try db.checkpoint(.truncate)
-            try db.execute(sql: "PRAGMA journal_mode = DELETE")
         }
         try queue.close()
     }
