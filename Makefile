@@ -24,8 +24,13 @@ $(VENV)/.installed: Tests/integration/requirements.txt
 	touch $@
 
 ## build: the release agent, Swift runtime linked statically, at .build/release/station-agent.
+## Linked as a position-dependent executable by default: a PIE of this size has ~116,000 relative relocations whose
+## pages become private memory (about 1.1 MiB of the 2 MiB idle budget). `make build PIE=1` keeps ASLR for the
+## executable image instead.
+PIE ?= 0
+LINK_FLAGS := $(if $(filter 1,$(PIE)),,-Xlinker -no-pie)
 build:
-	$(SWIFT) build -c release --static-swift-stdlib --product station-agent
+	$(SWIFT) build -c release --static-swift-stdlib $(LINK_FLAGS) --product station-agent
 
 build-debug:
 	$(SWIFT) build --build-tests
