@@ -199,7 +199,6 @@ public actor ChargingStation: StationView {
         defer { session = nil }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                defer { Task { await rpc.close() } }
                 for try await text in connection.incoming {
                     try await rpc.receive(text)
                 }
