@@ -14,8 +14,11 @@ public final class SQLiteStationStore: StationStore {
     public init(path: String) throws(StationStoreError) {
         self.path = path
         var configuration = Configuration()
-        configuration.journalMode = .wal
+        // WAL and synchronous=FULL, set here rather than with `configuration.journalMode = .wal`: GRDB's WAL set-up
+        // runs after `prepareDatabase` and lowers synchronous to NORMAL, and writes a dummy transaction on every open.
         configuration.prepareDatabase { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode == "wal" else { throw DatabaseError(message: "cannot use the WAL journal (journal_mode is \(mode ?? "unknown"))") }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
@@ -49,6 +52,11 @@ public final class SQLiteStationStore: StationStore {
             try? queue.close()
             throw StationStoreError(path: path, reason: Self.explain(error))
         }
+    }
+
+    /// The value of a PRAGMA, for checks and tests.
+    func pragma(_ name: String) throws -> String? {
+        try queue.read { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
     static func explain(_ error: any Error) -> String {

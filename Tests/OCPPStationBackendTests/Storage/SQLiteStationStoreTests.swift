@@ -19,6 +19,9 @@ struct SQLiteStationStoreTests {
         let connectorKey = VariableAttributeKey(component: "Connector", evseId: 1, connectorId: 1, variable: "AvailabilityState")
         do {
             let store = try SQLiteStationStore(path: path)
+            // Nothing is acknowledged before it is on disk: WAL with a sync on every commit.
+            #expect(try store.pragma("journal_mode") == "wal")
+            #expect(try store.pragma("synchronous") == "2")  // FULL
             try await store.setValue("RemoteReset", forKey: "bootReason")
             try await store.setVariableValue("60", for: key)
             try await store.setVariableValue("Unavailable", for: connectorKey)
@@ -29,6 +32,7 @@ struct SQLiteStationStoreTests {
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
         #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
         let reopened = try SQLiteStationStore(path: path)
+        #expect(try reopened.pragma("synchronous") == "2")
         #expect(try await reopened.value(forKey: "bootReason") == "RemoteReset")
         #expect(try await reopened.variableValues() == [key: "60", connectorKey: "Unavailable"])
         try await reopened.setValue(nil, forKey: "bootReason")
