@@ -79,6 +79,20 @@ public final class StationAgent: Sendable {
         // each thread costs memory on a small controller.
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.eventLoopGroup = eventLoopGroup
+        let transport: WebSocketCSMSTransport
+        do {
+            transport = try WebSocketCSMSTransport(
+                configuration: .init(
+                    url: WebSocketCSMSTransport.endpoint(csmsURL: configuration.csmsURL, stationId: configuration.stationId),
+                    pingInterval: nil),
+                eventLoopGroup: eventLoopGroup, logger: logger)
+        } catch {
+            throw StationAgentError("--csms-url: \(error.description)")
+        }
+        // The TCP connect and HTTP upgrade run while the files are read and the state is opened: they are the two
+        // halves of the time to the first BootNotification. Nothing is sent before the station runs; if the input
+        // turns out bad, the process exits and the connection just closes.
+        transport.startConnecting()
 
         let board: BoardConfiguration
         do {
@@ -116,17 +130,7 @@ public final class StationAgent: Sendable {
             throw StationAgentError("\(error)")
         }
 
-        let transport: WebSocketCSMSTransport
-        do {
-            let ping = deviceModel.integer("OCPPCommCtrlr", "WebSocketPingInterval").map { Duration.seconds($0) }
-            transport = try WebSocketCSMSTransport(
-                configuration: .init(
-                    url: WebSocketCSMSTransport.endpoint(csmsURL: configuration.csmsURL, stationId: configuration.stationId),
-                    pingInterval: ping),
-                eventLoopGroup: eventLoopGroup, logger: logger)
-        } catch {
-            throw StationAgentError("--csms-url: \(error.description)")
-        }
+        transport.setPingInterval(deviceModel.integer("OCPPCommCtrlr", "WebSocketPingInterval").map { Duration.seconds($0) })
         self.rebootCommand = board.rebootCommand
         self.board = hardware
         self.store = store

@@ -33,11 +33,12 @@ public final class SQLiteStationStore: StationStore {
                 if id != Self.applicationID && !(id == 0 && tables == 0) {
                     throw StationStoreError(path: path, reason: "not an ocpp-station database (application_id \(id))")
                 }
-                if id == 0 { try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)") }
             }
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
+                // In the same transaction as the tables: one commit (one fsync) to create a station's database.
                 try db.execute(sql: """
+                    PRAGMA application_id = \(Self.applicationID);
                     CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
                     CREATE TABLE variables (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
                     """)

@@ -44,6 +44,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
 
     let configuration: Configuration
     let endpoint: Endpoint
+    let early = EarlyConnection()
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
 
@@ -84,7 +85,20 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         case notUpgraded
     }
 
-    public func withConnection(_ session: @escaping @Sendable (CSMSConnection) async throws -> Void) async throws {
+    /// The WebSocket ping interval for the next connections (OCPPCommCtrlr.WebSocketPingInterval; 0 disables).
+    public func setPingInterval(_ interval: Duration?) {
+        early.pingInterval.withLock { $0 = interval }
+    }
+
+    /// Starts opening the first connection now (TCP, TLS and the HTTP upgrade) so that it overlaps with the caller's
+    /// own start-up work; the next `withConnection` takes it over. Nothing is sent on it before then.
+    public func startConnecting() {
+        let task = Task { try await self.openUpgrade() }
+        early.slot.withLock { $0 = task }
+    }
+
+    /// Connects and starts the HTTP upgrade; the future completes when the CSMS answered the upgrade.
+    func openUpgrade() async throws -> EventLoopFuture<UpgradeResult> {
         let sslContext: NIOSSLContext?
         if endpoint.secure {
             do {
@@ -105,7 +119,6 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         }
         let requestHeaders = headers
 
-        logger.debug("connecting to \(endpoint.description)")
         let upgrade: EventLoopFuture<UpgradeResult>
         do {
             let bootstrap = ClientBootstrap(group: eventLoopGroup)
@@ -154,6 +167,23 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         } catch {
             throw WebSocketTransportError.connect(endpoint.description, "\(error)")
         }
+        return upgrade
+    }
+
+    public func withConnection(_ session: @escaping @Sendable (CSMSConnection) async throws -> Void) async throws {
+        let pending = early.slot.withLock { slot -> Task<EventLoopFuture<UpgradeResult>, any Error>? in
+            defer { slot = nil }
+            return slot
+        }
+        logger.debug("connecting to \(endpoint.description)")
+        let upgrade: EventLoopFuture<UpgradeResult>
+        if let pending {
+            upgrade = try await pending.value
+        } else {
+            upgrade = try await openUpgrade()
+        }
+        let endpoint = self.endpoint
+        let maxMessageSize = configuration.maxMessageSize
         let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
         do {
             switch try await upgrade.get() {
@@ -171,7 +201,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         logger.info("connected to \(endpoint.description)")
 
         let autoPing: AutoPingSetup
-        if let interval = configuration.pingInterval, interval > .zero {
+        if let interval = early.pingInterval.withLock({ $0 }) ?? configuration.pingInterval, interval > .zero {
             autoPing = .enabled(timePeriod: interval)
         } else {
             autoPing = .disabled
@@ -217,6 +247,13 @@ public struct WebSocketCSMSTransport: CSMSTransport {
     struct Context: WebSocketContext {
         let logger: Logger
     }
+}
+
+/// The connection `startConnecting()` opened ahead of the first `withConnection`.
+final class EarlyConnection: Sendable {
+    let slot = Mutex<Task<EventLoopFuture<WebSocketCSMSTransport.UpgradeResult>, any Error>?>(nil)
+    /// Set once the device model is read (OCPPCommCtrlr.WebSocketPingInterval); used from the next connection on.
+    let pingInterval = Mutex<Duration?>(nil)
 }
 
 /// Carries the session's error out of the WebSocket handler (which only reports WebSocket-level errors).
