@@ -4,6 +4,7 @@
 public import Logging
 internal import OCPPMessages
 internal import ServiceLifecycle
+internal import Synchronization
 
 public actor ChargingStation: StationView {
     /// Why `run()` returned.
@@ -49,8 +50,9 @@ public actor ChargingStation: StationView {
     var lastBootAction: BootStateMachine.Action?
     let heartbeatWakeup = Wakeup()
 
-    let signals: AsyncStream<Signal>
-    let signalSink: AsyncStream<Signal>.Continuation
+    /// Where signals go: the driver of the current connection. Each connection gets a fresh stream, because an
+    /// AsyncStream ends for good when a task waiting on it is cancelled (as the driver is when a connection drops).
+    let signalSink = SignalSink()
 
     struct ConnectorKey: Hashable, Sendable {
         var evse: Int
@@ -71,7 +73,6 @@ public actor ChargingStation: StationView {
         self.transport = transport
         self.wallClock = wallClock
         self.logger = logger
-        (signals, signalSink) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
     }
 
     // MARK: Time
@@ -197,6 +198,8 @@ public actor ChargingStation: StationView {
             logger: logger)
         session = rpc
         defer { session = nil }
+        let signals = signalSink.open()
+        defer { signalSink.close() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await text in connection.incoming {
@@ -207,7 +210,7 @@ public actor ChargingStation: StationView {
                 await self.heartbeatTimer(rpc)
             }
             group.addTask { [self] in
-                try await self.drive(rpc)
+                try await self.drive(rpc, signals)
             }
             // Whichever ends first ends the session: the CSMS closed, or the driver is done (reset, shutdown).
             _ = try await group.next()
@@ -218,8 +221,9 @@ public actor ChargingStation: StationView {
     }
 
     /// The station's side of a session: boot, then report status, heartbeat and serve triggers.
-    func drive(_ rpc: RPCSession) async throws {
+    func drive(_ rpc: RPCSession, _ signals: AsyncStream<Signal>) async throws {
         await waitUntilPrepared()
+        if Task.isShuttingDownGracefully { return }
         var iterator = signals.makeAsyncIterator()
         if boot.registration != .accepted {
             try await sendBootNotification(rpc)
@@ -393,6 +397,33 @@ public actor ChargingStation: StationView {
         let request: Request = try decode(payload)
         let (response, followUp) = try await body(request)
         return CallReply(payload: response.toJSON(), afterSent: followUp)
+    }
+}
+
+/// The continuation of the current connection's signal stream; signals while no connection is open are dropped (the
+/// next connection re-reads the state they point at).
+final class SignalSink: Sendable {
+    private let current = Mutex<AsyncStream<ChargingStation.Signal>.Continuation?>(nil)
+
+    func yield(_ signal: ChargingStation.Signal) {
+        current.withLock { $0 }?.yield(signal)
+    }
+
+    func open() -> AsyncStream<ChargingStation.Signal> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ChargingStation.Signal.self, bufferingPolicy: .unbounded)
+        let previous = current.withLock { current -> AsyncStream<ChargingStation.Signal>.Continuation? in
+            defer { current = continuation }
+            return current
+        }
+        previous?.finish()
+        return stream
+    }
+
+    func close() {
+        current.withLock { current -> AsyncStream<ChargingStation.Signal>.Continuation? in
+            defer { current = nil }
+            return current
+        }?.finish()
     }
 }
 

@@ -96,6 +96,32 @@ struct StationScenarioTests {
         }
     }
 
+    /// A dropped connection must not end the station's work: the next connection serves the CSMS (regression: the
+    /// signal stream used to end for good when the first connection's driver was cancelled).
+    @Test(.timeLimit(.minutes(1))) func secondConnectionIsServedAfterADrop() async throws {
+        let csms = LoopbackCSMS()
+        let station = try makeStation(csms, FakeBoard())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await station.run() }
+            var reader = FrameReader(csms)
+            let boot = try await reader.nextCall()
+            csms.send(accept(boot.id))
+            for _ in 0..<3 { csms.send(ack(try await reader.nextCall().id)) }
+            for round in 1...2 {
+                // The driver is now waiting for a signal; drop the connection under it.
+                csms.disconnect()
+                while csms.connectionCount < round + 1 { try await Task.sleep(for: .milliseconds(5)) }
+                csms.send("[2,\"t\(round)\",\"TriggerMessage\",{\"requestedMessage\":\"Heartbeat\"}]")
+                guard case .callResult("t\(round)", _) = try await reader.next() else { throw TestFailure("no TriggerMessage result") }
+                let heartbeat = try await reader.nextCall()
+                #expect(heartbeat.action == "Heartbeat")
+                csms.send(RPCMessage.callResult(messageId: heartbeat.id, payload: ["currentTime": "2026-01-01T00:00:00Z"]).serialized())
+            }
+            #expect(csms.connectionCount == 3)
+            group.cancelAll()
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func rejectedStationRefusesCallsWithSecurityError() async throws {
         let csms = LoopbackCSMS()
         let station = try makeStation(csms, FakeBoard())

@@ -1,65 +1,133 @@
-"""A real CSMS for the integration tests: the PyPI `ocpp` package (OCA schemas, independent of the station's code)
-over `websockets`, in a background thread.
+"""A real CSMS for the integration tests and for `make run`: the PyPI `ocpp` package (its own OCA schemas, independent
+of the station's code) over `websockets`, on 127.0.0.1, in a background thread with its own asyncio loop.
 
-Every frame is recorded. Every frame the station sends is checked: OCPP-J framing (Part 4 section 4.2) and the
-payload against the official OCA JSON schema (CALL payloads against <Action>Request.json, CALLRESULT payloads
-against the Response schema of the CSMS's CALL with that id), with `date-time` really checked. Violations are kept in
-`csms.violations`; the test fixtures fail a test that leaves any.
+* Every frame in both directions is recorded with its arrival/sending time (`Frame.at`, monotonic; `Frame.wall`).
+  Frames are read off the socket by a reader task as they arrive, so timestamps are real arrival times even while the
+  `ocpp` handler machinery is still busy with an earlier frame.
+* Every frame the station sends is checked (`CSMS.violations`):
+  - OCPP-J framing (Part 4 section 4.2): CALL = [2, id(str<=36), action, {payload}], CALLRESULT = [3, id, {payload}],
+    CALLERROR = [4, id, code (one of the 12 codes of section 4.3), description (str<=255), {details}]; text frames only;
+  - payloads against the vendored official OCA schemas (draft-06), CALL payloads against <Action>Request.json,
+    CALLRESULT payloads against the <Action>Response.json of the CSMS's CALL with that id, with `date-time` checked as
+    RFC 3339 (our own checker, not depending on optional jsonschema extras);
+  - CALLRESULT/CALLERROR ids answer a CALL of the CSMS, each at most once; CALL ids are never reused (section 4.1.4);
+  - one outstanding CALL at a time (section 4.1.1): a CALL while an earlier CALL of the station is unanswered and has
+    not timed out (`message_timeout`) is a violation;
+  - boot state (Part 2 B02.FR.02 / B03.FR.02): after Rejected nothing but BootNotification; after Pending nothing but
+    BootNotification unless the CSMS sent TriggerMessage/GetBaseReport/GetReport. Such CALLs are also answered with
+    CALLERROR SecurityError (B02.FR.09, B03.FR.07).
+* Station CALLs are answered through the `ocpp` package's ChargePoint with `@on` handlers; CSMS CALLs made with
+  `CSMS.call` also go through `ChargePoint.call`. `send_raw` sends any text (for malformed-frame tests).
 """
 import asyncio
 import datetime
 import json
 import pathlib
+import re
 import threading
 import time
 import uuid
 
 import jsonschema
 import websockets
+from ocpp import exceptions as ocpp_exceptions
+from ocpp.charge_point import camel_to_snake_case
+from ocpp.messages import unpack
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint
+from ocpp.v201 import call as ocpp_call
 from ocpp.v201 import call_result
-from ocpp.v201.enums import Action
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "Sources" / "OCPPMessages" / "Schemas"
-ERROR_CODES = {
+SUBPROTOCOL = "ocpp2.0.1"
+ERROR_CODES = frozenset({
     "FormatViolation", "GenericError", "InternalError", "MessageTypeNotSupported", "NotImplemented", "NotSupported",
     "OccurrenceConstraintViolation", "PropertyConstraintViolation", "ProtocolError", "RpcFrameworkError",
     "SecurityError", "TypeConstraintViolation",
-}
-FORMAT_CHECKER = jsonschema.Draft6Validator.FORMAT_CHECKER  # rfc3339-validator installed: date-time is checked
+})
+TRIGGERING_ACTIONS = frozenset({"TriggerMessage", "GetBaseReport", "GetReport"})
+
+# --- schema validation --------------------------------------------------------------------------------------------
+
+# RFC 3339 section 5.6 date-time (the `date-time` format of JSON Schema), with a real calendar check.
+_DATE_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$")
+
+
+def is_rfc3339_date_time(value):
+    if not isinstance(value, str):
+        return True  # formats only constrain strings
+    m = _DATE_TIME.match(value)
+    if not m:
+        return False
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    if hour > 23 or minute > 59 or second > 60:
+        return False
+    if m.group(9) is not None and (int(m.group(9)) > 23 or int(m.group(10)) > 59):
+        return False
+    return True
+
+
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+FORMAT_CHECKER.checks("date-time")(is_rfc3339_date_time)
 _validators = {}
+_validators_lock = threading.Lock()
 
 
 def validator(name):
-    if name not in _validators:
-        path = SCHEMAS / f"{name}.json"
-        if not path.exists():
-            return None
-        schema = json.loads(path.read_text())
-        _validators[name] = jsonschema.Draft6Validator(schema, format_checker=FORMAT_CHECKER)
-    return _validators[name]
+    """Draft6Validator for Schemas/<name>.json (e.g. "BootNotificationRequest"), None if there is no such schema."""
+    with _validators_lock:
+        if name not in _validators:
+            path = SCHEMAS / f"{name}.json"
+            if path.exists():
+                schema = json.loads(path.read_text())
+                _validators[name] = jsonschema.Draft6Validator(schema, format_checker=FORMAT_CHECKER)
+            else:
+                _validators[name] = None
+        return _validators[name]
+
+
+def schema_errors(name, payload):
+    v = validator(name)
+    if v is None:
+        return [f"no schema {name}.json"]
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<payload>'}: {e.message}"
+            for e in sorted(v.iter_errors(payload), key=str)]
 
 
 def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# --- frames -------------------------------------------------------------------------------------------------------
+
 class Frame:
-    def __init__(self, direction, text, station_id):
-        self.direction = direction  # "in": station -> CSMS, "out": CSMS -> station
+    """One WebSocket text frame. direction: "in" = station -> CSMS, "out" = CSMS -> station."""
+
+    KINDS = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
+
+    def __init__(self, direction, text, station_id, connection=None):
+        self.direction = direction
         self.text = text
         self.station_id = station_id
+        self.connection = connection  # the number of the connection (1, 2, ...)
         self.at = time.monotonic()
+        self.wall = time.time()
+        self.action_of_call = None  # for answers: the action of the CALL they answer, filled in by the CSMS
         try:
             self.message = json.loads(text)
-        except ValueError:
+        except (ValueError, TypeError):
             self.message = None
 
     @property
     def type(self):
-        return self.message[0] if isinstance(self.message, list) and self.message else None
+        m = self.message
+        return m[0] if isinstance(m, list) and m and isinstance(m[0], int) else None
 
     @property
     def id(self):
@@ -71,90 +139,266 @@ class Frame:
 
     @property
     def payload(self):
-        if self.type == 2:
-            return self.message[3]
-        if self.type == 3:
-            return self.message[2]
+        m = self.message
+        if self.type == 2 and len(m) > 3:
+            return m[3]
+        if self.type == 3 and len(m) > 2:
+            return m[2]
+        if self.type == 4 and len(m) > 4:
+            return m[4]
         return None
 
+    @property
+    def error_code(self):
+        return self.message[2] if self.type == 4 and len(self.message) > 2 else None
+
+    @property
+    def kind(self):
+        return self.KINDS.get(self.type, "?")
+
+    def line(self):
+        """One human-readable line: `<- station CALL BootNotification {...}`."""
+        arrow = "<- station" if self.direction == "in" else "-> station"
+        body = json.dumps(self.payload, separators=(",", ":")) if self.message is not None else repr(self.text)
+        if self.type == 2:
+            return f"{arrow} CALL {self.action} {body}"
+        if self.type == 3:
+            return f"{arrow} CALLRESULT {self.action_of_call + ' ' if self.action_of_call else ''}{body}"
+        if self.type == 4:
+            desc = self.message[3] if len(self.message) > 3 else ""
+            return f"{arrow} CALLERROR {self.error_code} {json.dumps(desc)} {body} (id {self.id})"
+        return f"{arrow} ? {self.text[:500]!r}"
+
     def __repr__(self):
-        return f"<{self.direction} {self.text[:300]}>"
+        return f"<{self.direction}#{self.connection} {self.text[:300]}>"
+
+
+class _Closed(Exception):
+    pass
 
 
 class RecordingConnection:
-    """What ChargePoint reads from and writes to: the websocket, with every frame recorded."""
+    """What the ChargePoint reads from and writes to. A reader task records each frame when it arrives."""
 
-    def __init__(self, ws, csms, station_id):
+    _END = object()
+
+    def __init__(self, ws, csms, station_id, number):
         self.ws = ws
         self.csms = csms
         self.station_id = station_id
+        self.number = number
+        self.queue = asyncio.Queue()
+        self.reader = asyncio.ensure_future(self._read())
+
+    async def _read(self):
+        try:
+            async for text in self.ws:
+                if isinstance(text, bytes):
+                    self.csms.violation(f"binary WebSocket frame (OCPP-J uses text frames): {text[:200]!r}")
+                    text = text.decode("utf-8", "replace")
+                self.csms.record(Frame("in", text, self.station_id, self.number))
+                self.queue.put_nowait(text)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.queue.put_nowait(self._END)
 
     async def recv(self):
-        text = await self.ws.recv()
-        self.csms.record(Frame("in", text, self.station_id))
+        text = await self.queue.get()
+        if text is self._END:
+            self.queue.put_nowait(self._END)
+            raise _Closed()
         return text
 
     async def send(self, text):
-        self.csms.record(Frame("out", text, self.station_id))
+        self.csms.record(Frame("out", text, self.station_id, self.number))
         await self.ws.send(text)
 
 
 class StationHandler(ChargePoint):
+    """The CSMS side of one connection: the `ocpp` package's ChargePoint with handlers for every station CALL."""
+
     def __init__(self, station_id, connection, csms):
-        super().__init__(station_id, connection, response_timeout=10)
+        super().__init__(station_id, connection, response_timeout=csms.response_timeout)
         self.csms = csms
 
-    @on(Action.boot_notification)
+    async def route_message(self, raw_msg):
+        # B02.FR.09 / B03.FR.07: a CALL that is not allowed in the current boot state gets CALLERROR SecurityError.
+        try:
+            msg = unpack(raw_msg)
+        except Exception:
+            return await super().route_message(raw_msg)
+        if getattr(msg, "message_type_id", None) == 2 and not self.csms.call_allowed(self.id, msg.action):
+            error = ocpp_exceptions.SecurityError(f"{msg.action} not allowed before the boot was accepted")
+            await self._send(msg.create_call_error(error).to_json())
+            return
+        return await super().route_message(raw_msg)
+
+    @on("BootNotification")
     def on_boot_notification(self, charging_station, reason, **kwargs):
         return call_result.BootNotification(
             current_time=now_iso(), interval=self.csms.boot_interval, status=self.csms.boot_status)
 
-    @on(Action.heartbeat)
+    @on("Heartbeat")
     def on_heartbeat(self, **kwargs):
         return call_result.Heartbeat(current_time=now_iso())
 
-    @on(Action.status_notification)
+    @on("StatusNotification")
     def on_status_notification(self, **kwargs):
         return call_result.StatusNotification()
 
-    @on(Action.security_event_notification)
+    @on("SecurityEventNotification")
     def on_security_event_notification(self, **kwargs):
         return call_result.SecurityEventNotification()
 
-    @on(Action.firmware_status_notification)
-    def on_firmware_status_notification(self, **kwargs):
-        return call_result.FirmwareStatusNotification()
-
-    @on(Action.log_status_notification)
-    def on_log_status_notification(self, **kwargs):
-        return call_result.LogStatusNotification()
-
-    @on(Action.notify_report)
+    @on("NotifyReport")
     def on_notify_report(self, **kwargs):
         return call_result.NotifyReport()
 
-    @on(Action.notify_event)
+    @on("NotifyEvent")
     def on_notify_event(self, **kwargs):
         return call_result.NotifyEvent()
 
+    @on("NotifyMonitoringReport")
+    def on_notify_monitoring_report(self, **kwargs):
+        return call_result.NotifyMonitoringReport()
+
+    @on("Authorize")
+    def on_authorize(self, id_token, **kwargs):
+        return call_result.Authorize(id_token_info={"status": self.csms.authorize_status})
+
+    @on("TransactionEvent")
+    def on_transaction_event(self, event_type, id_token=None, **kwargs):
+        if id_token is not None:
+            return call_result.TransactionEvent(id_token_info={"status": self.csms.authorize_status})
+        return call_result.TransactionEvent()
+
+    @on("MeterValues")
+    def on_meter_values(self, **kwargs):
+        return call_result.MeterValues()
+
+    @on("FirmwareStatusNotification")
+    def on_firmware_status_notification(self, **kwargs):
+        return call_result.FirmwareStatusNotification()
+
+    @on("LogStatusNotification")
+    def on_log_status_notification(self, **kwargs):
+        return call_result.LogStatusNotification()
+
+    @on("ReservationStatusUpdate")
+    def on_reservation_status_update(self, **kwargs):
+        return call_result.ReservationStatusUpdate()
+
+    @on("NotifyChargingLimit")
+    def on_notify_charging_limit(self, **kwargs):
+        return call_result.NotifyChargingLimit()
+
+    @on("ClearedChargingLimit")
+    def on_cleared_charging_limit(self, **kwargs):
+        return call_result.ClearedChargingLimit()
+
+    @on("NotifyEVChargingNeeds")
+    def on_notify_ev_charging_needs(self, **kwargs):
+        return call_result.NotifyEVChargingNeeds(status="Accepted")
+
+    @on("NotifyEVChargingSchedule")
+    def on_notify_ev_charging_schedule(self, **kwargs):
+        return call_result.NotifyEVChargingSchedule(status="Accepted")
+
+    @on("ReportChargingProfiles")
+    def on_report_charging_profiles(self, **kwargs):
+        return call_result.ReportChargingProfiles()
+
+    @on("NotifyCustomerInformation")
+    def on_notify_customer_information(self, **kwargs):
+        return call_result.NotifyCustomerInformation()
+
+    @on("NotifyDisplayMessages")
+    def on_notify_display_messages(self, **kwargs):
+        return call_result.NotifyDisplayMessages()
+
+    @on("PublishFirmwareStatusNotification")
+    def on_publish_firmware_status_notification(self, **kwargs):
+        return call_result.PublishFirmwareStatusNotification()
+
+    @on("SignCertificate")
+    def on_sign_certificate(self, **kwargs):
+        return call_result.SignCertificate(status="Rejected")
+
+    @on("Get15118EVCertificate")
+    def on_get_15118_ev_certificate(self, **kwargs):
+        return call_result.Get15118EVCertificate(status="Failed", exi_response="")
+
+    @on("GetCertificateStatus")
+    def on_get_certificate_status(self, **kwargs):
+        return call_result.GetCertificateStatus(status="Failed")
+
+    @on("DataTransfer")
+    def on_data_transfer(self, **kwargs):
+        return call_result.DataTransfer(status="UnknownVendorId")
+
+
+class Connection:
+    def __init__(self, number, ws, station_id, path):
+        self.number = number
+        self.ws = ws
+        self.station_id = station_id
+        self.path = path
+        self.subprotocol = ws.subprotocol
+        self.handler = None
+        self.opened_at = time.monotonic()
+        self.closed_at = None
+        self.close_code = None  # the code of the close frame the station sent, None if it sent none
+        self.close_reason = None
+
+
+# --- the CSMS -----------------------------------------------------------------------------------------------------
 
 class CSMS:
-    """A CSMS on 127.0.0.1 with an OS-assigned port. Thread-safe helpers for synchronous tests."""
+    """A CSMS on 127.0.0.1 with an OS-assigned port (or `port`). All public methods are thread-safe and synchronous,
+    for use from ordinary test functions; `start()` runs the server in a background thread.
 
-    def __init__(self, boot_status="Accepted", boot_interval=300, subprotocols=("ocpp2.0.1",), port=0):
+    boot_status / boot_interval: what BootNotificationResponse says; change them at any time (e.g. Pending, then
+    `csms.boot_status = "Accepted"`: the next BootNotification is accepted).
+    subprotocols: the subprotocols the CSMS agrees to (selected only if the station offers one); none agreed: the
+    handshake completes without Sec-WebSocket-Protocol and the CSMS closes at once (Part 4 section 3.2).
+    force_subprotocol: answer the handshake with this subprotocol whatever the station offered (a broken CSMS).
+    """
+
+    def __init__(self, boot_status="Accepted", boot_interval=300, subprotocols=(SUBPROTOCOL,), port=0,
+                 host="127.0.0.1", force_subprotocol=None, keep_frames=True, on_frame=None, message_timeout=5.0,
+                 response_timeout=10):
         self.boot_status = boot_status
         self.boot_interval = boot_interval
+        self.authorize_status = "Accepted"
         self.subprotocols = list(subprotocols)
+        self.force_subprotocol = force_subprotocol
+        self.host = host
+        self.port = port
+        self.keep_frames = keep_frames
+        self.on_frame = on_frame  # called (in the server thread) with each Frame and with each violation string
+        self.message_timeout = message_timeout  # the station's MessageTimeout: for the one-CALL-at-a-time check
+        self.response_timeout = response_timeout
         self.frames = []
         self.violations = []
-        self.connections = 0
-        self.station_paths = []
+        # Callables returning a message when waiting is pointless (e.g. the agent process died): waits end early.
+        self.watchers = []
+        self.events = []  # connection events and violations, "<monotonic time> text"
+        self.connections = []  # every Connection, in order
+        self.refused = []  # Connections the CSMS closed because no subprotocol was agreed
         self._condition = threading.Condition()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._ws = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="csms")
         self._server = None
-        self.port = port
+        self._current = None  # the newest open Connection
+        # protocol state, per station id
+        self._csms_calls = {}  # message id -> [action, times sent, times answered] of CALLs the CSMS sent
+        self._station_call_ids = {}  # station id -> set of ids of its CALLs
+        self._station_calls = {}  # message id -> action, CALLs of the station (to name the CALLRESULTs)
+        self._outstanding = {}  # connection number -> {id: (action, monotonic time)} of unanswered station CALLs
+        self._boot_state = {}  # station id -> "Accepted"/"Pending"/"Rejected" as last answered
+        self._triggered = {}  # station id -> True after a TriggerMessage/GetBaseReport/GetReport while not accepted
+        ALL.append(self)
 
     # lifecycle
 
@@ -165,169 +409,354 @@ class CSMS:
 
     async def _serve(self):
         def select(connection, offered):
-            # Select ocpp2.0.1 when offered and configured; a test configures none to see the station refuse.
+            if self.force_subprotocol is not None:
+                return self.force_subprotocol
             for protocol in self.subprotocols:
                 if protocol in offered:
                     return protocol
-            return None
-        self._server = await websockets.serve(self._on_connect, "127.0.0.1", self.port, select_subprotocol=select)
+            return None  # handshake completes without the header; _on_connect closes at once
+        self._server = await websockets.serve(
+            self._on_connect, self.host, self.port, select_subprotocol=select, ping_interval=None)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self):
+        if not self._thread.is_alive():
+            return
+
         async def shutdown():
             self._server.close()
-            await self._server.wait_closed()
+            await asyncio.wait_for(self._server.wait_closed(), 5)
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        except Exception:
+            pass
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
     @property
     def url(self):
-        return f"ws://127.0.0.1:{self.port}/ocpp"
+        """The OCPP-J endpoint URL; the station appends /<station id>."""
+        return f"ws://{self.host}:{self.port}/ocpp"
 
     async def _on_connect(self, ws):
         path = ws.request.path
         station_id = path.rsplit("/", 1)[-1]
         with self._condition:
-            self.connections += 1
-            self.station_paths.append(path)
-            self._ws = ws
+            conn = Connection(len(self.connections) + 1, ws, station_id, path)
+            self.connections.append(conn)
+            self._outstanding[conn.number] = {}
             self._condition.notify_all()
-        handler = StationHandler(station_id, RecordingConnection(ws, self, station_id), self)
+        self._emit(f"== connection {conn.number} from {ws.remote_address[0]}:{ws.remote_address[1]} path {path} "
+                   f"subprotocol {conn.subprotocol}")
+        if conn.subprotocol is None:
+            # Part 4 section 3.2: no agreed subprotocol -> complete the handshake, then close at once.
+            with self._condition:
+                self.refused.append(conn)
+            await ws.close(1002, "no agreed subprotocol")
+            self._closed(conn)
+            return
+        with self._condition:
+            self._current = conn
+        recording = RecordingConnection(ws, self, station_id, conn.number)
+        conn.handler = StationHandler(station_id, recording, self)
         try:
-            await handler.start()
-        except websockets.ConnectionClosed:
+            await conn.handler.start()
+        except (_Closed, websockets.ConnectionClosed):
             pass
         finally:
+            recording.reader.cancel()
+            self._closed(conn)
+
+    def _closed(self, conn):
+        ws = conn.ws
+        with self._condition:
+            conn.closed_at = time.monotonic()
+            close = ws.protocol.close_rcvd
+            if close is not None:
+                conn.close_code, conn.close_reason = close.code, close.reason
+            if self._current is conn:
+                self._current = None
+            self._condition.notify_all()
+        self._emit(f"== connection {conn.number} closed (station's close frame: "
+                   f"{conn.close_code if conn.close_code is not None else 'none'}; CSMS sent close: "
+                   f"{ws.protocol.close_sent.code if ws.protocol.close_sent else 'none'})")
+
+    def _emit(self, item):
+        if not isinstance(item, Frame):
             with self._condition:
-                if self._ws is ws:
-                    self._ws = None
-                self._condition.notify_all()
+                self.events.append(f"{time.monotonic():.3f} {item}")
+                del self.events[:-200]
+        if self.on_frame is not None:
+            try:
+                self.on_frame(item)
+            except Exception:
+                pass
 
     # recording and validation
 
-    def record(self, frame):
+    def violation(self, text):
         with self._condition:
-            self.frames.append(frame)
-            if frame.direction == "in":
-                problem = self._check(frame)
-                if problem:
-                    self.violations.append(f"{problem}: {frame.text[:500]}")
+            self.violations.append(text)
             self._condition.notify_all()
+        self._emit(f"!! VIOLATION {text}")
 
-    def _check(self, frame):
+    def record(self, frame):
+        problems = []
+        with self._condition:
+            if frame.direction == "in":
+                problems = self._check_in(frame)
+            else:
+                self._track_out(frame)
+            if self.keep_frames:
+                self.frames.append(frame)
+            self._condition.notify_all()
+        self._emit(frame)
+        for problem in problems:
+            self.violation(f"{problem}: {frame.text[:600]}")
+
+    def _track_out(self, frame):
+        if frame.type not in (3, 4) and isinstance(frame.id, str):
+            # A CALL (or a malformed frame with a readable id that may be answered): [action, sent, answered].
+            call = self._csms_calls.setdefault(frame.id, [frame.action, 0, 0])
+            call[0] = frame.action
+            call[1] += 1
+        if frame.type == 2:
+            if frame.action in TRIGGERING_ACTIONS and self._boot_state.get(frame.station_id) != "Accepted":
+                self._triggered[frame.station_id] = True
+        elif frame.type in (3, 4):
+            outstanding = self._outstanding.get(frame.connection, {})
+            outstanding.pop(frame.id, None)
+            action = self._station_calls.get(frame.id)
+            frame.action_of_call = action
+            if action == "BootNotification" and frame.type == 3 and isinstance(frame.payload, dict):
+                status = frame.payload.get("status")
+                self._boot_state[frame.station_id] = status
+                if status == "Accepted":
+                    self._triggered.pop(frame.station_id, None)
+
+    def call_allowed(self, station_id, action):
+        """Whether the station may send a CALL of `action` now (B02.FR.02, B03.FR.02)."""
+        with self._condition:
+            return self.call_allowed_locked(station_id, action)
+
+    def _check_in(self, frame):
         m = frame.message
+        if m is None:
+            return ["not JSON"]
         if not isinstance(m, list) or not m:
-            return "not a JSON array"
+            return ["not a non-empty JSON array"]
         kind = m[0]
-        if kind not in (2, 3, 4):
-            return "unknown message type"
+        if kind not in (2, 3, 4) or isinstance(kind, bool):
+            return [f"unknown MessageTypeId {kind!r}"]
         if len(m) < 2 or not isinstance(m[1], str) or not (1 <= len(m[1]) <= 36):
-            return "messageId must be a string of at most 36 characters"
+            return ["messageId must be a string of 1 to 36 characters"]
+        message_id = m[1]
+        problems = []
         if kind == 2:
             if len(m) != 4 or not isinstance(m[2], str) or not isinstance(m[3], dict):
-                return "CALL must be [2, id, action, {payload}]"
-            v = validator(f"{m[2]}Request")
-            if v is None:
-                return f"unknown action {m[2]}"
-            errors = sorted(v.iter_errors(m[3]), key=str)
-            if errors:
-                return f"{m[2]}Request invalid: {errors[0].message}"
+                return ["CALL must be [2, messageId, action, {payload}]"]
+            action = m[2]
+            ids = self._station_call_ids.setdefault(frame.station_id, set())
+            if message_id in ids:
+                problems.append(f"CALL messageId {message_id!r} reused (Part 4 4.1.4)")
+            ids.add(message_id)
+            self._station_calls[message_id] = action
+            outstanding = self._outstanding.setdefault(frame.connection, {})
+            for other_id, (other_action, sent) in outstanding.items():
+                if frame.at - sent < self.message_timeout:
+                    problems.append(f"CALL {action} sent while CALL {other_action} ({other_id}) of "
+                                    f"{frame.at - sent:.2f} s ago is unanswered (Part 4 4.1.1)")
+            outstanding[message_id] = (action, frame.at)
+            if not self.call_allowed_locked(frame.station_id, action):
+                problems.append(f"CALL {action} while the boot is {self._boot_state.get(frame.station_id)} "
+                                f"(B02.FR.02/B03.FR.02)")
+            problems += [f"{action}Request: {e}" for e in schema_errors(f"{action}Request", m[3])]
         elif kind == 3:
             if len(m) != 3 or not isinstance(m[2], dict):
-                return "CALLRESULT must be [3, id, {payload}]"
-            action = self._action_of_csms_call(m[1])
-            if action is None:
-                return "CALLRESULT for no CALL of the CSMS"
-            errors = sorted(validator(f"{action}Response").iter_errors(m[2]), key=str)
-            if errors:
-                return f"{action}Response invalid: {errors[0].message}"
+                return ["CALLRESULT must be [3, messageId, {payload}]"]
+            problems += self._answer_problems(frame, message_id)
+            call = self._csms_calls.get(message_id)
+            if call is not None:
+                frame.action_of_call = call[0]
+                problems += [f"{call[0]}Response: {e}" for e in schema_errors(f"{call[0]}Response", m[2])]
         else:
-            if len(m) != 5 or m[2] not in ERROR_CODES or not isinstance(m[3], str) or len(m[3]) > 255 \
-                    or not isinstance(m[4], dict):
-                return "CALLERROR must be [4, id, code, description(<=255), {details}]"
-        return None
+            if len(m) != 5:
+                return ["CALLERROR must have 5 elements [4, messageId, errorCode, errorDescription, {errorDetails}]"]
+            if m[2] not in ERROR_CODES:
+                problems.append(f"errorCode {m[2]!r} is not one of the codes of Part 4 section 4.3")
+            if not isinstance(m[3], str) or len(m[3]) > 255:
+                problems.append("errorDescription must be a string of at most 255 characters")
+            if not isinstance(m[4], dict):
+                problems.append("errorDetails must be an object")
+            if message_id != "-1":
+                problems += self._answer_problems(frame, message_id)
+                call = self._csms_calls.get(message_id)
+                if call is not None:
+                    frame.action_of_call = call[0]
+        return problems
 
-    def _action_of_csms_call(self, message_id):
-        for f in self.frames:
-            if f.direction == "out" and f.type == 2 and f.id == message_id:
-                return f.action
-        return None
+    def call_allowed_locked(self, station_id, action):
+        state = self._boot_state.get(station_id)
+        if action == "BootNotification" or state in (None, "Accepted"):
+            return True
+        return state == "Pending" and bool(self._triggered.get(station_id))
+
+    def _answer_problems(self, frame, message_id):
+        call = self._csms_calls.get(message_id)
+        if call is None:
+            return [f"answer to {message_id!r}, which is no CALL of the CSMS"]
+        call[2] += 1
+        if call[2] > call[1]:
+            return [f"more answers than CALLs of the CSMS with id {message_id!r}"]
+        return []
 
     # waiting
 
-    def wait_for(self, predicate, timeout=10, start=0, what="frame"):
-        """The first recorded frame at index >= start matching predicate; raises AssertionError on timeout."""
+    def wait_until(self, condition, timeout=10, what="condition"):
+        """Waits until condition() (evaluated under the lock) is true; AssertionError on timeout."""
         deadline = time.monotonic() + timeout
         with self._condition:
             while True:
-                for frame in self.frames[start:]:
-                    if predicate(frame):
-                        return frame
+                result = condition()
+                if result:
+                    return result
+                for watcher in self.watchers:
+                    problem = watcher()
+                    if problem:
+                        raise AssertionError(f"{what}: {problem}; last frames:\n" + self._tail())
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"no {what} within {timeout} s; frames: {self.frames[-12:]}")
-                self._condition.wait(remaining)
+                    raise AssertionError(f"{what}: not within {timeout} s; last frames:\n" + self._tail())
+                self._condition.wait(min(remaining, 0.25) if self.watchers else remaining)
 
-    def wait_call(self, action, where=lambda p: True, timeout=10, start=0):
-        return self.wait_for(
-            lambda f: f.direction == "in" and f.type == 2 and f.action == action and where(f.payload),
-            timeout, start, what=f"{action} from the station")
+    def _tail(self, n=15):
+        return "\n".join(f"  {f.line()[:300]}" for f in self.frames[-n:]) or "  (no frames)"
+
+    def wait_for(self, predicate=None, timeout=10, start=0, what=None, *, action=None, where=None,
+                 direction="in", kind=None):
+        """The first recorded frame at index >= start matching all of: direction ("in": from the station; None: any),
+        action (CALLs of that action), kind (2/3/4), where(payload), predicate(frame). AssertionError on timeout.
+
+        csms.wait_for(action="StatusNotification", where=lambda p: p["evseId"] == 1, timeout=10)
+        """
+        def matches(f):
+            if direction is not None and f.direction != direction:
+                return False
+            if action is not None and (f.type != 2 or f.action != action):
+                return False
+            if kind is not None and f.type != kind:
+                return False
+            if where is not None:
+                try:
+                    if not where(f.payload):
+                        return False
+                except (KeyError, TypeError, IndexError):
+                    return False
+            return predicate is None or predicate(f)
+
+        def find():
+            for frame in self.frames[start:]:
+                if matches(frame):
+                    return frame
+            return None
+        label = what or f"{action or 'frame'} from the station" if direction == "in" else (what or "frame")
+        return self.wait_until(find, timeout, what=label)
+
+    def wait_call(self, action, where=None, timeout=10, start=0):
+        """The first CALL of `action` from the station at index >= start whose payload satisfies `where`."""
+        return self.wait_for(action=action, where=where, timeout=timeout, start=start)
 
     def wait_connected(self, count=1, timeout=10):
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while self.connections < count or self._ws is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"station did not connect (connections: {self.connections})")
-                self._condition.wait(remaining)
+        """Waits until the station has opened `count` connections in total and one is open (subprotocol agreed)."""
+        self.wait_until(lambda: len(self.connections) >= count and self._current is not None, timeout,
+                        what=f"connection number {count} of the station")
+        return self._current
 
     def wait_disconnected(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while self._ws is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError("station did not disconnect")
-                self._condition.wait(remaining)
+        """Waits until no connection is open; returns the last Connection (close_code: the station's close frame)."""
+        self.wait_until(lambda: self._current is None and all(c.closed_at for c in self.connections), timeout,
+                        what="the station closing the connection")
+        return self.connections[-1] if self.connections else None
 
     def calls_from_station(self, start=0):
         with self._condition:
             return [f for f in self.frames[start:] if f.direction == "in" and f.type == 2]
 
+    def actions_from_station(self, start=0):
+        return [f.action for f in self.calls_from_station(start)]
+
     def mark(self):
+        """The index of the next frame: pass as start= to wait only for frames after this point."""
         with self._condition:
             return len(self.frames)
 
+    def index(self, frame):
+        with self._condition:
+            return self.frames.index(frame)
+
+    def answer_to(self, frame):
+        """The CSMS's recorded CALLRESULT/CALLERROR to a CALL of the station (waits for it)."""
+        return self.wait_for(lambda f: f.type in (3, 4) and f.id == frame.id, direction="out",
+                             what=f"the CSMS's answer to {frame.action}")
+
     # acting as the CSMS
 
+    def _run(self, coroutine, timeout):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def _connection(self):
+        conn = self._current
+        if conn is None:
+            raise AssertionError("no station connected; last frames:\n" + self._tail())
+        return conn
+
     def send_raw(self, text):
+        """Sends `text` as one WebSocket text frame to the connected station (recorded like any frame)."""
+        conn = self._connection()
+
         async def send():
-            ws = self._ws
-            if ws is None:
-                raise AssertionError("no station connected")
-            self.record(Frame("out", text, None))
-            await ws.send(text)
-        asyncio.run_coroutine_threadsafe(send(), self._loop).result(10)
+            await conn.handler._connection.send(text)
+        self._run(send(), 10)
 
     def reply_to(self, message_id, timeout=10, start=0):
-        """The station's CALLRESULT or CALLERROR for message_id."""
-        return self.wait_for(
-            lambda f: f.direction == "in" and f.type in (3, 4) and f.id == message_id, timeout, start,
-            what=f"answer to {message_id}")
+        """The station's CALLRESULT or CALLERROR with message_id."""
+        return self.wait_for(lambda f: f.type in (3, 4) and f.id == message_id, timeout, start,
+                             what=f"the station's answer to {message_id}")
 
     def call(self, action, payload, timeout=10):
-        """Sends a CALL to the station and returns its answer frame."""
+        """Sends a CALL through the ocpp package's ChargePoint.call (it validates the request) and returns the
+        station's answer Frame (CALLRESULT or CALLERROR; `.payload`, `.error_code`). Invalid requests: send_raw."""
+        conn = self._connection()
+        request = getattr(ocpp_call, action)(**camel_to_snake_case(payload))
         message_id = str(uuid.uuid4())
         start = self.mark()
-        self.send_raw(json.dumps([2, message_id, action, payload]))
-        return self.reply_to(message_id, timeout, start)
 
-    def close_connection(self):
-        async def close():
-            if self._ws is not None:
-                await self._ws.close()
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        async def send():
+            try:
+                await conn.handler.call(request, suppress=True, unique_id=message_id)
+            except (ocpp_exceptions.OCPPError, ocpp_exceptions.ValidationError, asyncio.TimeoutError, _Closed,
+                    websockets.ConnectionClosed):
+                pass  # the frame is recorded (and checked) either way
+        future = asyncio.run_coroutine_threadsafe(send(), self._loop)
+        try:
+            return self.reply_to(message_id, timeout, start)
+        finally:
+            try:
+                future.result(timeout)
+            except Exception:
+                pass
+
+    def close_connection(self, code=1000, reason=""):
+        """Closes the station's connection from the CSMS side (a normal WebSocket close)."""
+        conn = self._connection()
+        self._run(conn.ws.close(code, reason), 10)
+
+
+ALL = []  # every CSMS created (the test fixtures check all of them for violations)

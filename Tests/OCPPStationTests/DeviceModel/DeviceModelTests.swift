@@ -12,7 +12,9 @@ struct DeviceModelTests {
              "variableCharacteristics": {"dataType": "integer", "unit": "s", "minLimit": 1, "supportsMonitoring": false}},
             {"name": "HeartbeatInterval",
              "variableAttribute": [{"type": "Actual", "value": "300", "mutability": "ReadWrite", "persistent": true, "constant": false}],
-             "variableCharacteristics": {"dataType": "integer", "minLimit": 1, "maxLimit": 86400, "supportsMonitoring": false}}
+             "variableCharacteristics": {"dataType": "integer", "minLimit": 1, "maxLimit": 86400, "supportsMonitoring": false}},
+            {"name": "RetryBackOffWaitMinimum", "variableAttribute": [{"value": "0"}], "variableCharacteristics": {"dataType": "integer"}},
+            {"name": "RetryBackOffRandomRange", "variableAttribute": [{"value": "0"}], "variableCharacteristics": {"dataType": "integer"}}
           ]},
           {"name": "ChargingStation", "variables": [
             {"name": "Model", "variableAttribute": [{"value": "M", "mutability": "ReadOnly"}], "variableCharacteristics": {"dataType": "string"}},
