@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 mkdir -p run-data
 .venv/bin/python Scripts/dev-csms.py --port "$port" &
 csms=$!
-trap 'kill -TERM $agent_pid $csms 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
+agent_pid=
+stop() { kill -TERM $agent_pid $csms 2>/dev/null; wait 2>/dev/null; }
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 # Wait for the CSMS to listen.
 for _ in $(seq 1 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
