@@ -22,6 +22,13 @@ struct StationScenarioTests {
         RPCMessage.callResult(messageId: id, payload: payload).serialized()
     }
 
+    /// Accepts the BootNotification and acknowledges what follows it (the security event and two statuses).
+    func acceptBoot(_ reader: inout FrameReader, _ csms: LoopbackCSMS) async throws {
+        let boot = try await reader.nextCall()
+        csms.send(accept(boot.id))
+        for _ in 0..<3 { csms.send(ack(try await reader.nextCall().id)) }
+    }
+
     @Test(.timeLimit(.minutes(1))) func bootsReportsStatusAndAnswersErrors() async throws {
         let csms = LoopbackCSMS()
         let board = FakeBoard()
@@ -104,9 +111,7 @@ struct StationScenarioTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { _ = try await station.run() }
             var reader = FrameReader(csms)
-            let boot = try await reader.nextCall()
-            csms.send(accept(boot.id))
-            for _ in 0..<3 { csms.send(ack(try await reader.nextCall().id)) }
+            try await acceptBoot(&reader, csms)
             for round in 1...2 {
                 // The driver is now waiting for a signal; drop the connection under it.
                 csms.disconnect()
@@ -149,9 +154,7 @@ struct StationScenarioTests {
             group.addTask { try await station.run() }
             group.addTask {
                 var reader = FrameReader(csms)
-                let boot = try await reader.nextCall()
-                csms.send(self.accept(boot.id))
-                for _ in 0..<3 { csms.send(self.ack(try await reader.nextCall().id)) }
+                try await self.acceptBoot(&reader, csms)
                 csms.send("[2,\"x1\",\"Reset\",{\"type\":\"Immediate\"}]")
                 guard case .callResult("x1", let payload) = try await reader.next() else { throw TestFailure("no Reset result") }
                 #expect(payload.objectValue?["status"] == .string("Accepted"))
