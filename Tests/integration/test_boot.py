@@ -57,12 +57,17 @@ def test_heartbeat_follows_the_boot_interval(csms, agent):
         f"Heartbeat {third.at - status.at:.2f} s after the StatusNotification"
 
 
-def test_pending_retries_answers_and_sends_nothing_else(csms, agent):
-    interval = 2
-    csms.boot_status, csms.boot_interval = "Pending", interval
+def boot_answered(csms, agent, status, interval):
+    """Starts the agent against a CSMS answering BootNotification with `status`; the first boot and its answer."""
+    csms.boot_status, csms.boot_interval = status, interval
     agent()
     first = csms.wait_call("BootNotification")
-    pending = csms.answer_to(first)
+    return first, csms.answer_to(first)
+
+
+def test_pending_retries_answers_and_sends_nothing_else(csms, agent):
+    interval = 2
+    first, pending = boot_answered(csms, agent, "Pending", interval)
     # B02.FR.01: the CSMS may read and change the configuration while Pending; the station answers.
     answer = csms.call("GetVariables", GET_HEARTBEAT_INTERVAL)
     assert answer.type == 3 and answer.payload["getVariableResult"][0]["attributeStatus"] == "Accepted"
@@ -104,10 +109,7 @@ def test_pending_station_sends_triggered_messages(csms, agent):
 
 def test_rejected_sends_only_boot_notifications_and_refuses_calls(csms, agent):
     interval = 2
-    csms.boot_status, csms.boot_interval = "Rejected", interval
-    agent()
-    first = csms.wait_call("BootNotification")
-    rejected = csms.answer_to(first)
+    first, rejected = boot_answered(csms, agent, "Rejected", interval)
     # B03.FR.08: any CALL from the CSMS gets CALLERROR SecurityError.
     answer = csms.call("GetVariables", GET_HEARTBEAT_INTERVAL)
     assert (answer.type, answer.error_code) == (4, "SecurityError"), answer.text
