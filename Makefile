@@ -7,7 +7,7 @@ RELEASE_AGENT := .build/release/station-agent
 DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
-.PHONY: setup build build-debug test unit-test integration-test run bench generate clean
+.PHONY: setup build build-debug test unit-test integration-test run bench generate link-order clean
 
 ## setup: install the system packages and the Python venv the tests and `make run` use (idempotent).
 setup: $(VENV)/.installed
@@ -27,10 +27,24 @@ $(VENV)/.installed: Tests/integration/requirements.txt
 ## Linked as a position-dependent executable by default: a PIE of this size has ~116,000 relative relocations whose
 ## pages become private memory (about 1.1 MiB of the 2 MiB idle budget). `make build PIE=1` keeps ASLR for the
 ## executable image instead.
+## Every function gets its own section, and the linker places the ones the agent runs to boot and idle
+## (Scripts/link-order.txt, `make link-order`) side by side: idle RSS 22.0 -> 18.6 MiB. The executable exports no
+## dynamic symbols (static-stdlib-args.lnk asks for -export-dynamic): 33,000 of them cost 1.6 MiB of resident
+## symbol tables and a linear dladdr scan at start-up.
 PIE ?= 0
-LINK_FLAGS := $(if $(filter 1,$(PIE)),,-Xlinker -no-pie)
+LINK_FLAGS := $(if $(filter 1,$(PIE)),,-Xlinker -no-pie) -Xlinker --no-export-dynamic \
+	-Xlinker --section-ordering-file=$(CURDIR)/Scripts/link-order.txt
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
+	-Xcc -ffunction-sections $(LINK_FLAGS)
 build:
-	$(SWIFT) build -c release --static-swift-stdlib $(LINK_FLAGS) --product station-agent
+	$(SWIFT) build $(RELEASE_FLAGS) --product station-agent
+
+## link-order: regenerate Scripts/link-order.txt from a callgrind run of the release agent, then relink with it.
+link-order: build $(VENV)/.installed
+	@command -v valgrind >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -qq valgrind; }
+	$(PYTHON) Scripts/generate-link-order.py --agent $(RELEASE_AGENT)
+	rm -f $(RELEASE_AGENT) && $(SWIFT) build $(RELEASE_FLAGS) --product station-agent
 
 build-debug:
 	$(SWIFT) build --build-tests

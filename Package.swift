@@ -123,7 +123,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPPStationBackendTests",
-            dependencies: ["OCPPStationKit", "OCPPStationStorage", "OCPPStationHardware", "OCPPStation", "OCPPMessages"],
+            dependencies: [
+                "OCPPStationKit", "OCPPStationStorage", "OCPPStationHardware", "OCPPStation", "OCPPMessages",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

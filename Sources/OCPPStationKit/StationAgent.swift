@@ -94,39 +94,51 @@ public final class StationAgent: Sendable {
         // turns out bad, the process exits and the connection just closes.
         transport.startConnecting()
 
-        let board: BoardConfiguration
-        do {
-            board = try BoardConfiguration.load(path: configuration.boardFile)
-        } catch {
-            throw StationAgentError(error.description)
-        }
-        var deviceModel: DeviceModel
-        do {
-            let text = try FileAccess.readText(configuration.deviceModelFile)
-            deviceModel = try DeviceModel.parse(text, file: configuration.deviceModelFile)
-            try deviceModel.checkRequiredVariables(file: configuration.deviceModelFile)
-            try Self.checkConsistency(board: board, deviceModel: deviceModel, file: configuration.deviceModelFile)
-        } catch let error as DeviceModelError {
-            throw StationAgentError(error.description)
-        } catch {
-            throw StationAgentError("device model \(configuration.deviceModelFile): \(error)")
-        }
-
+        // An existing database opens and checks itself on another thread while the files are parsed: the two are
+        // the longest steps before the first BootNotification. Opening changes nothing in the file; if the input
+        // turns out bad, it is closed again before the agent refuses to start. A new database is only created once
+        // everything validated.
         let directory = configuration.dataDirectory
-        try Self.prepareDataDirectory(
-            directory,
-            allowed: Self.storageFiles.union(board.dataDirectoryFileNames).union(SimulatedBoard.leftoverFileNames))
+        let databasePath = directory + "/station.db"
+        let earlyStore = FileAccess.isRegularFile(databasePath) ? BackgroundResult { try SQLiteStationStore(path: databasePath) } : nil
+        let board: BoardConfiguration
+        var deviceModel: DeviceModel
         let store: SQLiteStationStore
-        do {
-            store = try SQLiteStationStore(path: directory + "/station.db")
+        do throws(StationAgentError) {
+            do {
+                board = try BoardConfiguration.load(path: configuration.boardFile)
+            } catch {
+                throw StationAgentError(error.description)
+            }
+            do {
+                let text = try FileAccess.readText(configuration.deviceModelFile)
+                deviceModel = try DeviceModel.parse(text, file: configuration.deviceModelFile)
+                try deviceModel.checkRequiredVariables(file: configuration.deviceModelFile)
+                try Self.checkConsistency(board: board, deviceModel: deviceModel, file: configuration.deviceModelFile)
+            } catch let error as DeviceModelError {
+                throw StationAgentError(error.description)
+            } catch {
+                throw StationAgentError("device model \(configuration.deviceModelFile): \(error)")
+            }
+            try Self.prepareDataDirectory(
+                directory,
+                allowed: Self.storageFiles.union(board.dataDirectoryFileNames).union(SimulatedBoard.leftoverFileNames))
+            do {
+                store = try earlyStore?.wait().get() ?? SQLiteStationStore(path: databasePath)
+            } catch let error as StationStoreError {
+                throw StationAgentError(error.description)
+            } catch {
+                throw StationAgentError("state file \(databasePath): \(error)")
+            }
         } catch {
-            throw StationAgentError(error.description)
+            (try? earlyStore?.wait().get())?.closeNow()
+            throw error
         }
         let hardware: any BoardHardware
         do {
             hardware = try board.makeHardware(dataDirectory: directory, eventLoopGroup: eventLoopGroup, logger: logger)
         } catch {
-            Task { try? await store.close() }
+            store.closeNow()
             throw StationAgentError("\(error)")
         }
 

@@ -34,7 +34,7 @@ struct StationScenarioTests {
         let board = FakeBoard()
         let station = try makeStation(csms, board)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await station.run() }
+            group.addTask { _ = await station.run() }
             var reader = FrameReader(csms)
 
             let boot = try await reader.nextCall()
@@ -109,7 +109,7 @@ struct StationScenarioTests {
         let csms = LoopbackCSMS()
         let station = try makeStation(csms, FakeBoard())
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await station.run() }
+            group.addTask { _ = await station.run() }
             var reader = FrameReader(csms)
             try await acceptBoot(&reader, csms)
             for round in 1...2 {
@@ -131,7 +131,7 @@ struct StationScenarioTests {
         let csms = LoopbackCSMS()
         let station = try makeStation(csms, FakeBoard())
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await station.run() }
+            group.addTask { _ = await station.run() }
             var reader = FrameReader(csms)
             let boot = try await reader.nextCall()
             csms.send(
@@ -151,7 +151,7 @@ struct StationScenarioTests {
         let store = InMemoryStationStore()
         let station = try makeStation(csms, FakeBoard(), store: store)
         let outcome = try await withThrowingTaskGroup(of: ChargingStation.Outcome?.self) { group in
-            group.addTask { try await station.run() }
+            group.addTask { await station.run() }
             group.addTask {
                 var reader = FrameReader(csms)
                 try await self.acceptBoot(&reader, csms)

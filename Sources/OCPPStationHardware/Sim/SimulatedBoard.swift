@@ -72,9 +72,11 @@ public final class SimulatedBoard: BoardHardware {
         let (stream, continuation) = AsyncStream.makeStream(of: HardwareEvent.self, bufferingPolicy: .unbounded)
         self.events = stream
         self.continuation = continuation
+        // No file means an idle board, so the initial state counts as saved: a factory-fresh start writes nothing
+        // until something changes (the first BootNotification does not wait for an fsync).
+        let state = persisted ?? SimBoardStateFile.initialState(for: configuration)
         self.core = SimBoardCore(
-            configuration: configuration, statePath: statePath,
-            evses: persisted ?? SimBoardStateFile.initialState(for: configuration), persisted: persisted,
+            configuration: configuration, statePath: statePath, evses: state, persisted: state,
             continuation: continuation, now: monotonicSeconds, logger: logger)
     }
 

@@ -35,6 +35,17 @@ struct SimulatedBoardTests {
             ])
     }
 
+    /// A missing state file means an idle board, so a factory-fresh start writes (and fsyncs) nothing until a
+    /// change: the first BootNotification does not wait for the disk.
+    @Test func aFreshBoardWritesNothingUntilItChanges() async throws {
+        let dir = try HardwareTempDirectory()
+        let board = try makeBoard(dir)
+        _ = await board.physicalState()
+        #expect(try HardwareTestSupport.listing(dir.path) == [])
+        _ = try await board.core.perform(.plug(evse: 1, connector: nil))
+        #expect(try HardwareTestSupport.listing(dir.path) == ["sim-board.json"])
+    }
+
     @Test func stateSurvivesARestart() async throws {
         let dir = try HardwareTempDirectory()
         do {

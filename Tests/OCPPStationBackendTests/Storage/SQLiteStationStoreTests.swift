@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OCPPStation
 import Testing
 
@@ -48,5 +49,54 @@ struct SQLiteStationStoreTests {
         try garbage.write(to: URL(fileURLWithPath: path))
         #expect(throws: StationStoreError.self) { try SQLiteStationStore(path: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func aFreshFileRecordsItsSchemaInOneCommit() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStationStore(path: directory + "/station.db")
+        #expect(try store.pragma("user_version") == "1")
+        #expect(try store.pragma("application_id") == String(SQLiteStationStore.applicationID))
+        #expect(try await store.variableValues().isEmpty)
+        #expect(try await store.value(forKey: "bootReason") == nil)
+        try await store.close()
+    }
+
+    @Test func aFileFromANewerAgentIsRefusedAndLeftUntouched() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/station.db"
+        try await SQLiteStationStore(path: path).close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 7") }
+        try queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to 1)")) {
+            try SQLiteStationStore(path: path)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func aFileFromBeforeTheSchemaVersionIsAdopted() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/station.db"
+        // What the first release wrote: GRDB's migration table beside ours, user_version 0.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                PRAGMA application_id = \(SQLiteStationStore.applicationID);
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE variables (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                INSERT INTO settings VALUES ('bootReason', 'RemoteReset');
+                """)
+        }
+        try queue.close()
+        let store = try SQLiteStationStore(path: path)
+        #expect(try store.pragma("user_version") == "1")
+        #expect(try await store.value(forKey: "bootReason") == "RemoteReset")
+        try await store.close()
     }
 }
