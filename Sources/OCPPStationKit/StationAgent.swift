@@ -95,12 +95,13 @@ public final class StationAgent: Sendable {
         transport.startConnecting()
 
         // An existing database opens and checks itself on another thread while the files are parsed: the two are
-        // the longest steps before the first BootNotification. Opening changes nothing in the file; if the input
-        // turns out bad, it is closed again before the agent refuses to start. A new database is only created once
-        // everything validated.
+        // the longest steps before the first BootNotification. Opening a current file changes nothing in it; if
+        // the input turns out bad, it is closed again before the agent refuses to start. A new database is only
+        // created once everything validated.
         let directory = configuration.dataDirectory
         let databasePath = directory + "/station.db"
-        let earlyStore = FileAccess.isRegularFile(databasePath) ? BackgroundResult { try SQLiteStationStore(path: databasePath) } : nil
+        let earlyStore =
+            FileAccess.isRegularFile(databasePath) ? BackgroundResult { try SQLiteStationStore(path: databasePath) } : nil
         let board: BoardConfiguration
         var deviceModel: DeviceModel
         let store: SQLiteStationStore

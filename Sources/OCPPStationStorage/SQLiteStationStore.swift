@@ -69,6 +69,8 @@ public final class SQLiteStationStore: StationStore {
         if id != applicationID {
             throw StationStoreError(path: path, reason: "not an ocpp-station database (application_id \(id))")
         }
+        let check = try String.fetchOne(db, sql: "PRAGMA quick_check")
+        if check != "ok" { throw StationStoreError(path: path, reason: "integrity check failed: \(check ?? "no answer")") }
         // Files from before the schema version was recorded (GRDB's migration table, same tables) are version 1.
         if version == 0 && tables.isSuperset(of: ["settings", "variables"]) {
             try db.execute(sql: "PRAGMA user_version = 1")
@@ -80,8 +82,6 @@ public final class SQLiteStationStore: StationStore {
         guard version == schemaVersion, tables.isSuperset(of: ["settings", "variables"]) else {
             throw StationStoreError(path: path, reason: "unknown schema (version \(version), tables \(tables.sorted().joined(separator: ", ")))")
         }
-        let check = try String.fetchOne(db, sql: "PRAGMA quick_check")
-        if check != "ok" { throw StationStoreError(path: path, reason: "integrity check failed: \(check ?? "no answer")") }
         var contents = Contents()
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
             contents.settings[row["key"]] = row["value"]
