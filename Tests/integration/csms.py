@@ -211,6 +211,8 @@ class RecordingConnection:
         return text
 
     async def send(self, text):
+        if self.csms.answer_delay and text.startswith(("[3", "[4")):
+            await asyncio.sleep(self.csms.answer_delay)  # a slow CSMS: CALLs queue up behind an unanswered one
         self.csms.record(Frame("out", text, self.station_id, self.number))
         await self.ws.send(text)
 
@@ -363,6 +365,7 @@ class CSMS:
     subprotocols: the subprotocols the CSMS agrees to (selected only if the station offers one); none agreed: the
     handshake completes without Sec-WebSocket-Protocol and the CSMS closes at once (Part 4 section 3.2).
     force_subprotocol: answer the handshake with this subprotocol whatever the station offered (a broken CSMS).
+    answer_delay: seconds the CSMS waits before each CALLRESULT/CALLERROR it sends (0: none).
     """
 
     def __init__(self, boot_status="Accepted", boot_interval=300, subprotocols=(SUBPROTOCOL,), port=0,
@@ -371,6 +374,7 @@ class CSMS:
         self.boot_status = boot_status
         self.boot_interval = boot_interval
         self.authorize_status = "Accepted"
+        self.answer_delay = 0.0
         self.subprotocols = list(subprotocols)
         self.force_subprotocol = force_subprotocol
         self.host = host

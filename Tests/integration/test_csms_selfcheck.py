@@ -75,6 +75,9 @@ def test_invalid_station_frames_are_violations(server, frame, expected):
 
 
 def test_one_outstanding_call_and_unique_ids(server):
+    # The CSMS answers slowly, so c2 surely arrives while c1 is unanswered (otherwise a fast CSMS may answer c1 first).
+    server.answer_delay = 0.3
+
     async def script():
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             await ws.send(json.dumps([2, "c1", "BootNotification", BOOT]))
