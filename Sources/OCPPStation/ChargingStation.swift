@@ -1,6 +1,7 @@
-// The charging station: owns the device model, the registration state and the connectors' state, and runs the
-// connection loop. Each functional block adds its part in an extension, in its own folder (Provisioning/,
-// Availability/, DeviceModel/, RemoteControl/, Security/).
+// The charging station: composes the blocks and routes to them. It owns the device model, the registration state
+// and the connection loop; the transaction engine (Transactions/), metering (Metering/) and authorization
+// (Authorization/) keep their own state in their own types, and the station feeds them inputs in order. Each
+// functional block adds its part in an extension, in its own folder.
 public import Logging
 internal import OCPPMessages
 internal import ServiceLifecycle
@@ -26,9 +27,21 @@ public actor ChargingStation: StationView {
         case shutdown
     }
 
+    /// What the station processes in order, whether or not a connection is open: hardware events and the work
+    /// that CSMS requests leave behind (a remote start runs after its response is sent).
+    enum Input: Sendable {
+        case hardware(HardwareEvent)
+        case remoteStart(RequestStartTransactionRequest, evse: Int)
+        case remoteStop(transactionId: String)
+        case transactionEventAnswered(transactionId: String, TransactionEventResponse)
+        case timersDue
+        case reset(ResetEnumType)
+    }
+
     // Ports
     let board: any BoardHardware
     let store: any StationStore
+    let outbox: any MessageOutbox
     let transport: any CSMSTransport
     let wallClock: any WallClock
     public nonisolated let logger: Logger
@@ -37,7 +50,24 @@ public actor ChargingStation: StationView {
     var deviceModel: DeviceModel
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
-    var securityEventPending: String?
+    var engine: TransactionEngine
+    let authorizerOverride: (any IdTokenAuthorizer)?
+    /// Beyond this many queued messages, intermediate Updated TransactionEvents are thinned (E12.FR.04/05).
+    let queueCapacity: Int
+    /// How many messages the outbox holds (read at start, then counted), so a commit needs no count query.
+    var queuedCount = 0
+    var resetWhenIdle = false
+    /// When the last clock-aligned samples were taken (station clock, seconds since 1970).
+    var lastAlignedSample: Double = 0
+    var lastAlignedEndedSample: Double = 0
+    let inputs: AsyncStream<Input>
+    let inputSink: AsyncStream<Input>.Continuation
+    /// Wakes the outbox delivery (a commit, the boot accepted) and whoever waits for a delivery.
+    let outboxWakeup = Wakeup()
+    let deliveredWakeup = Wakeup()
+    /// Wakes the transaction timer when deadlines may have moved.
+    let timerWakeup = Wakeup()
+    var statusRetryTask: Task<Void, Never>?
     var clockOffset: Double = 0
     var physical: [Int: EVSEPhysicalState] = [:]
     /// The last status the CSMS acknowledged per (evse, connector).
@@ -59,17 +89,35 @@ public actor ChargingStation: StationView {
         var connector: Int
     }
 
+    /// The default `queueCapacity`: 200,000 messages, twice the 100,000 queued events the station must hold; on the
+    /// sim board's SQLite file that is about 100 MB.
+    public static let defaultQueueCapacity = 200_000
+
+    /// - Parameters:
+    ///   - outbox: the durable queue of TransactionEvent and SecurityEventNotification messages, and the open
+    ///     transaction records.
+    ///   - authorizer: decides on presented idTokens; default: AuthorizeRequest to the CSMS.
+    ///   - queueCapacity: beyond this many queued messages, intermediate Updated TransactionEvents are thinned
+    ///     (E12.FR.04/05); Started and Ended are never dropped.
     public init(
         deviceModel: DeviceModel,
         board: any BoardHardware,
         store: any StationStore,
+        outbox: any MessageOutbox,
         transport: any CSMSTransport,
         wallClock: any WallClock = SystemWallClock(),
+        authorizer: (any IdTokenAuthorizer)? = nil,
+        queueCapacity: Int = ChargingStation.defaultQueueCapacity,
         logger: Logger
     ) {
         self.deviceModel = deviceModel
         self.board = board
         self.store = store
+        self.outbox = outbox
+        self.engine = TransactionEngine(evseIds: board.evses.map(\.id), settings: TransactionSettings(deviceModel))
+        self.authorizerOverride = authorizer
+        self.queueCapacity = max(1, queueCapacity)
+        (self.inputs, self.inputSink) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
         self.transport = transport
         self.wallClock = wallClock
         self.logger = logger
@@ -105,11 +153,18 @@ public actor ChargingStation: StationView {
                 // both, and neither waits for the other.
                 group.addTask { await self.prepare() }
                 let events = board.events
+                let sink = inputSink
+                group.addTask {
+                    for await event in events { sink.yield(.hardware(event)) }
+                }
                 group.addTask { [weak self] in
-                    for await event in events {
-                        await self?.hardwareEvent(event)
+                    guard let inputs = self?.inputs else { return }
+                    await self?.waitUntilPrepared()
+                    for await input in inputs {
+                        await self?.process(input)
                     }
                 }
+                group.addTask { [weak self] in await self?.transactionTimer() }
                 let outcome = await connectionLoop()
                 group.cancelAll()
                 return outcome
@@ -147,11 +202,16 @@ public actor ChargingStation: StationView {
         } catch {
             logger.error("cannot read the station's state: \(error); booting with the device model's values")
         }
-        // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset.
-        securityEventPending = bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot"
         for state in await board.physicalState() {
             physical[state.evse] = state
+            engine.restore(
+                evse: state.evse, plugged: state.connectors.first(where: \.plugged)?.id, evCharging: state.evCharging,
+                faults: state.faults)
         }
+        await recoverTransactions()
+        // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
+        // with the time it happened and delivered after a crash too (A04.FR.02).
+        await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
         refreshAvailabilityVariables()
     }
 
@@ -212,10 +272,14 @@ public actor ChargingStation: StationView {
             group.addTask { [self] in
                 try await self.drive(rpc, signals)
             }
+            group.addTask { [self] in
+                await self.deliverOutbox(rpc)
+            }
             // Whichever ends first ends the session: the CSMS closed, or the driver is done (reset, shutdown).
             _ = try await group.next()
             group.cancelAll()
             bootRetryTask?.cancel()
+            statusRetryTask?.cancel()
             await rpc.close()
         }
     }
@@ -315,11 +379,8 @@ public actor ChargingStation: StationView {
     /// After BootNotification Accepted (first time this boot, or on a reconnect).
     func afterAccepted(_ rpc: RPCSession) async {
         bootRetryTask?.cancel()
-        if bootReason != .powerUp {
-            // The reset reason was delivered: the next start is a power-up unless another reset is asked for.
-            try? await store.setValue(nil, forKey: StoreKeys.bootReason)
-        }
-        await sendPendingSecurityEvent(rpc)
+        // B01.FR.08: queued messages leave only now.
+        outboxWakeup.wake()
         await reportStatusChanges(rpc)
     }
 
@@ -368,9 +429,11 @@ public actor ChargingStation: StationView {
         case .triggerMessage: return try await replyWithFollowUp(payload) { (request: TriggerMessageRequest) in self.triggerMessage(request) }
         case .reset: return try await replyWithFollowUp(payload) { (request: ResetRequest) in await self.reset(request) }
         case .requestStartTransaction:
-            return try await reply(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
+            return try await replyWithFollowUp(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
         case .requestStopTransaction:
-            return try await reply(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
+            return try await replyWithFollowUp(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
+        case .getTransactionStatus:
+            return try await reply(payload) { (request: GetTransactionStatusRequest) in try await self.getTransactionStatus(request) }
         default:
             throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
         }

@@ -6,9 +6,13 @@ import Testing
 
 /// The whole station against the loopback CSMS: boot, status, malformed frames, triggers.
 struct StationScenarioTests {
-    func makeStation(_ csms: LoopbackCSMS, _ board: FakeBoard, store: any StationStore = InMemoryStationStore()) throws -> ChargingStation {
+    func makeStation(
+        _ csms: LoopbackCSMS, _ board: FakeBoard, store: any StationStore = InMemoryStationStore(),
+        outbox: any MessageOutbox = InMemoryMessageOutbox()
+    ) throws -> ChargingStation {
         let model = try DeviceModel.parse(DeviceModelTests.sample, file: "dm.json")
-        return ChargingStation(deviceModel: model, board: board, store: store, transport: csms, logger: Logger(label: "test"))
+        return ChargingStation(
+            deviceModel: model, board: board, store: store, outbox: outbox, transport: csms, logger: Logger(label: "test"))
     }
 
     func accept(_ id: String, interval: Int = 300) -> String {

@@ -40,3 +40,16 @@ final class Wakeup: Sendable {
         waiter?.resume()
     }
 }
+
+extension Wakeup {
+    /// Returns at the next `wake()` or at `deadline` (nil: no deadline), whichever comes first.
+    func wait(until deadline: ContinuousClock.Instant?) async {
+        guard let deadline else { return await wait() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(until: deadline, clock: ContinuousClock()) }
+            group.addTask { await self.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
