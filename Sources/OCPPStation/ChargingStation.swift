@@ -151,20 +151,25 @@ public actor ChargingStation: StationView {
             await withTaskGroup(of: Void.self) { group in
                 // Loading the state runs while the first connection is being opened: the BootNotification waits for
                 // both, and neither waits for the other.
-                group.addTask { await self.prepare() }
                 let events = board.events
                 let sink = inputSink
                 group.addTask {
                     for await event in events { sink.yield(.hardware(event)) }
                 }
+                // The inputs are processed, and the timers run, once the state is loaded; hardware events that come
+                // meanwhile wait in the stream.
+                let inputs = inputs
                 group.addTask { [weak self] in
-                    guard let inputs = self?.inputs else { return }
-                    await self?.waitUntilPrepared()
-                    for await input in inputs {
-                        await self?.process(input)
+                    await self?.prepare()
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { [weak self] in
+                            for await input in inputs {
+                                await self?.process(input)
+                            }
+                        }
+                        inner.addTask { [weak self] in await self?.transactionTimer() }
                     }
                 }
-                group.addTask { [weak self] in await self?.transactionTimer() }
                 let outcome = await connectionLoop()
                 group.cancelAll()
                 return outcome
@@ -379,8 +384,10 @@ public actor ChargingStation: StationView {
     /// After BootNotification Accepted (first time this boot, or on a reconnect).
     func afterAccepted(_ rpc: RPCSession) async {
         bootRetryTask?.cancel()
-        // B01.FR.08: queued messages leave only now.
+        // B01.FR.08: queued messages leave only now. The boot's security event goes before the statuses; a long
+        // queue (after an outage) holds the status report back by at most MessageTimeout.
         outboxWakeup.wake()
+        await waitForOutboxDelivered(timeout: messageTimeout)
         await reportStatusChanges(rpc)
     }
 

@@ -147,7 +147,6 @@ extension ChargingStation {
     /// Sleeps until the next deadline of the engine or the clock-aligned schedule, then has it processed in order
     /// with the other inputs. Woken when deadlines may have moved; never polls, so an idle station uses no CPU.
     func transactionTimer() async {
-        await waitUntilPrepared()
         lastAlignedSample = now().secondsSince1970
         lastAlignedEndedSample = lastAlignedSample
         while !Task.isCancelled {

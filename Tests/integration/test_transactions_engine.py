@@ -1,0 +1,110 @@
+"""Smoke test of the transaction engine (block E, J, C01, F01/F03) against the `ocpp` CSMS: every frame is checked
+against the official schemas by the CSMS."""
+from conftest import boot_accepted
+from csms import CSMS
+
+SAMPLE_EVERY_SECOND = {("SampledDataCtrlr", "TxUpdatedInterval", None): "1"}
+
+
+def transaction_events(csms, transaction_id, start=0):
+    return [f for f in csms.calls_from_station(start) if f.action == "TransactionEvent"
+            and f.payload["transactionInfo"]["transactionId"] == transaction_id]
+
+
+def test_plug_tap_charge_unplug(csms, agent):
+    station = agent(model=SAMPLE_EVERY_SECOND)
+    boot_accepted(csms)
+    csms.wait_call("StatusNotification", lambda p: p["evseId"] == 2)
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 1})
+    csms.wait_call("StatusNotification", lambda p: p["connectorStatus"] == "Occupied", start=mark)
+    station.sim({"cmd": "tap", "idToken": "CARD-1", "evse": 1})
+    # C01: the card is authorized by the CSMS, then the transaction starts (default TxStartPoint PowerPathClosed).
+    csms.wait_call("Authorize", start=mark)
+    started = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Started", start=mark)
+    assert started.payload["seqNo"] == 0
+    assert started.payload["triggerReason"] == "Authorized"
+    assert started.payload["idToken"] == {"idToken": "CARD-1", "type": "ISO14443"}
+    assert started.payload["evse"] == {"id": 1, "connectorId": 1}
+    assert started.payload["meterValue"][0]["sampledValue"][0]["context"] == "Transaction.Begin"
+    transaction_id = started.payload["transactionInfo"]["transactionId"]
+    status = station.sim({"cmd": "status"})
+    evse = status["evses"][0]
+    assert evse["transactionId"] == transaction_id
+    assert evse["contactorClosed"] and evse["locked"]
+    station.sim({"cmd": "ev-charge", "evse": 1, "watts": 11000})
+    csms.wait_call("TransactionEvent", lambda p: p["transactionInfo"].get("chargingState") == "Charging", start=mark)
+    # J02: periodic samples every TxUpdatedInterval.
+    periodic = csms.wait_call("TransactionEvent", lambda p: p["triggerReason"] == "MeterValuePeriodic", start=mark,
+                              timeout=5)
+    assert periodic.payload["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Periodic"
+    station.sim({"cmd": "unplug", "evse": 1})
+    ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    assert ended.payload["meterValue"][-1]["sampledValue"][0]["context"] == "Transaction.End"
+    events = transaction_events(csms, transaction_id, mark)
+    assert [e.payload["seqNo"] for e in events] == list(range(len(events)))
+    assert [e.payload["eventType"] for e in events].count("Started") == 1
+    assert events[-1] is ended
+    # The register never goes back, read by the time of each sample; energy flowed while the EV charged.
+    readings = sorted((v["timestamp"], s["value"]) for e in events for v in e.payload.get("meterValue", [])
+                      for s in v["sampledValue"] if s.get("measurand") == "Energy.Active.Import.Register")
+    energy = [value for _, value in readings]
+    assert energy == sorted(energy) and energy[-1] > energy[0]
+    status = station.sim({"cmd": "status"})
+    assert not status["evses"][0]["contactorClosed"] and not status["evses"][0]["locked"]
+
+
+def test_remote_start_and_stop(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    csms.wait_call("StatusNotification", lambda p: p["evseId"] == 2)
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 2})
+    answer = csms.call("RequestStartTransaction", {"idToken": {"idToken": "APP-7", "type": "Central"},
+                                                   "remoteStartId": 42, "evseId": 2})
+    assert answer.payload["status"] == "Accepted"
+    started = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Started", start=mark)
+    assert started.payload["triggerReason"] == "RemoteStart"
+    assert started.payload["transactionInfo"]["remoteStartId"] == 42
+    transaction_id = started.payload["transactionInfo"]["transactionId"]
+    # F01.FR.24: the EVSE has an authorized transaction now.
+    again = csms.call("RequestStartTransaction", {"idToken": {"idToken": "APP-8", "type": "Central"},
+                                                  "remoteStartId": 43, "evseId": 2})
+    assert again.payload["status"] == "Rejected"
+    # E14: the transaction is ongoing.
+    status = csms.call("GetTransactionStatus", {"transactionId": transaction_id})
+    assert status.payload["ongoingIndicator"] is True
+    stop = csms.call("RequestStopTransaction", {"transactionId": transaction_id})
+    assert stop.payload["status"] == "Accepted"
+    ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
+    assert ended.payload["triggerReason"] == "RemoteStop"
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "Remote"
+    unknown = csms.call("RequestStopTransaction", {"transactionId": transaction_id})
+    assert unknown.payload["status"] == "Rejected"
+    status = csms.call("GetTransactionStatus", {"transactionId": transaction_id})
+    assert status.payload["ongoingIndicator"] is False
+
+
+def test_session_while_offline_is_delivered_after_reconnect(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    csms.wait_call("StatusNotification", lambda p: p["evseId"] == 2)
+    port = csms.port
+    csms.stop()
+    station.sim({"cmd": "plug", "evse": 1})
+    station.sim({"cmd": "tap", "idToken": "CARD-OFF", "evse": 1})
+    station.sim({"cmd": "unplug", "evse": 1})
+    later = CSMS(port=port).start()
+    try:
+        events = [later.wait_call("TransactionEvent", lambda p, k=kind: p["eventType"] == k, timeout=20)
+                  for kind in ("Started", "Ended")]
+        # E12.FR.01/02: generated offline; seqNo gap-free; nothing but the outbox and statuses before them.
+        assert all(e.payload.get("offline") is True for e in events)
+        ids = {e.payload["transactionInfo"]["transactionId"] for e in events}
+        assert len(ids) == 1
+        all_events = transaction_events(later, ids.pop())
+        assert [e.payload["seqNo"] for e in all_events] == list(range(len(all_events)))
+        assert "BootNotification" not in later.actions_from_station()
+    finally:
+        later.stop()
