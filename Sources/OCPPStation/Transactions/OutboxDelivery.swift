@@ -95,7 +95,7 @@ extension ChargingStation {
     /// not delivered by then stays queued and goes after the reboot, B12.FR.05).
     func waitForOutboxDelivered(timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, session != nil, ((try? await outbox.count()) ?? 0) > 0 {
+        while ContinuousClock.now < deadline, session != nil, !Task.isCancelled, ((try? await outbox.count()) ?? 0) > 0 {
             await deliveredWakeup.wait(until: deadline)
         }
     }
