@@ -135,6 +135,8 @@ let package = Package(
             name: "OCPPStationBackendTests",
             dependencies: [
                 "OCPPStationKit", "OCPPStationStorage", "OCPPStationHardware", "OCPPStation", "OCPPMessages",
+                // Built for the storage tests, which kill its `write-until-killed` with SIGKILL.
+                "station-bench",
             ],
             swiftSettings: swiftSettings
         ),
