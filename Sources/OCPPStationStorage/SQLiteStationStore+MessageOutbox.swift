@@ -114,13 +114,15 @@ extension SQLiteStationStore: MessageOutbox {
                     """)
                 var drop: [Int64] = []
                 var seen: [String: Int] = [:]
-                while drop.count < limit, let row = try updated.step() {
-                    let transactionId: String = try row[1]
-                    let index = seen[transactionId, default: 0]
-                    seen[transactionId] = index + 1
-                    if index % 2 == 0 { drop.append(try row[0]) }
+                do {
+                    defer { updated.reset() }
+                    while drop.count < limit, let row = try updated.step() {
+                        let transactionId: String = try row[1]
+                        let index = seen[transactionId, default: 0]
+                        seen[transactionId] = index + 1
+                        if index % 2 == 0 { drop.append(try row[0]) }
+                    }
                 }
-                updated.reset()
                 for id in drop { try db.run("DELETE FROM outbox WHERE id = ?", id) }
                 return drop.count
             }

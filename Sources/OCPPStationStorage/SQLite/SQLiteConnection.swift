@@ -104,9 +104,11 @@ final class SQLiteConnection {
     {
         let statement = try statement(sql)
         try statement.bind(values)
+        // Reset even when `read` throws: a statement left mid-way holds a read transaction open, which would keep a
+        // checkpoint from emptying the WAL.
+        defer { statement.reset() }
         var result: [T] = []
         while let row = try statement.step() { result.append(try read(row)) }
-        statement.reset()
         return result
     }
 
