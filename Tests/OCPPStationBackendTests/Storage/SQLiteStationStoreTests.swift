@@ -64,4 +64,18 @@ struct SQLiteStationStoreTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         }
     }
+
+    @Test func closeNowLeavesNoWAL() async throws {
+        try await withDatabasePath { path in
+            let store = try SQLiteStationStore(path: path)
+            try await store.commit(transactionEvent("A", "Started", seqNo: 0), transaction: .save(record("A", nextSeqNo: 1)))
+            store.closeNow()
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+            #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+            await #expect(throws: SQLiteError.self) { try await store.first() }
+            let reopened = try SQLiteStationStore(path: path)
+            #expect(try await reopened.count() == 1)
+            try await reopened.close()
+        }
+    }
 }
