@@ -21,8 +21,9 @@ public final class SQLiteStationStore: StationStore {
     }
 
     /// Opens (or creates, or migrates) the store. A file that is not an ocpp-station database, is damaged, or was
-    /// written by a newer agent is reported and left untouched.
-    public init(path: String) throws(StationStoreError) {
+    /// written by a newer agent is reported and left untouched. With `upgrade` false, a file of an older schema is not
+    /// migrated either: the error's `upgradeDeferred` is set, and the caller opens it again once it may change it.
+    public init(path: String, upgrade: Bool = true) throws(StationStoreError) {
         self.path = path
         let connection: SQLiteConnection
         do {
@@ -31,7 +32,7 @@ public final class SQLiteStationStore: StationStore {
             throw StationStoreError(path: path, reason: error.message)
         }
         do {
-            cache = Mutex(try StationSchema.open(connection, path: path))
+            cache = Mutex(try StationSchema.open(connection, path: path, upgrade: upgrade))
         } catch let error as StationStoreError {
             connection.close()
             throw error
@@ -99,6 +100,8 @@ public final class SQLiteStationStore: StationStore {
 public struct StationStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var reason: String
+    /// The file is sound but of an older schema, and the open was asked not to migrate it.
+    public var upgradeDeferred = false
     public var description: String { "state file \(path): \(reason)" }
 }
 

@@ -53,8 +53,9 @@ enum StationSchema {
     static var version: Int { migrations.last?.version ?? 0 }
 
     /// Checks the file is ours and sound, creates the schema in a fresh file (one commit, so one fsync) or migrates an
-    /// older one, and sets WAL and synchronous=FULL. Refuses a foreign, damaged or newer file before writing to it.
-    static func open(_ db: SQLiteConnection, path: String) throws -> SQLiteStationStore.Contents {
+    /// older one (unless `upgrade` is false), and sets WAL and synchronous=FULL. Refuses a foreign, damaged or newer
+    /// file before writing to it.
+    static func open(_ db: SQLiteConnection, path: String, upgrade: Bool = true) throws -> SQLiteStationStore.Contents {
         let id: Int32 = try db.value("PRAGMA application_id") ?? 0
         var version: Int = try db.value("PRAGMA user_version") ?? 0
         let tables = Set(try db.rows("SELECT name FROM sqlite_master WHERE type = 'table'") { row throws(SQLiteError) in
@@ -82,6 +83,11 @@ enum StationSchema {
         let expected = migrations.prefix { $0.version <= version }.flatMap(\.tables)
         guard version >= 1, tables.isSuperset(of: expected) else {
             throw refuse("unknown schema (version \(version), tables \(tables.sorted().joined(separator: ", ")))")
+        }
+        if version < Self.version && !upgrade {
+            var error = refuse("schema version \(version) is to be upgraded to \(Self.version)")
+            error.upgradeDeferred = true
+            throw error
         }
         try useDurableJournal(db, path: path)
         for migration in migrations where migration.version > version {

@@ -55,6 +55,31 @@ struct StationSchemaMigrationTests {
         }
     }
 
+    /// The agent's early open (while flags and files are still being validated) must not change the file: an older
+    /// one is only reported as due for an upgrade, and is upgraded by the open after validation.
+    @Test func anOpenThatMayNotUpgradeLeavesAnOlderFileAsItIs() async throws {
+        try await withDatabasePath { path in
+            try execute(Self.version1 + Self.data, on: path)
+            do {
+                _ = try SQLiteStationStore(path: path, upgrade: false)
+                Issue.record("an older file opened without its upgrade")
+            } catch {
+                #expect((error as? StationStoreError)?.upgradeDeferred == true)
+            }
+            let db = try SQLiteConnection(path: path)
+            #expect(try db.value("PRAGMA user_version") as Int? == 1)
+            #expect(try db.value("SELECT COUNT(*) FROM sqlite_master WHERE name = 'outbox'") as Int? == 0)
+            db.close()
+            let store = try SQLiteStationStore(path: path)
+            #expect(try store.pragma("user_version") == "2")
+            try await store.close()
+            // A current file opens without an upgrade as before.
+            let again = try SQLiteStationStore(path: path, upgrade: false)
+            #expect(try await again.value(forKey: "bootReason") == "RemoteReset")
+            try await again.close()
+        }
+    }
+
     @Test func aFailedMigrationLeavesTheFileAtItsVersion() async throws {
         try await withDatabasePath { path in
             // A version 1 file that somehow has a table named like one version 2 creates: the migration fails.
