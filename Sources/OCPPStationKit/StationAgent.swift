@@ -154,12 +154,9 @@ public final class StationAgent: Sendable {
         self.rebootCommand = board.rebootCommand
         self.board = hardware
         self.store = store
-        // TEMPORARY (until the storage branch lands on main): the outbox lives in memory, so queued TransactionEvents
-        // and open transaction records do not survive a restart yet. Replace with `outbox: store` once
-        // SQLiteStationStore conforms to MessageOutbox.
-        let outbox = InMemoryMessageOutbox()
+        // The same SQLite file holds the station's values and the durable outbox with the open transaction records.
         self.station = ChargingStation(
-            deviceModel: deviceModel, board: hardware, store: store, outbox: outbox, transport: transport, logger: logger)
+            deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport, logger: logger)
     }
 
     static func checkFlags(_ configuration: StationAgentConfiguration) throws(StationAgentError) {
