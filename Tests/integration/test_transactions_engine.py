@@ -1,9 +1,22 @@
 """Smoke test of the transaction engine (block E, J, C01, F01/F03) against the `ocpp` CSMS: every frame is checked
 against the official schemas by the CSMS."""
+import time
+
 from conftest import boot_accepted
 from csms import CSMS
 
 SAMPLE_EVERY_SECOND = {("SampledDataCtrlr", "TxUpdatedInterval", None): "1"}
+
+
+def wait_for_evse(station, evse, condition, timeout=5):
+    """The sim board's status of `evse` once `condition` holds (AssertionError after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = station.sim({"cmd": "status"})["evses"][evse - 1]
+        if condition(status):
+            return status
+        assert time.monotonic() < deadline, f"EVSE {evse}: {status}"
+        time.sleep(0.02)
 
 
 def transaction_events(csms, transaction_id, start=0):
@@ -28,10 +41,10 @@ def test_plug_tap_charge_unplug(csms, agent):
     assert started.payload["evse"] == {"id": 1, "connectorId": 1}
     assert started.payload["meterValue"][0]["sampledValue"][0]["context"] == "Transaction.Begin"
     transaction_id = started.payload["transactionInfo"]["transactionId"]
-    status = station.sim({"cmd": "status"})
-    evse = status["evses"][0]
+    # The event is queued before the contactor closes (the station acts after the event is on disk).
+    evse = wait_for_evse(station, 1, lambda e: e["contactorClosed"])
     assert evse["transactionId"] == transaction_id
-    assert evse["contactorClosed"] and evse["locked"]
+    assert evse["locked"]
     station.sim({"cmd": "ev-charge", "evse": 1, "watts": 11000})
     csms.wait_call("TransactionEvent", lambda p: p["transactionInfo"].get("chargingState") == "Charging", start=mark)
     # J02: periodic samples every TxUpdatedInterval.
@@ -51,8 +64,8 @@ def test_plug_tap_charge_unplug(csms, agent):
                       for s in v["sampledValue"] if s.get("measurand") == "Energy.Active.Import.Register")
     energy = [value for _, value in readings]
     assert energy == sorted(energy) and energy[-1] > energy[0]
-    status = station.sim({"cmd": "status"})
-    assert not status["evses"][0]["contactorClosed"] and not status["evses"][0]["locked"]
+    evse = wait_for_evse(station, 1, lambda e: not e["contactorClosed"] and not e["locked"])
+    assert evse["transactionId"] is None
 
 
 def test_remote_start_and_stop(csms, agent):
@@ -108,3 +121,69 @@ def test_session_while_offline_is_delivered_after_reconnect(csms, agent):
         assert "BootNotification" not in later.actions_from_station()
     finally:
         later.stop()
+
+
+def start_session(csms, station, evse=1, token="CARD-1"):
+    """Plug and tap on `evse`; returns the Started event."""
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": evse})
+    station.sim({"cmd": "tap", "idToken": token, "evse": evse})
+    return csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Started", start=mark)
+
+
+def test_kill_during_a_session_ends_it_with_power_loss(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    started = start_session(csms, station)
+    transaction_id = started.payload["transactionInfo"]["transactionId"]
+    station.sim({"cmd": "ev-charge", "evse": 1})
+    charging = csms.wait_call("TransactionEvent", lambda p: p["transactionInfo"].get("chargingState") == "Charging")
+    station.exit_expected = True
+    station.proc.kill()
+    station.proc.wait(5)
+    mark = csms.mark()
+    again = agent(data_dir=station.data_dir, name="restarted")
+    boot = csms.wait_call("BootNotification", start=mark, timeout=15)
+    assert boot.payload["reason"] == "PowerUp"
+    # Our power-loss rule: the transaction left open is ended, seqNo continuing, with the last persisted reading.
+    ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
+    assert ended.payload["transactionInfo"]["transactionId"] == transaction_id
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "PowerLoss"
+    assert ended.payload["triggerReason"] == "AbnormalCondition"
+    assert ended.payload["seqNo"] == charging.payload["seqNo"] + 1
+    assert ended.payload["meterValue"][-1]["sampledValue"][0]["context"] == "Transaction.End"
+    assert again.sim({"cmd": "status"})["evses"][0]["transactionId"] is None
+
+
+def test_immediate_reset_ends_the_transaction_first(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    started = start_session(csms, station, evse=2)
+    transaction_id = started.payload["transactionInfo"]["transactionId"]
+    answer = csms.call("Reset", {"type": "Immediate"})
+    assert answer.payload["status"] == "Accepted"
+    # B12.FR.04: Ended (ImmediateReset, ResetCommand) before the reboot.
+    ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended")
+    assert ended.payload["transactionInfo"]["transactionId"] == transaction_id
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "ImmediateReset"
+    assert ended.payload["triggerReason"] == "ResetCommand"
+    mark = csms.mark()
+    boot = csms.wait_call("BootNotification", start=mark, timeout=15)
+    assert boot.payload["reason"] == "RemoteReset"
+    assert ended.at < boot.at
+    csms.wait_call("SecurityEventNotification", lambda p: p["type"] == "ResetOrReboot", start=mark)
+    assert not any(f.action == "TransactionEvent" for f in csms.calls_from_station(mark))
+
+
+def test_on_idle_reset_is_scheduled_until_the_session_ends(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    start_session(csms, station)
+    answer = csms.call("Reset", {"type": "OnIdle"})
+    assert answer.payload["status"] == "Scheduled"  # B12.FR.01
+    mark = csms.mark()
+    station.sim({"cmd": "unplug", "evse": 1})
+    ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    boot = csms.wait_call("BootNotification", start=mark, timeout=15)
+    assert boot.payload["reason"] == "RemoteReset"
