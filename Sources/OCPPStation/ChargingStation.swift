@@ -35,6 +35,7 @@ public actor ChargingStation: StationView {
         case remoteStop(transactionId: String)
         case transactionEventAnswered(transactionId: String, TransactionEventResponse)
         case timersDue
+        case triggeredTransactionEvent(evse: Int?)
         case reset(ResetEnumType)
     }
 
@@ -212,6 +213,9 @@ public actor ChargingStation: StationView {
             engine.restore(
                 evse: state.evse, plugged: state.connectors.first(where: \.plugged)?.id, evCharging: state.evCharging,
                 faults: state.faults)
+            // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
+            if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
+            if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
         await recoverTransactions()
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued

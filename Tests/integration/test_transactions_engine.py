@@ -88,6 +88,16 @@ def test_remote_start_and_stop(csms, agent):
     # E14: the transaction is ongoing.
     status = csms.call("GetTransactionStatus", {"transactionId": transaction_id})
     assert status.payload["ongoingIndicator"] is True
+    # F06.FR.06/07: triggered TransactionEvent and MeterValues.
+    mark = csms.mark()
+    assert csms.call("TriggerMessage", {"requestedMessage": "TransactionEvent", "evse": {"id": 2}}).payload["status"] == "Accepted"
+    triggered = csms.wait_call("TransactionEvent", lambda p: p["triggerReason"] == "Trigger", start=mark)
+    assert triggered.payload["transactionInfo"]["chargingState"] == "SuspendedEV"
+    assert csms.call("TriggerMessage", {"requestedMessage": "TransactionEvent", "evse": {"id": 1}}).payload["status"] == "Rejected"
+    assert csms.call("TriggerMessage", {"requestedMessage": "MeterValues", "evse": {"id": 1}}).payload["status"] == "Accepted"
+    meter = csms.wait_call("MeterValues", start=mark)
+    assert meter.payload["evseId"] == 1
+    assert meter.payload["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
     stop = csms.call("RequestStopTransaction", {"transactionId": transaction_id})
     assert stop.payload["status"] == "Accepted"
     ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
@@ -152,7 +162,9 @@ def test_kill_during_a_session_ends_it_with_power_loss(csms, agent):
     assert ended.payload["triggerReason"] == "AbnormalCondition"
     assert ended.payload["seqNo"] == charging.payload["seqNo"] + 1
     assert ended.payload["meterValue"][-1]["sampledValue"][0]["context"] == "Transaction.End"
-    assert again.sim({"cmd": "status"})["evses"][0]["transactionId"] is None
+    # No power path survives the restart: the contactor opened, the cable unlocked.
+    evse = wait_for_evse(again, 1, lambda e: not e["contactorClosed"] and not e["locked"])
+    assert evse["transactionId"] is None
 
 
 def test_immediate_reset_ends_the_transaction_first(csms, agent):

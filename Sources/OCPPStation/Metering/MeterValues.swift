@@ -14,15 +14,18 @@ extension ChargingStation {
                 continue
             }
             guard let rpc = session, boot.maySendUnprompted else { continue }
-            let context = await transactionContext(evse: evse)
-            guard let value = MeterSampler.meterValue(
-                context.reading, measurands: settings.alignedMeasurands, context: .sampleClock, at: context.now)
-            else { continue }
-            do {
-                _ = try await rpc.call(MeterValuesRequest(evseId: evse, meterValue: [value]), timeout: messageTimeout)
-            } catch {
-                logger.warning("MeterValues for EVSE \(evse) failed: \(error)")
-            }
+            await sendMeterValues(evse: evse, settings.alignedMeasurands, context: .sampleClock, rpc)
+        }
+    }
+
+    /// A MeterValuesRequest for one EVSE with these measurands, if any are configured.
+    func sendMeterValues(evse: Int, _ measurands: [MeasurandEnumType], context: ReadingContextEnumType, _ rpc: RPCSession) async {
+        let step = await transactionContext(evse: evse)
+        guard let value = MeterSampler.meterValue(step.reading, measurands: measurands, context: context, at: step.now) else { return }
+        do {
+            _ = try await rpc.call(MeterValuesRequest(evseId: evse, meterValue: [value]), timeout: messageTimeout)
+        } catch {
+            logger.warning("MeterValues for EVSE \(evse) failed: \(error)")
         }
     }
 }

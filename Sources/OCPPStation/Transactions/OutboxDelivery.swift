@@ -78,6 +78,9 @@ extension ChargingStation {
             // E13.FR.04: given up after MessageAttempts.
             logger.error("\(message.action) \(message.transactionId ?? "") seqNo \(message.seqNo.map(String.init) ?? "-") discarded after \(attempts) attempts: \(failure)")
             await removeFromOutbox(message)
+            if message.action == OCPPAction.securityEventNotification.rawValue {
+                await securityEventDelivered(message.payload)  // given up: the boot reason must not stick for ever
+            }
             return
         }
         logger.warning("\(failure); attempt \(attempts) of \(allowed)")

@@ -21,6 +21,8 @@ public enum TransactionInput: Sendable, Hashable {
     case idTokenRejected
     /// The transaction ends whatever the stop points say (B12.FR.04 Immediate reset).
     case forcedEnd(ReasonEnumType, trigger: TriggerReasonEnumType)
+    /// F06.FR.07: TriggerMessage(TransactionEvent): an Updated event with the chargingState and the latest values.
+    case triggered
     /// AlignedDataCtrlr.Interval passed: a clock-aligned sample in an Updated event (J01).
     case alignedSample
     /// AlignedDataCtrlr.TxEndedInterval passed: a clock-aligned sample kept for the Ended event (J02).
@@ -210,6 +212,14 @@ public struct TransactionEngine: Sendable, Hashable {
             session.authorization = nil
             step.trigger = trigger
             step.forceEnd = true
+        case .triggered:
+            guard session.transaction != nil else { return [] }
+            step.trigger = .trigger
+            step.explicit = true
+            step.reportChargingState = true
+            step.meterValues = MeterSampler.meterValue(
+                context.reading, measurands: settings.updatedMeasurands, context: .trigger, at: context.now
+            ).map { [$0] } ?? []
         case .alignedSample:
             guard session.transaction != nil,
                 let value = MeterSampler.meterValue(
@@ -307,6 +317,7 @@ public struct TransactionEngine: Sendable, Hashable {
         /// A trigger that is reported even when nothing else changed (a stop request).
         var explicit = false
         var reportIdToken = false
+        var reportChargingState = false
         var meterValues: [MeterValueType] = []
         var lostConnectionReason: ReasonEnumType?
     }
@@ -411,6 +422,7 @@ public struct TransactionEngine: Sendable, Hashable {
         guard changed else { return nil }
         var request = event(.updated, &transaction, session, trigger: step.trigger, context)
         if !step.meterValues.isEmpty { request.meterValue = step.meterValues }
+        if step.reportChargingState { request.transactionInfo.chargingState = session.chargingState }
         return .queue(request, .save(transaction.record()))
     }
 

@@ -27,6 +27,10 @@ extension ChargingStation {
             await step(evse) { $0.handle(.idTokenRejected, evse: evse, $1) }
         case .timersDue:
             await timersDue()
+        case .triggeredTransactionEvent(let evse):
+            for id in board.evses.map(\.id) where evse == nil || evse == id {
+                await step(id) { $0.handle(.triggered, evse: id, $1) }
+            }
         case .reset(let type):
             await resetNow(type)
         }

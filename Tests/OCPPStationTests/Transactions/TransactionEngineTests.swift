@@ -429,6 +429,17 @@ struct TransactionEngineTests {
         #expect(h.events.map(\.seqNo) == Array(0..<h.events.count))
     }
 
+    @Test func triggerMessageReportsStateAndLatestValues() {
+        var h = EngineHarness(start: [.evConnected], stop: [.evConnected]) { $0.updatedMeasurands = [.energyActiveImportRegister] }
+        #expect(h.send(.triggered).isEmpty)  // no transaction: nothing
+        h.send(.cablePlugged(connector: 1))
+        h.send(.triggered)
+        // F06.FR.07: triggerReason Trigger, the chargingState (unchanged, yet present), the latest values.
+        #expect(h.events.last?.triggerReason == .trigger && h.events.last?.eventType == .updated)
+        #expect(h.events.last?.transactionInfo.chargingState == .evConnected)
+        #expect(h.events.last?.meterValue?.first?.sampledValue.first?.context == .trigger)
+    }
+
     @Test func alignedScheduleCountsFromMidnight() {
         let day = 86_400.0 * 3
         #expect(MeterSampler.nextAligned(after: day + 100, interval: 900) == day + 900)
