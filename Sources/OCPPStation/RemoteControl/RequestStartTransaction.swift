@@ -24,7 +24,7 @@ extension ChargingStation {
         }
         guard let session = chosen else { return rejected("NoEvseAvailable") }
         // F01.FR.23: Unavailable or Faulted.
-        if !session.faults.isEmpty { return rejected("Faulted") }
+        if !session.faults.isEmpty || physical[session.evseId]?.faults.isEmpty == false { return rejected("Faulted") }
         // F01.FR.24: Occupied with an authorized transaction.
         if session.authorization != nil { return rejected("OccupiedAuthorized", "EVSE \(session.evseId) has an authorized session") }
         let sink = inputSink

@@ -165,3 +165,58 @@ struct TransactionDeliveryTests {
         }
     }
 }
+
+extension TransactionDeliveryTests {
+    @Test(.timeLimit(.minutes(1))) func remoteStartAdoptsTheUnauthorizedTransaction() async throws {
+        let csms = LoopbackCSMS()
+        let board = FakeBoard()
+        let station = try makeStation(csms, board, outbox: InMemoryMessageOutbox())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await station.run() }
+            var reader = FrameReader(csms)
+            csms.send(scenario.accept(try await reader.nextCall().id))
+            board.plug(1)
+            let started = try await nextTransactionEvent(&reader, csms)
+            csms.send(scenario.ack(started.id))
+            let id = try #require(started.payload["transactionInfo"]?["transactionId"])
+            let start = #"{"idToken":{"idToken":"APP","type":"Central"},"remoteStartId":5,"evseId":1}"#
+            // F01.FR.13: the transaction created but not authorized is adopted; its id is returned.
+            csms.send("[2,\"r1\",\"RequestStartTransaction\",\(start)]")
+            let adopted = try await nextResult(&reader, csms, "r1")
+            #expect(adopted["status"] == "Accepted")
+            #expect(adopted["transactionId"] == id)
+            let authorized = try await nextTransactionEvent(&reader, csms)
+            #expect(authorized.payload["triggerReason"] == "RemoteStart")  // F01.FR.19
+            #expect(authorized.payload["transactionInfo"]?["remoteStartId"] == 5)  // F01.FR.25
+            #expect(authorized.payload["idToken"]?["idToken"] == "APP")
+            csms.send(scenario.ack(authorized.id))
+            // F01.FR.24: Occupied with an authorized transaction.
+            csms.send("[2,\"r2\",\"RequestStartTransaction\",\(start)]")
+            #expect(try await nextResult(&reader, csms, "r2")["status"] == "Rejected")
+            // F01.FR.23: Faulted.
+            board.fault(2)
+            while true {  // the fault is processed once its StatusNotification goes out
+                let call = try await reader.nextCall()
+                csms.send(scenario.ack(call.id))
+                if call.action == "StatusNotification", call.payload["connectorStatus"] == "Faulted" { break }
+            }
+            csms.send(#"[2,"r3","RequestStartTransaction",{"idToken":{"idToken":"APP","type":"Central"},"remoteStartId":6,"evseId":2}]"#)
+            #expect(try await nextResult(&reader, csms, "r3")["status"] == "Rejected")
+            // F03.FR.08: an unknown transaction.
+            csms.send(#"[2,"r4","RequestStopTransaction",{"transactionId":"nope"}]"#)
+            #expect(try await nextResult(&reader, csms, "r4")["status"] == "Rejected")
+            group.cancelAll()
+        }
+    }
+
+    /// Reads frames, acknowledging the station's CALLs, until the CALLRESULT for `id`.
+    func nextResult(_ reader: inout FrameReader, _ csms: LoopbackCSMS, _ id: String) async throws -> JSONValue {
+        while true {
+            switch try await reader.next() {
+            case .callResult(id, let payload): return payload
+            case .call(let callId, _, _): csms.send(scenario.ack(callId))
+            default: continue
+            }
+        }
+    }
+}
