@@ -68,6 +68,8 @@ public actor ChargingStation: StationView {
     let deliveredWakeup = Wakeup()
     /// Wakes the transaction timer when deadlines may have moved.
     let timerWakeup = Wakeup()
+    /// Wakes the connection loop's back-off wait when a reset is due.
+    let resetWakeup = Wakeup()
     var statusRetryTask: Task<Void, Never>?
     var clockOffset: Double = 0
     var physical: [Int: EVSEPhysicalState] = [:]
@@ -248,7 +250,12 @@ public actor ChargingStation: StationView {
             let delay = backoff.nextDelay(random: Double.random(in: 0...1))
             logger.info("reconnecting in \(delay)")
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                // A reset that becomes due while offline (OnIdle, the last transaction ended) ends the wait early.
+                let wakeup = resetWakeup
+                try await cancelWhenGracefulShutdown {
+                    await wakeup.wait(until: ContinuousClock.now + delay)
+                    try Task.checkCancellation()
+                }
             } catch {
                 return resetRequested ? .reset : .stopped
             }

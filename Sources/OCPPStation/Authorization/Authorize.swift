@@ -23,10 +23,11 @@ public struct CSMSIdTokenAuthorizer: IdTokenAuthorizer {
 
 /// The session-level decision, from what the authorizer said and the station's offline rules.
 public enum AuthorizationDecision {
-    /// C01.FR.02: only Accepted authorizes. Without an answer (offline), OfflineTxForUnknownIdEnabled decides
-    /// (C15.FR.02 for an unknown id); the CSMS checks the token again in the TransactionEvent (E01.FR.11).
-    public static func accepts(_ info: IdTokenInfoType?, offlineTxForUnknownId: Bool) -> Bool {
-        guard let info else { return offlineTxForUnknownId }
+    /// C01.FR.02: only Accepted authorizes. Without an answer while offline, OfflineTxForUnknownIdEnabled decides
+    /// (C15.FR.02 for an unknown id); the CSMS checks the token again in the TransactionEvent (E01.FR.11). Online
+    /// without an answer (a timeout, a CALLERROR): not authorized.
+    public static func accepts(_ info: IdTokenInfoType?, offline: Bool, offlineTxForUnknownId: Bool) -> Bool {
+        guard let info else { return offline && offlineTxForUnknownId }
         return info.status == .accepted
     }
 }

@@ -38,7 +38,7 @@ extension ChargingStation {
             await step(target.evseId) { $0.handle(.stopAuthorized, evse: target.evseId, $1) }
             return
         }
-        guard AuthorizationDecision.accepts(info, offlineTxForUnknownId: offlineTxForUnknownId) else {
+        guard AuthorizationDecision.accepts(info, offline: isOffline, offlineTxForUnknownId: offlineTxForUnknownId) else {
             logger.info("idToken \(token.idToken) not authorized: \(info?.status.rawValue ?? "no answer")")
             return
         }

@@ -36,17 +36,21 @@ extension ChargingStation {
         for evse in board.evses.map(\.id) where engine.session(evse)?.transaction != nil {
             await step(evse) { $0.handle(.forcedEnd(.immediateReset, trigger: .resetCommand), evse: evse, $1) }
         }
-        await waitForOutboxDelivered(timeout: messageTimeout)
-        resetRequested = true
-        signalSink.yield(.reset)
+        await rebootAfterDelivery()
     }
 
     /// An OnIdle reset goes ahead once no transaction is left.
     func resetIfIdle() async {
         guard resetWhenIdle, !resetRequested, !engine.sessions.values.contains(where: { $0.transaction != nil }) else { return }
         resetWhenIdle = false
+        await rebootAfterDelivery()
+    }
+
+    /// Gives the queued messages MessageTimeout to leave, then stops the station for the reboot (online or not).
+    private func rebootAfterDelivery() async {
         await waitForOutboxDelivered(timeout: messageTimeout)
         resetRequested = true
         signalSink.yield(.reset)
+        resetWakeup.wake()
     }
 }

@@ -41,7 +41,7 @@ extension ChargingStation {
         if deviceModel.string("AuthCtrlr", "AuthorizeRemoteStart") == "true" {
             // F01.FR.01: as if presented locally.
             let info = await authorizer.authorize(request.idToken)
-            guard AuthorizationDecision.accepts(info, offlineTxForUnknownId: offlineTxForUnknownId) else {
+            guard AuthorizationDecision.accepts(info, offline: isOffline, offlineTxForUnknownId: offlineTxForUnknownId) else {
                 logger.info("remote start \(request.remoteStartId): idToken not authorized (\(info?.status.rawValue ?? "no answer"))")
                 return
             }

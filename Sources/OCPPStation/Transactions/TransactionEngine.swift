@@ -459,7 +459,6 @@ public struct TransactionEngine: Sendable, Hashable {
             request.transactionInfo.chargingState = state
             transaction.chargingState = state
         }
-        request.transactionInfo.timeSpentCharging = nil
         // E01.FR.16: evse and connector once the EV is connected; the evse from the start.
         if !transaction.evseReported || type == .started {
             request.evse = EVSEType(id: session.evseId, connectorId: session.pluggedConnector)
