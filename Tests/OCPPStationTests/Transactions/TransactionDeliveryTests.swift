@@ -220,3 +220,33 @@ extension TransactionDeliveryTests {
         }
     }
 }
+
+extension TransactionDeliveryTests {
+    @Test(.timeLimit(.minutes(1))) func aFailedStatusNotificationIsRetried() async throws {
+        let csms = LoopbackCSMS()
+        let model = Self.model.replacing(#""value": "30""#, with: #""value": "1""#)  // MessageTimeout 1 s
+        let station = ChargingStation(
+            deviceModel: try DeviceModel.parse(model, file: "dm.json"), board: FakeBoard(), store: InMemoryStationStore(),
+            outbox: InMemoryMessageOutbox(), transport: csms, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await station.run() }
+            var reader = FrameReader(csms)
+            csms.send(scenario.accept(try await reader.nextCall().id))
+            var refused = false
+            var acknowledged: [JSONValue] = []
+            while acknowledged.count < 2 {
+                let call = try await reader.nextCall()
+                if call.action == "StatusNotification" && !refused {
+                    refused = true
+                    csms.send(RPCMessage.callError(messageId: call.id, code: "InternalError", description: "", details: .object(JSONObject())).serialized())
+                    continue
+                }
+                if call.action == "StatusNotification" { acknowledged.append(call.payload["evseId"] ?? .null) }
+                csms.send(scenario.ack(call.id))
+            }
+            // Both connectors reported in the end, though the first report failed.
+            #expect(Set(acknowledged) == [.int(1), .int(2)])
+            group.cancelAll()
+        }
+    }
+}
