@@ -112,9 +112,11 @@ extension ChargingStation {
     /// Appends a message to the outbox (with its transaction record change, in one commit) and wakes the delivery.
     func queue(_ message: NewOutboxMessage, transaction: TransactionRecordChange? = nil) async {
         if queuedCount >= queueCapacity {
-            // E12.FR.04/05: storage is full: drop intermediate Updated events, never Started or Ended.
+            // E12.FR.04/05: storage is full: drop intermediate Updated events, never Started or Ended. One percent of
+            // the capacity at a time, so that a full queue is not scanned on every commit.
             do {
-                let dropped = try await outbox.thinUpdatedTransactionEvents(limit: queuedCount - queueCapacity + 1)
+                let limit = max(queuedCount - queueCapacity + 1, queueCapacity / 100)
+                let dropped = try await outbox.thinUpdatedTransactionEvents(limit: limit)
                 queuedCount -= dropped
                 logger.warning("outbox at its capacity of \(queueCapacity): thinned \(dropped) Updated TransactionEvents")
             } catch {
