@@ -212,14 +212,16 @@ public actor ChargingStation: StationView {
         }
         for state in await board.physicalState() {
             physical[state.evse] = state
-            engine.restore(
-                evse: state.evse, plugged: state.connectors.first(where: \.plugged)?.id, evCharging: state.evCharging,
-                faults: state.faults)
+            engine.restore(evse: state.evse, evCharging: state.evCharging, faults: state.faults)
             // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
             if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
             if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
         await recoverTransactions()
+        for state in physical.values.sorted(by: { $0.evse < $1.evse }) {
+            guard let connector = state.connectors.first(where: \.plugged)?.id else { continue }
+            await step(state.evse) { $0.handle(.cablePlugged(connector: connector), evse: state.evse, $1) }
+        }
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
         // with the time it happened and delivered after a crash too (A04.FR.02).
         await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")

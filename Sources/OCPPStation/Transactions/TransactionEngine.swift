@@ -117,9 +117,10 @@ public struct TransactionEngine: Sendable, Hashable {
         sessions.values.lazy.compactMap(\.transaction).first { $0.id == id }
     }
 
-    /// Sets the hardware's state without events (at start: the board's state outlives the agent).
-    public mutating func restore(evse: Int, plugged: Int?, evCharging: Bool, faults: Set<HardwareFault>) {
-        sessions[evse]?.pluggedConnector = plugged
+    /// Sets the hardware's state without events (at start: the board's state outlives the agent). A cable found
+    /// plugged is handed in as `cablePlugged` afterwards: with EVConnected as a start point, a connected EV without
+    /// a transaction starts one (E01.FR.02).
+    public mutating func restore(evse: Int, evCharging: Bool, faults: Set<HardwareFault>) {
         sessions[evse]?.evCharging = evCharging
         sessions[evse]?.faults = faults
     }
@@ -157,7 +158,7 @@ public struct TransactionEngine: Sendable, Hashable {
         case .faults(let faults):
             guard session.faults != faults else { return [] }
             session.faults = faults
-            step.trigger = .abnormalCondition
+            step.trigger = faults.isEmpty ? .chargingStateChanged : .abnormalCondition
         case .authorized(let authorization, let trigger):
             if session.lockedUntilToken?.mayStop(with: authorization.idToken, group: authorization.groupIdToken) == true {
                 session.lockedUntilToken = nil
