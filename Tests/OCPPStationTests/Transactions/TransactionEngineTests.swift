@@ -95,46 +95,74 @@ struct EngineHarness {
 }
 
 struct TransactionEngineTests {
-    /// The session every combination runs: plug, tap, the EV charges, suspends, the cable is unplugged.
-    enum Action: CaseIterable { case plug, authorize, charge, suspend, unplug }
+    /// The sessions every combination runs: the cable first or the card first, then the EV charges, suspends, and
+    /// the cable is unplugged.
+    enum Action: Sendable { case plug, authorize, charge, suspend, unplug }
+    enum Order: String, Sendable, CaseIterable, CustomStringConvertible {
+        case cableFirst, cardFirst
+        var description: String { rawValue }
+        var actions: [Action] {
+            self == .cableFirst ? [.plug, .authorize, .charge, .suspend, .unplug] : [.authorize, .plug, .charge, .suspend, .unplug]
+        }
+    }
 
-    /// The conditions after each action of the session (StopTxOnEVSideDisconnect: unplugging deauthorizes).
-    static let conditions: [Action: Set<TxPoint>] = [
-        .plug: [.evConnected],
-        .authorize: [.evConnected, .authorized, .powerPathClosed],
-        .charge: [.evConnected, .authorized, .powerPathClosed, .energyTransfer],
-        .suspend: [.evConnected, .authorized, .powerPathClosed],
-        .unplug: [],
-    ]
+    /// The conditions after each action (StopTxOnEVSideDisconnect: unplugging deauthorizes).
+    static func conditions(after action: Action, _ order: Order) -> Set<TxPoint> {
+        switch action {
+        case .plug: return order == .cableFirst ? [.evConnected] : [.evConnected, .authorized, .powerPathClosed]
+        case .authorize: return order == .cableFirst ? [.evConnected, .authorized, .powerPathClosed] : [.authorized]
+        case .charge: return [.evConnected, .authorized, .powerPathClosed, .energyTransfer]
+        case .suspend: return [.evConnected, .authorized, .powerPathClosed]
+        case .unplug: return []
+        }
+    }
 
     static let startTriggers: [Action: TriggerReasonEnumType] = [
         .plug: .cablePluggedIn, .authorize: .authorized, .charge: .chargingStateChanged,
     ]
 
-    static let singlePoints: [TxPoint] = TxPoint.allCases
+    /// Every non-empty set of TxStartPoint values, as MemberList text.
+    static let startPointSets: [String] = subsets(of: TxPoint.allCases)
+    /// Every non-empty set of TxStopPoint values (DataSigned is no stop point).
+    static let stopPointSets: [Set<TxPoint>] = subsets(of: TxPoint.allCases.filter { $0 != .dataSigned }).map(TxPoint.list)
 
-    @Test(arguments: singlePoints, singlePoints)
-    func everyStartAndStopPoint(start: TxPoint, stop: TxPoint) {
-        var h = EngineHarness(start: [start], stop: [stop])
-        // The independent expectation: the first action after which a start point holds that did not before; the
-        // first later action after which a stop condition that held is gone (PowerPathClosed = EVConnected or
-        // Authorized lost).
-        let stopConditions: Set<TxPoint> = stop == .powerPathClosed ? [.evConnected, .authorized] : [stop]
-        var previous: Set<TxPoint> = []
-        var expectedStart: Action?
-        var expectedEnd: Action?
-        for action in Action.allCases {
-            let now = Self.conditions[action]!
-            if expectedStart == nil, now.subtracting(previous).contains(start) {
-                expectedStart = action
-            } else if expectedStart != nil, expectedEnd == nil, !previous.subtracting(now).intersection(stopConditions).isEmpty {
-                expectedEnd = action
-            }
-            previous = now
+    static func subsets(of points: [TxPoint]) -> [String] {
+        (1..<(1 << points.count)).map { mask in
+            points.indices.filter { mask & (1 << $0) != 0 }.map { points[$0].rawValue }.joined(separator: ",")
         }
+    }
+
+    /// Each start point set against every stop point set, in both session orders: Started when a start point
+    /// occurs, Ended when a stop condition that held is gone (PowerPathClosed = EVConnected or Authorized lost),
+    /// the expectation worked out independently of the engine.
+    @Test(arguments: startPointSets, Order.allCases)
+    func everyStartAndStopPointCombination(startPoints: String, order: Order) {
+        let start = TxPoint.list(startPoints)
+        for stop in Self.stopPointSets {
+            var stopConditions = stop
+            if stopConditions.remove(.powerPathClosed) != nil { stopConditions.formUnion([.evConnected, .authorized]) }
+            var previous: Set<TxPoint> = []
+            var expectedStart: Action?
+            var expectedEnd: Action?
+            for action in order.actions {
+                let now = Self.conditions(after: action, order)
+                if expectedStart == nil, !now.subtracting(previous).intersection(start).isEmpty {
+                    expectedStart = action
+                } else if expectedStart != nil, expectedEnd == nil, !previous.subtracting(now).intersection(stopConditions).isEmpty {
+                    expectedEnd = action
+                }
+                previous = now
+            }
+            check(start: start, stop: stop, order, expectedStart: expectedStart, expectedEnd: expectedEnd)
+        }
+    }
+
+    func check(start: Set<TxPoint>, stop: Set<TxPoint>, _ order: Order, expectedStart: Action?, expectedEnd: Action?) {
+        var h = EngineHarness(start: start, stop: stop)
+        let label = "start \(start.map(\.rawValue).sorted()) stop \(stop.map(\.rawValue).sorted()) \(order)"
         var startedAt: Action?
         var endedAt: Action?
-        for action in Action.allCases {
+        for action in order.actions {
             let before = h.events.count
             switch action {
             case .plug: h.send(.cablePlugged(connector: 1))
@@ -145,26 +173,28 @@ struct TransactionEngineTests {
             }
             for event in h.events[before...] {
                 if event.eventType == .started {
-                    #expect(startedAt == nil, "one Started per transaction")
+                    #expect(startedAt == nil, "one Started per transaction: \(label)")
                     startedAt = action
-                    #expect(event.triggerReason == Self.startTriggers[action])
+                    #expect(event.triggerReason == Self.startTriggers[action], "\(label)")
                 }
                 if event.eventType == .ended {
-                    #expect(endedAt == nil, "one Ended per transaction")
+                    #expect(endedAt == nil, "one Ended per transaction: \(label)")
                     endedAt = action
                 }
             }
         }
-        #expect(startedAt == expectedStart, "start \(start) stop \(stop)")
-        #expect(endedAt == expectedEnd, "start \(start) stop \(stop)")
-        // Gap-free seqNo from 0, in one transaction.
-        #expect(h.events.map(\.seqNo) == Array(0..<h.events.count))
-        #expect(Set(h.events.map(\.transactionInfo.transactionId)).count <= 1)
+        #expect(startedAt == expectedStart, "\(label)")
+        #expect(endedAt == expectedEnd, "\(label)")
+        // Gap-free seqNo from 0, in one transaction; the idToken reported once it was authorized (E01.FR.10).
+        #expect(h.events.map(\.seqNo) == Array(0..<h.events.count), "\(label)")
+        #expect(Set(h.events.map(\.transactionInfo.transactionId)).count <= 1, "\(label)")
+        if startedAt != nil { #expect(h.events.contains { $0.idToken == EngineHarness.card }, "\(label)") }
         // A transaction that ended has no record left; one that did not, has its record with the next seqNo.
         if endedAt != nil {
-            #expect(h.records.isEmpty)
+            #expect(h.records.isEmpty, "\(label)")
+            #expect(!h.contactorClosed && !h.locked, "\(label)")
         } else if startedAt != nil {
-            #expect(h.records.values.first?.nextSeqNo == h.events.count)
+            #expect(h.records.values.first?.nextSeqNo == h.events.count, "\(label)")
         }
     }
 
