@@ -112,6 +112,24 @@ public struct TransactionEngine: Sendable, Hashable {
 
     public func session(_ evse: Int) -> EVSESession? { sessions[evse] }
 
+    /// New settings (SetVariables): changed sample intervals apply to the open transactions from now on.
+    public mutating func apply(_ newSettings: TransactionSettings, now: Double) {
+        let old = settings
+        settings = newSettings
+        for evse in sessions.keys {
+            guard var transaction = sessions[evse]?.transaction else { continue }
+            if newSettings.updatedInterval != old.updatedInterval {
+                transaction.nextUpdatedSample = newSettings.updatedInterval > 0 ? now + Double(newSettings.updatedInterval) : nil
+            }
+            if newSettings.endedInterval != old.endedInterval || newSettings.endedMeasurands != old.endedMeasurands {
+                transaction.nextEndedSample =
+                    newSettings.endedInterval > 0 && !newSettings.endedMeasurands.isEmpty
+                    ? now + Double(newSettings.endedInterval) : nil
+            }
+            sessions[evse]?.transaction = transaction
+        }
+    }
+
     /// The open transaction with this id.
     public func transaction(id: String) -> OpenTransaction? {
         sessions.values.lazy.compactMap(\.transaction).first { $0.id == id }

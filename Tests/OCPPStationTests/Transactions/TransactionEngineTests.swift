@@ -470,6 +470,19 @@ struct TransactionEngineTests {
         #expect(h.events.last?.meterValue?.first?.sampledValue.first?.context == .trigger)
     }
 
+    @Test func aChangedSampleIntervalAppliesAtOnce() {
+        var h = EngineHarness(start: [.powerPathClosed], stop: [.powerPathClosed], configure: EngineHarness.sampleEnergyEveryMinute)
+        h.startCharging()
+        var settings = h.engine.settings
+        settings.updatedInterval = 10
+        h.engine.apply(settings, now: h.time)
+        h.advance(30)
+        #expect(h.events.filter { $0.triggerReason == .meterValuePeriodic }.count == 3)
+        settings.updatedInterval = 0
+        h.engine.apply(settings, now: h.time)
+        #expect(h.engine.nextDeadline() == nil)
+    }
+
     @Test func alignedScheduleCountsFromMidnight() {
         let day = 86_400.0 * 3
         #expect(MeterSampler.nextAligned(after: day + 100, interval: 900) == day + 900)
