@@ -14,7 +14,7 @@ public enum TransactionInput: Sendable, Hashable {
     /// An idToken was authorized for this EVSE: a card (trigger Authorized) or RequestStartTransaction (RemoteStart).
     case authorized(SessionAuthorization, trigger: TriggerReasonEnumType)
     /// E07/E08: the driver presented the same idToken (or one of its group) to stop.
-    case stopAuthorized
+    case stopAuthorized(by: IdTokenType)
     /// F03: RequestStopTransaction.
     case remoteStop
     /// E05: the CSMS answered a TransactionEvent with an idTokenInfo that is not Accepted.
@@ -192,13 +192,14 @@ public struct TransactionEngine: Sendable, Hashable {
             }
             step.trigger = trigger
             step.reportIdToken = true
-        case .stopAuthorized:
+        case .stopAuthorized(let token):
             guard session.authorization != nil || session.lockedUntilToken != nil else { return [] }
             session.lockedUntilToken = nil
             session.authorization = nil
             session.transaction?.stopReason = .local  // E07.FR.05: stopped by the driver at the station
             step.trigger = .stopAuthorized
             step.explicit = true
+            step.stopIdToken = token  // E07.FR.02: SHOULD include the idToken used to stop
         case .remoteStop:
             session.authorization = nil
             session.authorizedAt = nil
@@ -337,6 +338,7 @@ public struct TransactionEngine: Sendable, Hashable {
         var explicit = false
         var reportIdToken = false
         var reportChargingState = false
+        var stopIdToken: IdTokenType?
         var meterValues: [MeterValueType] = []
         var lostConnectionReason: ReasonEnumType?
     }
@@ -441,6 +443,7 @@ public struct TransactionEngine: Sendable, Hashable {
         guard changed else { return nil }
         var request = event(.updated, &transaction, session, trigger: step.trigger, context)
         if !step.meterValues.isEmpty { request.meterValue = step.meterValues }
+        if let token = step.stopIdToken { request.idToken = token }
         if step.reportChargingState { request.transactionInfo.chargingState = session.chargingState }
         return .queue(request, .save(transaction.record()))
     }
@@ -451,6 +454,7 @@ public struct TransactionEngine: Sendable, Hashable {
     ) -> TransactionEffect {
         var request = event(.ended, &transaction, session, trigger: step.trigger, context)
         request.transactionInfo.stoppedReason = reason
+        if let token = step.stopIdToken { request.idToken = token }
         var values = transaction.endedMeterValues
         // E07.FR.08: TxEndedMeasurands with context Transaction.End.
         if let end = MeterSampler.meterValue(

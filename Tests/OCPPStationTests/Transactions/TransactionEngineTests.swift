@@ -286,9 +286,10 @@ struct TransactionEngineTests {
         h.send(.cablePlugged(connector: 1))
         h.send(.authorized(EngineHarness.authorization(), trigger: .authorized))
         #expect(h.events.map(\.eventType) == [.started])
-        h.send(.stopAuthorized)
+        h.send(.stopAuthorized(by: EngineHarness.card))
         #expect(h.events.last?.eventType == .ended)
         #expect(h.events.last?.triggerReason == .stopAuthorized)
+        #expect(h.events.last?.idToken == EngineHarness.card)  // E07.FR.02
         #expect(h.events.last?.transactionInfo.stoppedReason == .local)
         #expect(!h.contactorClosed && !h.locked)
     }
@@ -398,7 +399,7 @@ struct TransactionEngineTests {
         h.send(.cableUnplugged(connector: 1))
         #expect(h.events.last?.eventType == .ended)
         #expect(h.locked)
-        h.send(.stopAuthorized)
+        h.send(.stopAuthorized(by: EngineHarness.card))
         #expect(!h.locked)
     }
 
