@@ -448,7 +448,7 @@ class CSMS:
         # GetBaseReport or GetReport sent while the boot is not Accepted allows the station to send (B02.FR.02)
         self._allowed = {}
         self._csms_call_payloads = {}  # message id -> payload of CALLs the CSMS sent
-        self._reboot_expected = set()  # station ids whose next connection follows a reboot (an accepted Reset)
+        self._reboot_expected = set()  # station ids whose next connection follows a reboot (expect_boot, Reset)
         ALL.append(self)
 
     # lifecycle
@@ -502,11 +502,11 @@ class CSMS:
         return self.error_actions.get(action)
 
     def expect_boot(self, station_id):
-        """The station with this id (re)boots now (a new process): nothing but BootNotification until the first
-        BootNotification answer (B01.FR.08)."""
+        """The station with this id (re)boots now (a new process): on its next connection, nothing but
+        BootNotification until the first BootNotification answer (B01.FR.08). The next connection, not at once: frames
+        the previous process sent just before it died may still be on their way through the old connection."""
         with self._condition:
-            self._boot_state[station_id] = "Booting"
-            self._allowed.pop(station_id, None)
+            self._reboot_expected.add(station_id)
 
     def stop(self):
         if not self._thread.is_alive():
@@ -546,7 +546,8 @@ class CSMS:
             conn = Connection(len(self.connections) + 1, ws, station_id, path)
             self.connections.append(conn)
             if station_id in self._reboot_expected:
-                # The station accepted a Reset of the whole station: this connection follows its reboot (B01.FR.08).
+                # A new process (expect_boot) or an accepted Reset of the whole station: this connection follows a
+                # (re)boot (B01.FR.08).
                 self._reboot_expected.discard(station_id)
                 self._boot_state[station_id] = "Booting"
                 self._allowed.pop(station_id, None)

@@ -99,6 +99,7 @@ class Harness:
         self.log = log
         self.cycle_seconds = cycle_seconds
         self.sessions = []  # (evse, plug wall time, kill wall time or None)
+        self.last_status = None  # the last answer to GetTransactionStatus while draining
 
     # the agent
 
@@ -189,15 +190,17 @@ class Harness:
             if self.csms.ledger.complete(STATION_ID) and self._queue_empty():
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"not drained within {timeout} s; open or incomplete transactions:\n"
-                                     + self.csms.ledger.summary(STATION_ID))
+                raise AssertionError(f"not drained within {timeout} s; last GetTransactionStatus answer: "
+                                     f"{self.last_status}; transactions:\n" + self.csms.ledger.summary(STATION_ID))
             time.sleep(0.5)
 
     def _queue_empty(self):
         try:
             answer = self.csms.call("GetTransactionStatus", {}, timeout=MESSAGE_TIMEOUT + 1)
-        except AssertionError:
+        except AssertionError as error:
+            self.last_status = str(error).splitlines()[0]
             return False  # not connected yet, or no answer in time
+        self.last_status = answer.line()
         return answer.type == 3 and answer.payload.get("messagesInQueue") is False
 
     def check(self, kills):
