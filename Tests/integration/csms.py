@@ -26,7 +26,8 @@ of the station's code) over `websockets`, on 127.0.0.1, in a background thread w
 * Fault modes, settable at any time (`answer_normally()` resets them): `error_actions` (answer CALLs of an action
   with CALLERROR, E13), `drop_actions` (receive, never answer), `close_after_actions` (close the connection right after
   receiving such a CALL, unanswered), `refuse_connections()` / `accept_connections()` (stop listening, and drop the
-  open connection; listen again on the same port), `transaction_status` (idTokenInfo.status in TransactionEventResponse).
+  open connection; listen again on the same port), `transaction_status` (idTokenInfo.status in
+  TransactionEventResponse).
 * Station CALLs are answered through the `ocpp` package's ChargePoint with `@on` handlers; CSMS CALLs made with
   `CSMS.call` also go through `ChargePoint.call`. `send_raw` sends any text (for malformed-frame tests).
 """
@@ -251,7 +252,7 @@ class StationHandler(ChargePoint):
         except Exception:
             return await super().route_message(raw_msg)
         if getattr(msg, "message_type_id", None) == 2:
-            # B01.FR.10 / B02.FR.09 / B03.FR.07: a CALL not allowed in the current boot state gets CALLERROR SecurityError.
+            # B01.FR.10 / B02.FR.09 / B03.FR.07: a CALL not allowed in the boot state gets CALLERROR SecurityError.
             if not self.csms.call_allowed(self.id, msg.action, msg.payload):
                 error = ocpp_exceptions.SecurityError(f"{msg.action} not allowed before the boot was accepted")
                 await self._send(msg.create_call_error(error).to_json())

@@ -257,7 +257,8 @@ def main():
     """`make soak`: SOAK_CYCLES (1000) cycles against a fresh data directory; exit 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cycles", type=int, default=int(os.environ.get("SOAK_CYCLES", "1000")))
-    parser.add_argument("--seed", type=int, default=int(os.environ["SOAK_SEED"]) if os.environ.get("SOAK_SEED") else None)
+    seed = os.environ.get("SOAK_SEED")
+    parser.add_argument("--seed", type=int, default=int(seed) if seed else None)
     parser.add_argument("--quiet", action="store_true", help="print only the seed, failures and the summary")
     options = parser.parse_args()
     logging.getLogger("ocpp").setLevel(logging.ERROR)  # the CSMS's own log of CALLERRORs it receives: noise here

@@ -311,7 +311,8 @@ def test_fault_modes(server):
                 await asyncio.wait_for(ws.recv(), 0.5)
             server.drop_actions = set()
             server.transaction_status = "Invalid"
-            answer = await station_call("m5", "TransactionEvent", dict(event, idToken={"idToken": "X", "type": "ISO14443"}))
+            with_token = dict(event, idToken={"idToken": "X", "type": "ISO14443"})
+            answer = await station_call("m5", "TransactionEvent", with_token)
             assert answer[2]["idTokenInfo"]["status"] == "Invalid"
             server.close_after_actions = {"StatusNotification"}
             await ws.send(json.dumps([2, "m6", "StatusNotification", status()]))

@@ -6,8 +6,8 @@ import itertools
 import pytest
 
 from conftest import boot_accepted
-from transactions import (TOKEN, assert_ledger_ok, sim_evse, tap, tid, tx_events, tx_points,
-                          unplug_ends_transaction, wait_tx)
+from transactions import (QUICK_RETRIES, QUICK_TIMEOUT, TOKEN, assert_ledger_ok, sim_evse, tap, tid, tx_events,
+                          tx_points, unplug_ends_transaction, wait_tx)
 
 POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer")
 # The event of the driver's script that meets each TxStartPoint (E01.FR.02/03/05/06) and each TxStopPoint
@@ -171,7 +171,8 @@ def test_E05_FR_09_invalid_id_token_deauthorizes_but_keeps_the_transaction_when_
     after = csms.index(with_token) + 1
     deauthorized = wait_tx(csms, "Updated", start=after, where=lambda p: p["triggerReason"] == "Deauthorized")
     # the same or the next event reports chargingState EVConnected (preferred) or SuspendedEVSE
-    states = [e.payload["transactionInfo"].get("chargingState") for e in tx_events(csms, start=csms.index(deauthorized))]
+    states = [e.payload["transactionInfo"].get("chargingState")
+              for e in tx_events(csms, start=csms.index(deauthorized))]
     assert next(s for s in states if s) in ("EVConnected", "SuspendedEVSE"), states
     assert not sim_evse(station, 1)["contactorClosed"], "E05.FR.09: the energy transfer stops"
     assert not [e for e in tx_events(csms, start=after) if e.payload["eventType"] == "Ended"]
@@ -292,7 +293,8 @@ def test_E14_get_transaction_status(csms, agent):
     """E14.FR.01-08: unknown id -> false/false; ongoing -> ongoingIndicator true; an unanswered TransactionEvent is
     still queued -> messagesInQueue true (with and without transactionId, then without ongoingIndicator, E14.FR.06);
     after the CSMS answered and the transaction ended -> false/false."""
-    station = agent(model=tx_points("EVConnected", "EVConnected"))
+    csms.message_timeout = QUICK_TIMEOUT
+    station = agent(model=tx_points("EVConnected", "EVConnected", extra=QUICK_RETRIES))
     boot_accepted(csms)
 
     def status(transaction_id=None):
@@ -314,7 +316,7 @@ def test_E14_get_transaction_status(csms, agent):
     assert status(current) == {"ongoingIndicator": False, "messagesInQueue": True}  # E14.FR.03, E14.FR.04
     assert status() == {"messagesInQueue": True}  # E14.FR.07
     csms.drop_actions = set()
-    # the station retries after MessageTimeout (5 s in the test model) and the CSMS answers this time
+    # the station retries after MessageTimeout (2 s) and the interval (1 s); the CSMS answers this time
     csms.wait_until(lambda: any(e.answer == "CALLRESULT" for e in csms.ledger.events(transaction_id=current)
                                 if e.event_type == "Ended"), timeout=20, what="the Ended event answered")
     assert status(current) == {"ongoingIndicator": False, "messagesInQueue": False}

@@ -1,6 +1,12 @@
 """Helpers for the transaction tests: device-model changes for TxCtrlr and friends, and waits for TransactionEvents."""
 
 TOKEN = {"idToken": "TAG0001", "type": "ISO14443"}
+# E13 in test time: 3 attempts, 1 s x preceding attempts between them; MessageTimeout 2 s (set csms.message_timeout
+# to QUICK_TIMEOUT too, for its one-CALL-at-a-time check).
+QUICK_TIMEOUT = 2
+QUICK_RETRIES = {("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"): "3",
+                 ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent"): "1",
+                 ("OCPPCommCtrlr", "MessageTimeout", "Default"): str(QUICK_TIMEOUT)}
 
 
 def tx_points(start, stop, **more):
