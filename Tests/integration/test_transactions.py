@@ -322,3 +322,42 @@ def test_E14_get_transaction_status(csms, agent):
     assert status(current) == {"ongoingIndicator": False, "messagesInQueue": False}
     assert status() == {"messagesInQueue": False}
     assert_ledger_ok(csms)
+
+
+# --- J02: sampled meter values in the transaction ------------------------------------------------------------------
+
+ENERGY = "Energy.Active.Import.Register"
+METERING = {("SampledDataCtrlr", "TxStartedMeasurands", None): ENERGY,
+            ("SampledDataCtrlr", "TxUpdatedMeasurands", None): ENERGY,
+            ("SampledDataCtrlr", "TxEndedMeasurands", None): ENERGY,
+            ("SampledDataCtrlr", "TxUpdatedInterval", None): "1"}
+
+
+def contexts(frame):
+    return {s.get("context", "Sample.Periodic") for m in frame.payload.get("meterValue", []) for s in m["sampledValue"]}
+
+
+def test_J02_sampled_meter_values_begin_periodic_end_and_a_register_that_only_grows(csms, agent):
+    """TxStartedMeasurands in Started with context Transaction.Begin (E01.FR.09); TxUpdatedInterval 1 s: Updated with
+    triggerReason MeterValuePeriodic (J02.FR.11), context Sample.Periodic; TxEndedMeasurands in Ended with context
+    Transaction.End (E06.FR.11); the register grows while the EV draws 36 kW and never decreases (J02.FR.16); all
+    values about the transaction's EVSE (J02.FR.22)."""
+    station = agent(model=tx_points("EVConnected", "EVConnected", extra=METERING))
+    boot_accepted(csms)
+    station.sim({"cmd": "plug", "evse": 1})
+    started = wait_tx(csms, "Started")
+    assert contexts(started) == {"Transaction.Begin"}, started.line()
+    tap(station)
+    station.sim({"cmd": "ev-charge", "evse": 1, "watts": 36000})
+    charging = wait_tx(csms, where=lambda p: p["transactionInfo"].get("chargingState") == "Charging")
+    periodic = [wait_tx(csms, "Updated", start=csms.index(charging) + 1, timeout=5,
+                        where=lambda p: p["triggerReason"] == "MeterValuePeriodic")]
+    periodic.append(wait_tx(csms, "Updated", start=csms.index(periodic[0]) + 1, timeout=5,
+                            where=lambda p: p["triggerReason"] == "MeterValuePeriodic"))
+    assert all(contexts(f) == {"Sample.Periodic"} for f in periodic), [f.line() for f in periodic]
+    ended = unplug_ends_transaction(csms, station)
+    assert "Transaction.End" in contexts(ended), ended.line()
+    transaction = csms.ledger.transactions()[tid(started)]
+    readings = transaction.energy()
+    assert readings[-1] > readings[0], f"36 kW for 2 s and more, yet the register stayed at {readings}"
+    assert readings[-1] <= sim_evse(station, 1)["energyWh"] + 0.001, "more energy reported than the meter measured"
