@@ -69,9 +69,10 @@ soak: $(VENV)/.installed build-debug
 run: build $(VENV)/.installed
 	@bash Scripts/run-dev.sh $(RELEASE_AGENT) $(CSMS_PORT)
 
-## bench: start-up time and idle memory of the release agent against the dev CSMS.
+## bench: start-up time, idle memory, the durable outbox's enqueue and replay rates, the binary's footprint.
 bench: build $(VENV)/.installed
-	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT)
+	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
+	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT) --bench-tool .build/release/station-bench
 
 ## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas.
 generate:

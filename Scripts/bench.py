@@ -6,7 +6,13 @@ Measured against a minimal CSMS on loopback (websockets, answering every CALL th
     the CSMS, over several runs with a fresh data directory each time (factory fresh) and with a reused one;
   * idle memory: once booted and idle with the sim board's 2 EVSEs, `Anonymous:` and `Rss:` from
     /proc/PID/smaps_rollup;
-  * idle CPU: user+system CPU time the agent uses over an idle window (event driven: should be ~0).
+  * idle CPU: user+system CPU time the agent uses over an idle window (event driven: should be ~0);
+  * the durable outbox: fsync'd TransactionEvent enqueues per second through the station's store, side by side with a
+    raw SQLite insert-and-commit loop on the same disk (`station-bench enqueue`);
+  * replay: 10,000 queued TransactionEvents delivered to the CSMS after boot (events/s, and the agent's CPU time as a
+    share of the replay's wall time);
+  * idle memory with 100,000 events queued (the CSMS keeps the boot Pending, so nothing drains);
+  * the binary: size stripped, and whether ICU's data is linked in.
 Figures are printed as min / median / max; nothing here is an assertion.
 """
 import argparse
@@ -32,18 +38,25 @@ def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-RESULTS = {
-    "BootNotification": lambda: {"currentTime": now_iso(), "interval": 300, "status": "Accepted"},
-    "Heartbeat": lambda: {"currentTime": now_iso()},
-}
+def results(boot_status):
+    return {
+        "BootNotification": lambda: {"currentTime": now_iso(), "interval": 300, "status": boot_status},
+        "Heartbeat": lambda: {"currentTime": now_iso()},
+    }
 
 
 class BenchCSMS:
-    def __init__(self):
+    def __init__(self, boot_status="Accepted", expect_events=0):
+        self.results = results(boot_status)
         self.boot_at = None
         self.frames = 0
         self.idle = asyncio.Event()
         self.boot = asyncio.Event()
+        self.expect_events = expect_events
+        self.events = 0
+        self.first_event_at = None
+        self.last_event_at = None
+        self.replayed = asyncio.Event()
 
     async def handler(self, ws):
         try:
@@ -61,19 +74,48 @@ class BenchCSMS:
                 if action == "BootNotification" and self.boot_at is None:
                     self.boot_at = received
                     self.boot.set()
-                await ws.send(json.dumps([3, message[1], RESULTS.get(action, dict)()]))
+                if action == "TransactionEvent":
+                    self.events += 1
+                    self.first_event_at = self.first_event_at or received
+                    self.last_event_at = received
+                    if self.events == self.expect_events:
+                        self.replayed.set()
+                await ws.send(json.dumps([3, message[1], self.results.get(action, dict)()]))
                 if action == "StatusNotification" and message[3].get("evseId") == 2:
                     self.idle.set()
+
+
+def memory_kib(pid):
+    rollup = pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text()
+    fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:] if line.split()[1].isdigit()}
+    return fields.get("Anonymous"), fields.get("Rss")
+
+
+def cpu_seconds(pid):
+    stat = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def agent_args(agent, port, data_dir):
+    return [
+        agent, "run", "--csms-url", f"ws://127.0.0.1:{port}/ocpp", "--station-id", "BENCH",
+        "--board", str(ROOT / "boards/sim.json"), "--device-model", str(ROOT / "device-model.json"),
+        "--data-dir", str(data_dir), "--log-level", "warning",
+    ]
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 async def one_run(agent, data_dir, port, measure_idle, idle_seconds):
     csms = BenchCSMS()
     server = await websockets.serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"])
-    args = [
-        agent, "run", "--csms-url", f"ws://127.0.0.1:{port}/ocpp", "--station-id", "BENCH",
-        "--board", str(ROOT / "boards/sim.json"), "--device-model", str(ROOT / "device-model.json"),
-        "--data-dir", str(data_dir), "--log-level", "warning",
-    ]
+    args = agent_args(agent, port, data_dir)
     started = time.monotonic_ns()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     result = {}
@@ -83,30 +125,69 @@ async def one_run(agent, data_dir, port, measure_idle, idle_seconds):
         if measure_idle:
             await asyncio.wait_for(csms.idle.wait(), 10)
             await asyncio.sleep(1.0)
-            rollup = pathlib.Path(f"/proc/{process.pid}/smaps_rollup").read_text()
-            fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:] if line.split()[1].isdigit()}
-            result["anonymous_kib"] = fields.get("Anonymous")
-            result["rss_kib"] = fields.get("Rss")
-            ticks = os.sysconf("SC_CLK_TCK")
-
-            def cpu_seconds():
-                stat = pathlib.Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                return (int(stat[11]) + int(stat[12])) / ticks
-
+            result["anonymous_kib"], result["rss_kib"] = memory_kib(process.pid)
             frames_before = csms.frames
-            cpu_before = cpu_seconds()
+            cpu_before = cpu_seconds(process.pid)
             await asyncio.sleep(idle_seconds)
-            result["idle_cpu_percent"] = 100 * (cpu_seconds() - cpu_before) / idle_seconds
+            result["idle_cpu_percent"] = 100 * (cpu_seconds(process.pid) - cpu_before) / idle_seconds
             result["idle_frames"] = csms.frames - frames_before
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         server.close()
         await server.wait_closed()
     return result
+
+
+def fill(bench_tool, data_dir, count):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([bench_tool, "fill", "--db", str(data_dir / "station.db"), "--count", str(count)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+async def replay_run(agent, bench_tool, data_dir, port, count):
+    """`count` queued TransactionEvents, then the agent boots against a CSMS that accepts everything."""
+    fill(bench_tool, data_dir, count)
+    csms = BenchCSMS(expect_events=count)
+    server = await websockets.serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"])
+    process = subprocess.Popen(agent_args(agent, port, data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await asyncio.wait_for(csms.boot.wait(), 10)
+        cpu_at_boot = cpu_seconds(process.pid)
+        await asyncio.wait_for(csms.replayed.wait(), 600)
+        wall = (csms.last_event_at - csms.boot_at) / 1e9
+        cpu = cpu_seconds(process.pid) - cpu_at_boot
+        return {"events": count, "seconds": wall, "rate": count / wall, "cpu_share": cpu / wall}
+    finally:
+        stop(process)
+        server.close()
+        await server.wait_closed()
+
+
+async def queued_idle_run(agent, bench_tool, data_dir, port, count, settle_seconds=3.0):
+    """Memory once booted (Pending, so nothing drains) with `count` events queued."""
+    fill(bench_tool, data_dir, count)
+    csms = BenchCSMS(boot_status="Pending")
+    server = await websockets.serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"])
+    process = subprocess.Popen(agent_args(agent, port, data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await asyncio.wait_for(csms.boot.wait(), 30)
+        await asyncio.sleep(settle_seconds)
+        return memory_kib(process.pid)
+    finally:
+        stop(process)
+        server.close()
+        await server.wait_closed()
+
+
+def footprint(agent):
+    stripped = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-strip-")) / "station-agent"
+    try:
+        subprocess.run(["strip", "-o", str(stripped), agent], check=True)
+        symbols = subprocess.run(["nm", agent], capture_output=True, text=True).stdout
+        icu = any("icudt" in line for line in symbols.splitlines())
+        return os.path.getsize(agent), os.path.getsize(stripped), icu
+    finally:
+        shutil.rmtree(stripped.parent, ignore_errors=True)
 
 
 def summary(values, unit):
@@ -120,8 +201,13 @@ async def main():
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--port", type=int, default=9911)
+    parser.add_argument("--bench-tool", default=str(ROOT / ".build/release/station-bench"))
+    parser.add_argument("--enqueue-count", type=int, default=2000)
+    parser.add_argument("--replay-count", type=int, default=10_000)
+    parser.add_argument("--queued-count", type=int, default=100_000)
     options = parser.parse_args()
     agent = str(pathlib.Path(options.agent).resolve())
+    bench_tool = str(pathlib.Path(options.bench_tool).resolve())
     work = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-bench-"))
     try:
         fresh, reused = [], []
@@ -137,6 +223,17 @@ async def main():
         print(f"start -> BootNotification on the wire, reused data dir: {summary(reused, 'ms')}")
         print(f"idle, connected, 2 EVSEs: Anonymous {idle['anonymous_kib'] / 1024:.2f} MiB, Rss {idle['rss_kib'] / 1024:.2f} MiB")
         print(f"idle CPU over {options.idle_seconds:.0f} s: {idle['idle_cpu_percent']:.3f} % ({idle['idle_frames']} frames sent)")
+        size, stripped, icu = footprint(agent)
+        print(f"binary: {size / 1e6:.1f} MB, {stripped / 1e6:.1f} MB stripped, ICU data {'linked' if icu else 'absent'}")
+        # The durable outbox: the station's store against a raw SQLite loop, on the same disk (the work folder).
+        (work / "enqueue").mkdir()
+        print(subprocess.run([bench_tool, "enqueue", "--dir", str(work / "enqueue"), "--count", str(options.enqueue_count)],
+                             check=True, capture_output=True, text=True).stdout.rstrip())
+        replay = await replay_run(agent, bench_tool, work / "replay", options.port, options.replay_count)
+        print(f"replay of {replay['events']} queued TransactionEvents after boot: {replay['seconds']:.2f} s = "
+              f"{replay['rate']:.0f} events/s, agent CPU {100 * replay['cpu_share']:.1f} % of that time")
+        anonymous, rss = await queued_idle_run(agent, bench_tool, work / "queued", options.port, options.queued_count)
+        print(f"idle with {options.queued_count} events queued: Anonymous {anonymous / 1024:.2f} MiB, Rss {rss / 1024:.2f} MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

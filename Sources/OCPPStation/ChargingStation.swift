@@ -1,6 +1,7 @@
-// The charging station: owns the device model, the registration state and the connectors' state, and runs the
-// connection loop. Each functional block adds its part in an extension, in its own folder (Provisioning/,
-// Availability/, DeviceModel/, RemoteControl/, Security/).
+// The charging station: composes the blocks and routes to them. It owns the device model, the registration state
+// and the connection loop; the transaction engine (Transactions/), metering (Metering/) and authorization
+// (Authorization/) keep their own state in their own types, and the station feeds them inputs in order. Each
+// functional block adds its part in an extension, in its own folder.
 public import Logging
 internal import OCPPMessages
 internal import ServiceLifecycle
@@ -26,9 +27,22 @@ public actor ChargingStation: StationView {
         case shutdown
     }
 
+    /// What the station processes in order, whether or not a connection is open: hardware events and the work
+    /// that CSMS requests leave behind (a remote start runs after its response is sent).
+    enum Input: Sendable {
+        case hardware(HardwareEvent)
+        case remoteStart(RequestStartTransactionRequest, evse: Int)
+        case remoteStop(transactionId: String)
+        case transactionEventAnswered(transactionId: String, TransactionEventResponse)
+        case timersDue
+        case triggeredTransactionEvent(evse: Int?)
+        case reset(ResetEnumType)
+    }
+
     // Ports
     let board: any BoardHardware
     let store: any StationStore
+    let outbox: any MessageOutbox
     let transport: any CSMSTransport
     let wallClock: any WallClock
     public nonisolated let logger: Logger
@@ -37,7 +51,26 @@ public actor ChargingStation: StationView {
     var deviceModel: DeviceModel
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
-    var securityEventPending: String?
+    var engine: TransactionEngine
+    let authorizerOverride: (any IdTokenAuthorizer)?
+    /// Beyond this many queued messages, intermediate Updated TransactionEvents are thinned (E12.FR.04/05).
+    let queueCapacity: Int
+    /// How many messages the outbox holds (read at start, then counted), so a commit needs no count query.
+    var queuedCount = 0
+    var resetWhenIdle = false
+    /// When the last clock-aligned samples were taken (station clock, seconds since 1970).
+    var lastAlignedSample: Double = 0
+    var lastAlignedEndedSample: Double = 0
+    let inputs: AsyncStream<Input>
+    let inputSink: AsyncStream<Input>.Continuation
+    /// Wakes the outbox delivery (a commit, the boot accepted) and whoever waits for a delivery.
+    let outboxWakeup = Wakeup()
+    let deliveredWakeup = Wakeup()
+    /// Wakes the transaction timer when deadlines may have moved.
+    let timerWakeup = Wakeup()
+    /// Wakes the connection loop's back-off wait when a reset is due.
+    let resetWakeup = Wakeup()
+    var statusRetryTask: Task<Void, Never>?
     var clockOffset: Double = 0
     var physical: [Int: EVSEPhysicalState] = [:]
     /// The last status the CSMS acknowledged per (evse, connector).
@@ -59,17 +92,35 @@ public actor ChargingStation: StationView {
         var connector: Int
     }
 
+    /// The default `queueCapacity`: 200,000 messages, twice the 100,000 queued events the station must hold; on the
+    /// sim board's SQLite file that is about 100 MB.
+    public static let defaultQueueCapacity = 200_000
+
+    /// - Parameters:
+    ///   - outbox: the durable queue of TransactionEvent and SecurityEventNotification messages, and the open
+    ///     transaction records.
+    ///   - authorizer: decides on presented idTokens; default: AuthorizeRequest to the CSMS.
+    ///   - queueCapacity: beyond this many queued messages, intermediate Updated TransactionEvents are thinned
+    ///     (E12.FR.04/05); Started and Ended are never dropped.
     public init(
         deviceModel: DeviceModel,
         board: any BoardHardware,
         store: any StationStore,
+        outbox: any MessageOutbox,
         transport: any CSMSTransport,
         wallClock: any WallClock = SystemWallClock(),
+        authorizer: (any IdTokenAuthorizer)? = nil,
+        queueCapacity: Int = ChargingStation.defaultQueueCapacity,
         logger: Logger
     ) {
         self.deviceModel = deviceModel
         self.board = board
         self.store = store
+        self.outbox = outbox
+        self.engine = TransactionEngine(evseIds: board.evses.map(\.id), settings: TransactionSettings(deviceModel))
+        self.authorizerOverride = authorizer
+        self.queueCapacity = max(1, queueCapacity)
+        (self.inputs, self.inputSink) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
         self.transport = transport
         self.wallClock = wallClock
         self.logger = logger
@@ -103,11 +154,23 @@ public actor ChargingStation: StationView {
             await withTaskGroup(of: Void.self) { group in
                 // Loading the state runs while the first connection is being opened: the BootNotification waits for
                 // both, and neither waits for the other.
-                group.addTask { await self.prepare() }
                 let events = board.events
+                let sink = inputSink
+                group.addTask {
+                    for await event in events { sink.yield(.hardware(event)) }
+                }
+                // The inputs are processed, and the timers run, once the state is loaded; hardware events that come
+                // meanwhile wait in the stream.
+                let inputs = inputs
                 group.addTask { [weak self] in
-                    for await event in events {
-                        await self?.hardwareEvent(event)
+                    await self?.prepare()
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { [weak self] in
+                            for await input in inputs {
+                                await self?.process(input)
+                            }
+                        }
+                        inner.addTask { [weak self] in await self?.transactionTimer() }
                     }
                 }
                 let outcome = await connectionLoop()
@@ -147,11 +210,21 @@ public actor ChargingStation: StationView {
         } catch {
             logger.error("cannot read the station's state: \(error); booting with the device model's values")
         }
-        // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset.
-        securityEventPending = bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot"
         for state in await board.physicalState() {
             physical[state.evse] = state
+            engine.restore(evse: state.evse, evCharging: state.evCharging, faults: state.faults)
+            // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
+            if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
+            if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
+        await recoverTransactions()
+        for state in physical.values.sorted(by: { $0.evse < $1.evse }) {
+            guard let connector = state.connectors.first(where: \.plugged)?.id else { continue }
+            await step(state.evse) { $0.handle(.cablePlugged(connector: connector), evse: state.evse, $1) }
+        }
+        // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
+        // with the time it happened and delivered after a crash too (A04.FR.02).
+        await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
         refreshAvailabilityVariables()
     }
 
@@ -179,7 +252,12 @@ public actor ChargingStation: StationView {
             let delay = backoff.nextDelay(random: Double.random(in: 0...1))
             logger.info("reconnecting in \(delay)")
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                // A reset that becomes due while offline (OnIdle, the last transaction ended) ends the wait early.
+                let wakeup = resetWakeup
+                try await cancelWhenGracefulShutdown {
+                    await wakeup.wait(until: ContinuousClock.now + delay)
+                    try Task.checkCancellation()
+                }
             } catch {
                 return resetRequested ? .reset : .stopped
             }
@@ -212,10 +290,14 @@ public actor ChargingStation: StationView {
             group.addTask { [self] in
                 try await self.drive(rpc, signals)
             }
+            group.addTask { [self] in
+                await self.deliverOutbox(rpc)
+            }
             // Whichever ends first ends the session: the CSMS closed, or the driver is done (reset, shutdown).
             _ = try await group.next()
             group.cancelAll()
             bootRetryTask?.cancel()
+            statusRetryTask?.cancel()
             await rpc.close()
         }
     }
@@ -315,11 +397,10 @@ public actor ChargingStation: StationView {
     /// After BootNotification Accepted (first time this boot, or on a reconnect).
     func afterAccepted(_ rpc: RPCSession) async {
         bootRetryTask?.cancel()
-        if bootReason != .powerUp {
-            // The reset reason was delivered: the next start is a power-up unless another reset is asked for.
-            try? await store.setValue(nil, forKey: StoreKeys.bootReason)
-        }
-        await sendPendingSecurityEvent(rpc)
+        // B01.FR.08: queued messages leave only now. The boot's security event goes before the statuses; a long
+        // queue (after an outage) holds the status report back by at most MessageTimeout.
+        outboxWakeup.wake()
+        await waitForOutboxDelivered(timeout: messageTimeout)
         await reportStatusChanges(rpc)
     }
 
@@ -368,9 +449,11 @@ public actor ChargingStation: StationView {
         case .triggerMessage: return try await replyWithFollowUp(payload) { (request: TriggerMessageRequest) in self.triggerMessage(request) }
         case .reset: return try await replyWithFollowUp(payload) { (request: ResetRequest) in await self.reset(request) }
         case .requestStartTransaction:
-            return try await reply(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
+            return try await replyWithFollowUp(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
         case .requestStopTransaction:
-            return try await reply(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
+            return try await replyWithFollowUp(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
+        case .getTransactionStatus:
+            return try await reply(payload) { (request: GetTransactionStatusRequest) in try await self.getTransactionStatus(request) }
         default:
             throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
         }

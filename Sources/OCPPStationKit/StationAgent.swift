@@ -97,11 +97,12 @@ public final class StationAgent: Sendable {
         // An existing database opens and checks itself on another thread while the files are parsed: the two are
         // the longest steps before the first BootNotification. Opening a current file changes nothing in it; if
         // the input turns out bad, it is closed again before the agent refuses to start. A new database is only
-        // created once everything validated.
+        // created, and an older one only migrated, once everything validated: bad input changes nothing.
         let directory = configuration.dataDirectory
         let databasePath = directory + "/station.db"
         let earlyStore =
-            FileAccess.isRegularFile(databasePath) ? BackgroundResult { try SQLiteStationStore(path: databasePath) } : nil
+            FileAccess.isRegularFile(databasePath)
+            ? BackgroundResult { try SQLiteStationStore(path: databasePath, upgrade: false) } : nil
         let board: BoardConfiguration
         var deviceModel: DeviceModel
         let store: SQLiteStationStore
@@ -125,7 +126,13 @@ public final class StationAgent: Sendable {
                 directory,
                 allowed: Self.storageFiles.union(board.dataDirectoryFileNames).union(SimulatedBoard.leftoverFileNames))
             do {
-                store = try earlyStore?.wait().get() ?? SQLiteStationStore(path: databasePath)
+                switch earlyStore?.wait() {
+                case .success(let opened): store = opened
+                case .failure(let error as StationStoreError) where error.upgradeDeferred:
+                    store = try SQLiteStationStore(path: databasePath)
+                case .failure(let error): throw error
+                case nil: store = try SQLiteStationStore(path: databasePath)
+                }
             } catch let error as StationStoreError {
                 throw StationAgentError(error.description)
             } catch {
@@ -147,8 +154,9 @@ public final class StationAgent: Sendable {
         self.rebootCommand = board.rebootCommand
         self.board = hardware
         self.store = store
+        // The same SQLite file holds the station's values and the durable outbox with the open transaction records.
         self.station = ChargingStation(
-            deviceModel: deviceModel, board: hardware, store: store, transport: transport, logger: logger)
+            deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport, logger: logger)
     }
 
     static func checkFlags(_ configuration: StationAgentConfiguration) throws(StationAgentError) {

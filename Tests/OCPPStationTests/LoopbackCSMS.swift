@@ -57,6 +57,16 @@ final class FakeBoard: BoardHardware {
         sink.yield(.cablePlugged(evse: evse, connector: 1))
     }
 
+    func unplug(_ evse: Int) {
+        state.withLock { $0[evse - 1].connectors[0].plugged = false }
+        sink.yield(.cableUnplugged(evse: evse, connector: 1))
+    }
+
+    /// Any other event (the fake keeps no state for it).
+    func send(_ event: HardwareEvent) {
+        sink.yield(event)
+    }
+
     func fault(_ evse: Int) {
         state.withLock { _ = $0[evse - 1].faults.insert(.groundFault) }
         sink.yield(.faultRaised(evse: evse, fault: .groundFault))

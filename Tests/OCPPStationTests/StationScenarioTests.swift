@@ -6,9 +6,13 @@ import Testing
 
 /// The whole station against the loopback CSMS: boot, status, malformed frames, triggers.
 struct StationScenarioTests {
-    func makeStation(_ csms: LoopbackCSMS, _ board: FakeBoard, store: any StationStore = InMemoryStationStore()) throws -> ChargingStation {
+    func makeStation(
+        _ csms: LoopbackCSMS, _ board: FakeBoard, store: any StationStore = InMemoryStationStore(),
+        outbox: any MessageOutbox = InMemoryMessageOutbox()
+    ) throws -> ChargingStation {
         let model = try DeviceModel.parse(DeviceModelTests.sample, file: "dm.json")
-        return ChargingStation(deviceModel: model, board: board, store: store, transport: csms, logger: Logger(label: "test"))
+        return ChargingStation(
+            deviceModel: model, board: board, store: store, outbox: outbox, transport: csms, logger: Logger(label: "test"))
     }
 
     func accept(_ id: String, interval: Int = 300) -> String {
@@ -42,19 +46,22 @@ struct StationScenarioTests {
             #expect(boot.payload.objectValue?["reason"] == .string("PowerUp"))
             csms.send(accept(boot.id))
 
-            let security = try await reader.nextCall()
-            #expect(security.action == "SecurityEventNotification")
-            #expect(security.payload.objectValue?["type"] == .string("StartupOfTheDevice"))
-            csms.send(ack(security.id))
-
-            // B01.FR.05: a StatusNotification per connector after Accepted.
-            for evse in 1...2 {
-                let status = try await reader.nextCall()
-                #expect(status.action == "StatusNotification")
-                #expect(status.payload.objectValue?["evseId"] == .int(Int64(evse)))
-                #expect(status.payload.objectValue?["connectorStatus"] == .string("Available"))
-                csms.send(ack(status.id))
+            // After Accepted: the queued security event (outbox) and a StatusNotification per connector (B01.FR.05);
+            // the outbox and the status report share the one CALL slot, in either order.
+            var statuses: [Int64: JSONValue] = [:]
+            var securityTypes: [JSONValue] = []
+            for _ in 0..<3 {
+                let call = try await reader.nextCall()
+                switch call.action {
+                case "SecurityEventNotification": securityTypes.append(call.payload.objectValue?["type"] ?? .null)
+                case "StatusNotification":
+                    if let evse = call.payload.objectValue?["evseId"]?.intValue { statuses[evse] = call.payload.objectValue?["connectorStatus"] }
+                default: Issue.record("unexpected \(call.action)")
+                }
+                csms.send(ack(call.id))
             }
+            #expect(securityTypes == [.string("StartupOfTheDevice")])
+            #expect(statuses == [1: .string("Available"), 2: .string("Available")])
 
             // Part 4 §4.2.3: unreadable id → "-1".
             csms.send("not json")

@@ -150,3 +150,27 @@ def test_corrupt_sim_board_state_is_reported_and_kept(tmp_path):
 def test_other_security_flags_are_not_supported_yet(tmp_path, flags):
     line = refused(run_agent(args(tmp_path) + flags), flags[0], "not supported yet")
     assert "secret-password" not in line
+
+
+def test_bad_input_leaves_an_older_state_file_unmigrated(tmp_path):
+    """A station.db of schema version 1 (before the outbox) is upgraded only once every input validated: an agent that
+    refuses to start changes nothing it was given."""
+    import sqlite3
+    data = tmp_path / "data"
+    data.mkdir()
+    db = sqlite3.connect(data / "station.db")
+    db.executescript("""
+        PRAGMA journal_mode = WAL;
+        PRAGMA application_id = 1329811536;
+        CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+        CREATE TABLE variables (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+        PRAGMA user_version = 1;
+    """)
+    db.close()
+    before = (data / "station.db").read_bytes()
+    text = refused(run_agent(args(tmp_path, **{"--device-model": model_with(tmp_path, "OCPPCommCtrlr", "HeartbeatInterval", mutability="Sometimes")})), "dm.json")
+    assert "mutability" in text
+    assert (data / "station.db").read_bytes() == before
+    db = sqlite3.connect(data / "station.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    db.close()

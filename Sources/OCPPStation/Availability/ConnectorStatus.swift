@@ -3,11 +3,27 @@ internal import OCPPMessages
 internal import Logging
 
 extension ChargingStation {
-    /// The hardware changed: re-read it, and let the driver report what the CSMS has not seen.
-    func hardwareEvent(_ event: HardwareEvent) async {
-        logger.info("hardware: \(event)")
-        for state in await board.physicalState() {
-            physical[state.evse] = state
+    /// Applies one hardware event to the station's picture of the hardware, from the event itself: re-reading a
+    /// snapshot would merge transitions (a plug and an unplug while offline must both count).
+    func applyToPhysical(_ event: HardwareEvent) {
+        func change(_ evse: Int, _ body: (inout EVSEPhysicalState) -> Void) {
+            guard var state = physical[evse] else { return }
+            body(&state)
+            physical[evse] = state
+        }
+        switch event {
+        case .cablePlugged(let evse, let connector), .cableUnplugged(let evse, let connector):
+            let plugged = if case .cablePlugged = event { true } else { false }
+            change(evse) { state in
+                if let index = state.connectors.firstIndex(where: { $0.id == connector }) { state.connectors[index].plugged = plugged }
+                if !plugged && !state.connectors.contains(where: \.plugged) { state.evCharging = false }
+            }
+        case .evCharging(let evse): change(evse) { $0.evCharging = true }
+        case .evSuspended(let evse): change(evse) { $0.evCharging = false }
+        case .faultRaised(let evse, let fault): change(evse) { _ = $0.faults.insert(fault) }
+        case .faultsCleared(let evse): change(evse) { $0.faults = [] }
+        case .powerChanged(let evse, let watts): change(evse) { $0.powerW = watts }
+        case .tokenPresented: break
         }
         refreshAvailabilityVariables()
         signalSink.yield(.statusChanged)
@@ -30,7 +46,10 @@ extension ChargingStation {
         for key in connectorKeys {
             let status = connectorStatus(key)
             if reportedStatus[key] == status { continue }
-            guard await sendStatusNotification(key, status, rpc) else { return }
+            guard await sendStatusNotification(key, status, rpc) else {
+                scheduleStatusRetry()
+                return
+            }
         }
     }
 
@@ -45,6 +64,18 @@ extension ChargingStation {
         } catch {
             logger.warning("StatusNotification for EVSE \(key.evse) connector \(key.connector) failed: \(error)")
             return false
+        }
+    }
+
+    /// A StatusNotification that failed is tried again after MessageTimeout (while the connection lasts; a new
+    /// connection reports what the CSMS has not acknowledged anyway).
+    func scheduleStatusRetry() {
+        statusRetryTask?.cancel()
+        let sink = signalSink
+        let wait = messageTimeout
+        statusRetryTask = Task {
+            try? await Task.sleep(for: wait)
+            if !Task.isCancelled { sink.yield(.statusChanged) }
         }
     }
 
@@ -71,7 +102,7 @@ extension ChargingStation {
                 connectors: evse.connectors.map {
                     .init(id: $0.id, status: connectorStatus(ConnectorKey(evse: evse.id, connector: $0.id)).rawValue)
                 },
-                transactionId: nil)
+                transactionId: engine.session(evse.id)?.transaction?.id)
         }
     }
 }

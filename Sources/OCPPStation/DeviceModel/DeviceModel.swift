@@ -156,7 +156,9 @@ public struct DeviceModel: Sendable {
         case "OptionList":
             if let list, !list.contains(value) { return "\"\(value)\" is not one of \(characteristics.valuesList ?? "")" }
         case "SequenceList", "MemberList":
-            if let list {
+            // An empty list is a valid value (AlignedDataTxEndedMeasurands: "when left empty, no ... measurands").
+            if let max = characteristics.maxLimit, Double(value.count) > max { return "longer than \(Int(max)) characters" }
+            if let list, !value.isEmpty {
                 for item in value.split(separator: ",", omittingEmptySubsequences: false) where !list.contains(String(item)) {
                     return "\"\(item)\" is not one of \(characteristics.valuesList ?? "")"
                 }

@@ -16,7 +16,10 @@ extension ChargingStation {
             let key = VariableAttributeKey(data.component, data.variable, attributeType.rawValue)
             var status: SetVariableStatusEnumType
             var info: StatusInfoType?
-            switch deviceModel.write(data.attributeValue, to: key) {
+            let outcome: DeviceModel.WriteResult =
+                TransactionSettings.problem(with: data.attributeValue, for: key).map { .rejected(reason: $0) }
+                ?? deviceModel.write(data.attributeValue, to: key)
+            switch outcome {
             case .unknownComponent: status = .unknownComponent  // B05.FR.04
             case .unknownVariable: status = .unknownVariable  // B05.FR.05
             case .unsupportedAttributeType: status = .notSupportedAttributeType  // B05.FR.06
@@ -36,6 +39,7 @@ extension ChargingStation {
                 }
                 logger.info("SetVariables: \(key) = \(data.attributeValue)")
                 if key == StoreKeys.heartbeatInterval { heartbeatWakeup.wake() }
+                timerWakeup.wake()  // sample intervals and timeouts take effect at once
             }
             results.append(
                 SetVariableResultType(

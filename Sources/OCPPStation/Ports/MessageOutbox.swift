@@ -119,6 +119,7 @@ public final class InMemoryMessageOutbox: MessageOutbox {
 
     public init() {}
 
+    @discardableResult
     public func commit(_ message: NewOutboxMessage?, transaction: TransactionRecordChange?) async throws -> OutboxMessage? {
         state.withLock { state in
             switch transaction {

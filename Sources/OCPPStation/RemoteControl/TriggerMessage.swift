@@ -20,8 +20,15 @@ extension ChargingStation {
             if boot.registration == .accepted {
                 return (TriggerMessageResponse(status: .rejected), nil)
             }
-        case .heartbeat, .statusNotification, .firmwareStatusNotification, .logStatusNotification:
+        case .heartbeat, .statusNotification, .firmwareStatusNotification, .logStatusNotification, .meterValues:
             break
+        case .transactionEvent:
+            // F06.FR.07: for the ongoing transactions (of the EVSE, when one is named); none: Rejected.
+            guard engine.sessions.values.contains(where: { $0.transaction != nil && (evseId == nil || $0.evseId == evseId) }) else {
+                return (TriggerMessageResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "NoTransaction")), nil)
+            }
+            let sink = inputSink
+            return (TriggerMessageResponse(status: .accepted), { sink.yield(.triggeredTransactionEvent(evse: evseId)) })
         default:
             return (TriggerMessageResponse(status: .notImplemented), nil)
         }
@@ -46,6 +53,12 @@ extension ChargingStation {
             // F06.FR.?: no firmware update in progress: Idle.
             do { _ = try await rpc.call(FirmwareStatusNotificationRequest(status: .idle), timeout: messageTimeout) } catch {
                 logger.warning("FirmwareStatusNotification failed: \(error)")
+            }
+        case .meterValues:
+            // F06.FR.06: the latest values of AlignedDataMeasurands, context Trigger.
+            let measurands = TransactionSettings(deviceModel).alignedMeasurands
+            for evse in board.evses.map(\.id) where evseId.map({ $0 == evse }) ?? true {
+                await sendMeterValues(evse: evse, measurands, context: .trigger, rpc)
             }
         case .logStatusNotification:
             do { _ = try await rpc.call(LogStatusNotificationRequest(status: .idle), timeout: messageTimeout) } catch {

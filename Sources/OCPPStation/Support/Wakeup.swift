@@ -1,10 +1,10 @@
 internal import Synchronization
 
-/// Wakes one waiting task early (a timer whose deadline changed). A wake with nobody waiting is kept for the next
-/// wait, so none is lost.
+/// Wakes waiting tasks early (a timer whose deadline changed). A wake with nobody waiting is kept for the next
+/// wait, so none is lost. Every waiter is woken: a wake is a hint to look again, and waiters loop.
 final class Wakeup: Sendable {
     private struct State {
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiters: [CheckedContinuation<Void, Never>] = []
         var pending = false
     }
     private let state = Mutex(State())
@@ -18,7 +18,7 @@ final class Wakeup: Sendable {
                         state.pending = false
                         return true
                     }
-                    state.waiter = continuation
+                    state.waiters.append(continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -29,14 +29,24 @@ final class Wakeup: Sendable {
     }
 
     func wake() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.pending = true
-            return nil
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.waiters.isEmpty { state.pending = true }
+            defer { state.waiters.removeAll() }
+            return state.waiters
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension Wakeup {
+    /// Returns at the next `wake()` or at `deadline` (nil: no deadline), whichever comes first.
+    func wait(until deadline: ContinuousClock.Instant?) async {
+        guard let deadline else { return await wait() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(until: deadline, clock: ContinuousClock()) }
+            group.addTask { await self.wait() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }

@@ -1,19 +1,10 @@
 import Foundation
-import GRDB
 import OCPPStation
 import Testing
 
 @testable import OCPPStationStorage
 
 struct SQLiteStationStoreTests {
-    /// Runs `body` with the path of a `station.db` in a new temporary directory, removed afterwards.
-    func withDatabasePath(_ body: (String) async throws -> Void) async throws {
-        let directory = NSTemporaryDirectory() + "ocpp-store-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await body(directory + "/station.db")
-    }
-
     @Test func valuesSurviveReopeningAndCloseLeavesNoWAL() async throws {
         try await withDatabasePath { path in
             let key = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "HeartbeatInterval")
@@ -54,7 +45,7 @@ struct SQLiteStationStoreTests {
     @Test func aFreshFileRecordsItsSchemaInOneCommit() async throws {
         try await withDatabasePath { path in
             let store = try SQLiteStationStore(path: path)
-            #expect(try store.pragma("user_version") == "1")
+            #expect(try store.pragma("user_version") == String(SQLiteStationStore.schemaVersion))
             #expect(try store.pragma("application_id") == String(SQLiteStationStore.applicationID))
             #expect(try await store.variableValues().isEmpty)
             #expect(try await store.value(forKey: "bootReason") == nil)
@@ -65,36 +56,26 @@ struct SQLiteStationStoreTests {
     @Test func aFileFromANewerAgentIsRefusedAndLeftUntouched() async throws {
         try await withDatabasePath { path in
             try await SQLiteStationStore(path: path).close()
-            let queue = try DatabaseQueue(path: path)
-            try await queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 7") }
-            try queue.close()
+            try execute("PRAGMA user_version = 7", on: path)
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
-            #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to 1)")) {
+            #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to 2)")) {
                 try SQLiteStationStore(path: path)
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         }
     }
 
-    @Test func aFileFromBeforeTheSchemaVersionIsAdopted() async throws {
+    @Test func closeNowLeavesNoWAL() async throws {
         try await withDatabasePath { path in
-            // What the first release wrote: GRDB's migration table beside ours, user_version 0.
-            let queue = try DatabaseQueue(path: path)
-            try await queue.writeWithoutTransaction { db in
-                try db.execute(sql: """
-                    PRAGMA application_id = \(SQLiteStationStore.applicationID);
-                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                    INSERT INTO grdb_migrations VALUES ('v1');
-                    CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                    CREATE TABLE variables (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                    INSERT INTO settings VALUES ('bootReason', 'RemoteReset');
-                    """)
-            }
-            try queue.close()
             let store = try SQLiteStationStore(path: path)
-            #expect(try store.pragma("user_version") == "1")
-            #expect(try await store.value(forKey: "bootReason") == "RemoteReset")
-            try await store.close()
+            try await store.commit(transactionEvent("A", "Started", seqNo: 0), transaction: .save(record("A", nextSeqNo: 1)))
+            store.closeNow()
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+            #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+            await #expect(throws: SQLiteError.self) { try await store.first() }
+            let reopened = try SQLiteStationStore(path: path)
+            #expect(try await reopened.count() == 1)
+            try await reopened.close()
         }
     }
 }

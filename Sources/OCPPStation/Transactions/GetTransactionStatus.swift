@@ -1,0 +1,19 @@
+// E14: GetTransactionStatus, from the outbox itself.
+internal import OCPPMessages
+
+extension ChargingStation {
+    func getTransactionStatus(_ request: GetTransactionStatusRequest) async throws -> GetTransactionStatusResponse {
+        do {
+            guard let id = request.transactionId else {
+                // E14.FR.06: without a transactionId, whether any message is queued; ongoingIndicator is omitted.
+                return GetTransactionStatusResponse(messagesInQueue: try await outbox.count() > 0)
+            }
+            // E14.FR.02-05: per transaction.
+            return GetTransactionStatusResponse(
+                ongoingIndicator: engine.transaction(id: id) != nil,
+                messagesInQueue: try await outbox.count(transactionId: id) > 0)
+        } catch {
+            throw OCPPCallError(.internalError, "cannot read the outbox")
+        }
+    }
+}
