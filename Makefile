@@ -7,7 +7,7 @@ RELEASE_AGENT := .build/release/station-agent
 DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
-.PHONY: setup build build-debug test unit-test integration-test run bench generate link-order clean
+.PHONY: setup build build-debug test unit-test integration-test soak run bench generate link-order clean
 
 ## setup: install the system packages and the Python venv the tests and `make run` use (idempotent).
 setup: $(VENV)/.installed
@@ -57,6 +57,13 @@ unit-test:
 
 integration-test: $(VENV)/.installed
 	STATION_AGENT=$(CURDIR)/$(DEBUG_AGENT) $(PYTHON) -m pytest -q Tests/integration
+
+## soak: the fault-injection harness of the integration suite for SOAK_CYCLES cycles (default 1000): sessions cut by
+## SIGKILL at random instants, the CSMS up, down or dropping replies; prints one summary line, exit 1 on any lost,
+## duplicated or malformed TransactionEvent. SOAK_SEED=S replays a run's choices.
+SOAK_CYCLES ?= 1000
+soak: $(VENV)/.installed build-debug
+	STATION_AGENT=$(CURDIR)/$(DEBUG_AGENT) SOAK_CYCLES=$(SOAK_CYCLES) $(PYTHON) Tests/integration/faults.py --quiet
 
 ## run: the dev CSMS on localhost and the agent on the simulated board; Ctrl-C stops both.
 run: build $(VENV)/.installed

@@ -52,10 +52,11 @@ def device_model_with(directory, changes, name="device-model.json"):
 
 
 class Agent:
-    """One run of `station-agent run`: .proc (Popen), .data_dir, .sim(request), .terminate(), .stderr."""
+    """One run of `station-agent run`: .proc (Popen), .data_dir, .sim(request), .terminate(), .kill(), .stderr."""
 
-    def __init__(self, tmp_path, name, data_dir=None):
+    def __init__(self, tmp_path, name, data_dir=None, station_id="CS001"):
         self.name = name
+        self.station_id = station_id
         self.data_dir = pathlib.Path(data_dir) if data_dir is not None else tmp_path / f"data-{name}"
         self.stdout_path = tmp_path / f"{name}.stdout"
         self.stderr_path = tmp_path / f"{name}.stderr"
@@ -64,9 +65,22 @@ class Agent:
         self.exit_expected = False
 
     def start(self):
-        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+        """Starts the process. Every running CSMS now expects a BootNotification first from this station (B01.FR.08)."""
+        for server in csms_module.ALL:
+            if server.running:
+                server.expect_boot(self.station_id)
+        with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen([AGENT] + self.args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        self.exit_expected = False
         return self
+
+    def kill(self):
+        """SIGKILL (a power cut, as far as the agent can tell) and wait for the process to be gone."""
+        self.exit_expected = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc is not None:
+            self.proc.wait(10)
 
     @property
     def stderr(self):
@@ -157,7 +171,7 @@ def agent(request, tmp_path, csms):
         changes = dict(FAST)
         changes.update(model or {})
         model_path = device_model_with(tmp_path, changes, name=f"{name}-device-model.json")
-        instance = Agent(tmp_path, name, data_dir)
+        instance = Agent(tmp_path, name, data_dir, station_id)
         instance.args = [
             "run", "--csms-url", url or csms.url, "--station-id", station_id, "--board", str(BOARD),
             "--device-model", str(model_path), "--data-dir", str(instance.data_dir), "--log-level", log_level,

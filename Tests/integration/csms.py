@@ -13,9 +13,21 @@ of the station's code) over `websockets`, on 127.0.0.1, in a background thread w
   - CALLRESULT/CALLERROR ids answer a CALL of the CSMS, each at most once; CALL ids are never reused (section 4.1.4);
   - one outstanding CALL at a time (section 4.1.1): a CALL while an earlier CALL of the station is unanswered and has
     not timed out (`message_timeout`) is a violation;
-  - boot state (Part 2 B02.FR.02 / B03.FR.02): after Rejected nothing but BootNotification; after Pending nothing but
-    BootNotification unless the CSMS sent TriggerMessage/GetBaseReport/GetReport. Such CALLs are also answered with
-    CALLERROR SecurityError (B02.FR.09, B03.FR.07).
+  - boot state: after each (re)boot of the station (a new process: `expect_boot`, which the `agent` fixture calls; or
+    an accepted Reset of the whole station) nothing but BootNotification until the first BootNotification answer
+    (B01.FR.08); after Rejected nothing but BootNotification (B03.FR.02); after Pending nothing but BootNotification
+    and the messages a TriggerMessage, GetBaseReport or GetReport of the CSMS asked for (B02.FR.02): TriggerMessage
+    (StatusNotification, evse 2) allows StatusNotification of EVSE 2, GetBaseReport allows NotifyReport; a request
+    the station answered with anything but Accepted allows nothing. Such CALLs are also answered with CALLERROR
+    SecurityError (B01.FR.10, B02.FR.09, B03.FR.07).
+* Every TransactionEventRequest goes into `CSMS.ledger` (ledger.py): per transaction, the invariants of a billing
+  CSMS (one Started, one Ended, gap-free seqNo, no duplicate except identical retransmissions, energy never
+  decreasing). Tests call `csms.ledger.problems()`.
+* Fault modes, settable at any time (`answer_normally()` resets them): `error_actions` (answer CALLs of an action
+  with CALLERROR, E13), `drop_actions` (receive, never answer), `close_after_actions` (close the connection right after
+  receiving such a CALL, unanswered), `refuse_connections()` / `accept_connections()` (stop listening, and drop the
+  open connection; listen again on the same port), `transaction_status` (idTokenInfo.status in
+  TransactionEventResponse).
 * Station CALLs are answered through the `ocpp` package's ChargePoint with `@on` handlers; CSMS CALLs made with
   `CSMS.call` also go through `ChargePoint.call`. `send_raw` sends any text (for malformed-frame tests).
 """
@@ -38,6 +50,8 @@ from ocpp.v201 import ChargePoint
 from ocpp.v201 import call as ocpp_call
 from ocpp.v201 import call_result
 
+from ledger import Ledger
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "Sources" / "OCPPMessages" / "Schemas"
 SUBPROTOCOL = "ocpp2.0.1"
@@ -47,6 +61,14 @@ ERROR_CODES = frozenset({
     "SecurityError", "TypeConstraintViolation",
 })
 TRIGGERING_ACTIONS = frozenset({"TriggerMessage", "GetBaseReport", "GetReport"})
+# TriggerMessageRequest.requestedMessage (MessageTriggerEnumType) -> the action of the CALL it asks for.
+TRIGGERED_ACTION = {
+    "BootNotification": "BootNotification", "LogStatusNotification": "LogStatusNotification",
+    "FirmwareStatusNotification": "FirmwareStatusNotification", "Heartbeat": "Heartbeat", "MeterValues": "MeterValues",
+    "SignChargingStationCertificate": "SignCertificate", "SignV2GCertificate": "SignCertificate",
+    "SignCombinedCertificate": "SignCertificate", "StatusNotification": "StatusNotification",
+    "TransactionEvent": "TransactionEvent", "PublishFirmwareStatusNotification": "PublishFirmwareStatusNotification",
+}
 
 # --- schema validation --------------------------------------------------------------------------------------------
 
@@ -225,15 +247,25 @@ class StationHandler(ChargePoint):
         self.csms = csms
 
     async def route_message(self, raw_msg):
-        # B02.FR.09 / B03.FR.07: a CALL that is not allowed in the current boot state gets CALLERROR SecurityError.
         try:
             msg = unpack(raw_msg)
         except Exception:
             return await super().route_message(raw_msg)
-        if getattr(msg, "message_type_id", None) == 2 and not self.csms.call_allowed(self.id, msg.action):
-            error = ocpp_exceptions.SecurityError(f"{msg.action} not allowed before the boot was accepted")
-            await self._send(msg.create_call_error(error).to_json())
-            return
+        if getattr(msg, "message_type_id", None) == 2:
+            # B01.FR.10 / B02.FR.09 / B03.FR.07: a CALL not allowed in the boot state gets CALLERROR SecurityError.
+            if not self.csms.call_allowed(self.id, msg.action, msg.payload):
+                error = ocpp_exceptions.SecurityError(f"{msg.action} not allowed before the boot was accepted")
+                await self._send(msg.create_call_error(error).to_json())
+                return
+            fault = self.csms.fault_for(msg.action)
+            if fault == "close":
+                await self._connection.ws.close(1000, "")
+                return
+            if fault == "drop":
+                return
+            if fault is not None:
+                await self._send(json.dumps([4, msg.unique_id, fault, "test CSMS fault mode", {}]))
+                return
         return await super().route_message(raw_msg)
 
     @on("BootNotification")
@@ -271,8 +303,10 @@ class StationHandler(ChargePoint):
 
     @on("TransactionEvent")
     def on_transaction_event(self, event_type, id_token=None, **kwargs):
+        # E01.FR.11: idTokenInfo answers an event that carries an idToken.
         if id_token is not None:
-            return call_result.TransactionEvent(id_token_info={"status": self.csms.authorize_status})
+            status = self.csms.transaction_status or self.csms.authorize_status
+            return call_result.TransactionEvent(id_token_info={"status": status})
         return call_result.TransactionEvent()
 
     @on("MeterValues")
@@ -366,6 +400,10 @@ class CSMS:
     handshake completes without Sec-WebSocket-Protocol and the CSMS closes at once (Part 4 section 3.2).
     force_subprotocol: answer the handshake with this subprotocol whatever the station offered (a broken CSMS).
     answer_delay: seconds the CSMS waits before each CALLRESULT/CALLERROR it sends (0: none).
+    authorize_status: idTokenInfo.status in AuthorizeResponse; transaction_status: the same in TransactionEventResponse
+    (None: authorize_status).
+    Fault modes (any time): error_actions {action: CALLERROR code}, drop_actions {action or "*"}, close_after_actions
+    {action or "*"}, refuse_connections() / accept_connections(); answer_normally() clears them all.
     """
 
     def __init__(self, boot_status="Accepted", boot_interval=300, subprotocols=(SUBPROTOCOL,), port=0,
@@ -374,7 +412,13 @@ class CSMS:
         self.boot_status = boot_status
         self.boot_interval = boot_interval
         self.authorize_status = "Accepted"
+        self.transaction_status = None
         self.answer_delay = 0.0
+        self.error_actions = {}
+        self.drop_actions = set()
+        self.close_after_actions = set()
+        self.listening = False
+        self.ledger = Ledger()
         self.subprotocols = list(subprotocols)
         self.force_subprotocol = force_subprotocol
         self.host = host
@@ -401,7 +445,11 @@ class CSMS:
         self._station_calls = {}  # message id -> action, CALLs of the station (to name the CALLRESULTs)
         self._outstanding = {}  # connection number -> {id: (action, monotonic time)} of unanswered station CALLs
         self._boot_state = {}  # station id -> "Accepted"/"Pending"/"Rejected" as last answered
-        self._triggered = {}  # station id -> True after a TriggerMessage/GetBaseReport/GetReport while not accepted
+        # station id -> {CSMS message id: (action, evse id or None, connector id or None)}: what a TriggerMessage,
+        # GetBaseReport or GetReport sent while the boot is not Accepted allows the station to send (B02.FR.02)
+        self._allowed = {}
+        self._csms_call_payloads = {}  # message id -> payload of CALLs the CSMS sent
+        self._reboot_expected = set()  # station ids whose next connection follows a reboot (expect_boot, Reset)
         ALL.append(self)
 
     # lifecycle
@@ -422,14 +470,53 @@ class CSMS:
         self._server = await websockets.serve(
             self._on_connect, self.host, self.port, select_subprotocol=select, ping_interval=None)
         self.port = self._server.sockets[0].getsockname()[1]
+        self.listening = True
+
+    def refuse_connections(self):
+        """Stops listening (new connections are refused) and closes the open connection, as a CSMS that went down."""
+        async def down():
+            if self._server is not None:
+                self._server.close()
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+            self.listening = False
+        self._run(down(), 10)
+        self._emit("== CSMS refuses connections")
+
+    def accept_connections(self):
+        """Listens again on the same port after refuse_connections()."""
+        if not self.listening:
+            self._run(self._serve(), 10)
+            self._emit("== CSMS accepts connections")
+
+    def answer_normally(self):
+        """Ends every fault mode: answers every CALL, listens."""
+        self.error_actions, self.drop_actions, self.close_after_actions = {}, set(), set()
+        self.transaction_status = None
+        self.accept_connections()
+
+    def fault_for(self, action):
+        """"close", "drop", a CALLERROR code, or None (answer normally) for a station CALL of `action`."""
+        if action in self.close_after_actions or "*" in self.close_after_actions:
+            return "close"
+        if action in self.drop_actions or "*" in self.drop_actions:
+            return "drop"
+        return self.error_actions.get(action)
+
+    def expect_boot(self, station_id):
+        """The station with this id (re)boots now (a new process): on its next connection, nothing but
+        BootNotification until the first BootNotification answer (B01.FR.08). The next connection, not at once: frames
+        the previous process sent just before it died may still be on their way through the old connection."""
+        with self._condition:
+            self._reboot_expected.add(station_id)
 
     def stop(self):
         if not self._thread.is_alive():
             return
 
         async def shutdown():
-            self._server.close()
-            await asyncio.wait_for(self._server.wait_closed(), 5)
+            if self.listening:
+                self._server.close()
+                await asyncio.wait_for(self._server.wait_closed(), 5)
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         except Exception:
@@ -437,6 +524,10 @@ class CSMS:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+
+    @property
+    def running(self):
+        return self._thread.is_alive()
 
     def __enter__(self):
         return self.start()
@@ -455,6 +546,12 @@ class CSMS:
         with self._condition:
             conn = Connection(len(self.connections) + 1, ws, station_id, path)
             self.connections.append(conn)
+            if station_id in self._reboot_expected:
+                # A new process (expect_boot) or an accepted Reset of the whole station: this connection follows a
+                # (re)boot (B01.FR.08).
+                self._reboot_expected.discard(station_id)
+                self._boot_state[station_id] = "Booting"
+                self._allowed.pop(station_id, None)
             self._outstanding[conn.number] = {}
             self._condition.notify_all()
         self._emit(f"== connection {conn.number} from {ws.remote_address[0]}:{ws.remote_address[1]} path {path} "
@@ -532,8 +629,11 @@ class CSMS:
             call[0] = frame.action
             call[1] += 1
         if frame.type == 2:
-            if frame.action in TRIGGERING_ACTIONS and self._boot_state.get(frame.station_id) != "Accepted":
-                self._triggered[frame.station_id] = True
+            self._csms_call_payloads[frame.id] = frame.payload
+            if frame.action in TRIGGERING_ACTIONS and self._boot_state.get(frame.station_id) not in (None, "Accepted"):
+                allowance = self._allowance(frame.action, frame.payload)
+                if allowance is not None:
+                    self._allowed.setdefault(frame.station_id, {})[frame.id] = allowance
         elif frame.type in (3, 4):
             outstanding = self._outstanding.get(frame.connection, {})
             outstanding.pop(frame.id, None)
@@ -543,12 +643,39 @@ class CSMS:
                 status = frame.payload.get("status")
                 self._boot_state[frame.station_id] = status
                 if status == "Accepted":
-                    self._triggered.pop(frame.station_id, None)
+                    self._allowed.pop(frame.station_id, None)
+            if action == "TransactionEvent":
+                self.ledger.answered(frame.station_id, frame.id, "CALLRESULT" if frame.type == 3 else frame.error_code,
+                                     frame.payload)
 
-    def call_allowed(self, station_id, action):
-        """Whether the station may send a CALL of `action` now (B02.FR.02, B03.FR.02)."""
+    @staticmethod
+    def _allowance(action, payload):
+        """What a triggering CALL of the CSMS allows the station to send: (action, evse id, connector id)."""
+        payload = payload if isinstance(payload, dict) else {}
+        if action == "TriggerMessage":
+            allowed = TRIGGERED_ACTION.get(payload.get("requestedMessage"))
+            if allowed is None:
+                return None
+            evse = payload.get("evse") or {}
+            return allowed, evse.get("id"), evse.get("connectorId")
+        return "NotifyReport", None, None  # GetBaseReport, GetReport (B07, B08)
+
+    def _station_answered(self, frame, call):
+        """The station answered a CALL of the CSMS: a triggering request it did not accept allows nothing."""
+        if call[0] not in TRIGGERING_ACTIONS:
+            if (call[0] == "Reset" and frame.type == 3 and isinstance(frame.payload, dict)
+                    and frame.payload.get("status") in ("Accepted", "Scheduled")
+                    and "evseId" not in (self._csms_call_payloads.get(frame.id) or {})):
+                self._reboot_expected.add(frame.station_id)  # B11/B12: the station reboots; then B01.FR.08 applies
+            return
+        accepted = frame.type == 3 and isinstance(frame.payload, dict) and frame.payload.get("status") == "Accepted"
+        if not accepted:
+            self._allowed.get(frame.station_id, {}).pop(frame.id, None)
+
+    def call_allowed(self, station_id, action, payload=None):
+        """Whether the station may send a CALL of `action` with `payload` now (B01.FR.08, B02.FR.02, B03.FR.02)."""
         with self._condition:
-            return self.call_allowed_locked(station_id, action)
+            return self.call_allowed_locked(station_id, action, payload)
 
     def _check_in(self, frame):
         m = frame.message
@@ -578,10 +705,16 @@ class CSMS:
                     problems.append(f"CALL {action} sent while CALL {other_action} ({other_id}) of "
                                     f"{frame.at - sent:.2f} s ago is unanswered (Part 4 4.1.1)")
             outstanding[message_id] = (action, frame.at)
-            if not self.call_allowed_locked(frame.station_id, action):
-                problems.append(f"CALL {action} while the boot is {self._boot_state.get(frame.station_id)} "
-                                f"(B02.FR.02/B03.FR.02)")
-            problems += [f"{action}Request: {e}" for e in schema_errors(f"{action}Request", m[3])]
+            if not self.call_allowed_locked(frame.station_id, action, m[3]):
+                state = self._boot_state.get(frame.station_id)
+                rule = {"Booting": "B01.FR.08: nothing but BootNotification between (re)boot and its first answer",
+                        "Pending": "B02.FR.02: only BootNotification and what the CSMS triggered",
+                        "Rejected": "B03.FR.02: only BootNotification"}.get(state, "")
+                problems.append(f"CALL {action} while the boot is {state} ({rule})")
+            schema = schema_errors(f"{action}Request", m[3])
+            problems += [f"{action}Request: {e}" for e in schema]
+            if action == "TransactionEvent" and not schema:
+                self.ledger.record(frame)
         elif kind == 3:
             if len(m) != 3 or not isinstance(m[2], dict):
                 return ["CALLRESULT must be [3, messageId, {payload}]"]
@@ -590,6 +723,7 @@ class CSMS:
             if call is not None:
                 frame.action_of_call = call[0]
                 problems += [f"{call[0]}Response: {e}" for e in schema_errors(f"{call[0]}Response", m[2])]
+                self._station_answered(frame, call)
         else:
             if len(m) != 5:
                 return ["CALLERROR must have 5 elements [4, messageId, errorCode, errorDescription, {errorDetails}]"]
@@ -604,13 +738,27 @@ class CSMS:
                 call = self._csms_calls.get(message_id)
                 if call is not None:
                     frame.action_of_call = call[0]
+                    self._station_answered(frame, call)
         return problems
 
-    def call_allowed_locked(self, station_id, action):
+    def call_allowed_locked(self, station_id, action, payload=None):
         state = self._boot_state.get(station_id)
         if action == "BootNotification" or state in (None, "Accepted"):
             return True
-        return state == "Pending" and bool(self._triggered.get(station_id))
+        if state != "Pending":
+            return False  # Booting (B01.FR.08), Rejected (B03.FR.02)
+        payload = payload if isinstance(payload, dict) else {}
+        for allowed, evse, connector in self._allowed.get(station_id, {}).values():
+            if allowed != action:
+                continue
+            # A trigger for one EVSE (connector) allows the message about that EVSE (connector) only.
+            if action in ("StatusNotification", "MeterValues") and evse is not None \
+                    and payload.get("evseId") != evse:
+                continue
+            if action == "StatusNotification" and connector is not None and payload.get("connectorId") != connector:
+                continue
+            return True
+        return False
 
     def _answer_problems(self, frame, message_id):
         call = self._csms_calls.get(message_id)
