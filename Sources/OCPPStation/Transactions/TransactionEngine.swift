@@ -368,11 +368,16 @@ public struct TransactionEngine: Sendable, Hashable {
                 session.authorization = nil
                 session.authorizedAt = nil
                 session.suspendedByInvalidId = false
-            } else if let event = update(&transaction, session, step, context) {
-                effects.append(event)
-                session.transaction = transaction
             } else {
-                transaction.take(context)
+                // A stop request the stop points do not turn into an end (F03.FR.02, E05.FR.09: only the energy
+                // stops) leaves no reason behind: the transaction ends later for its own reason, e.g. EVDisconnected
+                // when the cable comes out (E06.FR.02/08).
+                transaction.stopReason = nil
+                if let event = update(&transaction, session, step, context) {
+                    effects.append(event)
+                } else {
+                    transaction.take(context)
+                }
                 session.transaction = transaction
             }
         } else if !now.subtracting(before).intersection(settings.startPoints).isEmpty {

@@ -303,7 +303,8 @@ struct TransactionEngineTests {
     }
 
     @Test func remoteStopWhenAuthorizedIsNotAStopPoint() {
-        // F03.FR.02: Updated with RemoteStop; the transaction ends at the stop point, with the reason Remote.
+        // F03.FR.02: Updated with RemoteStop, only the energy stops; the transaction ends at its stop point, for the
+        // reason it ends then (E06.FR.02/08: the cable came out, EVDisconnected).
         var h = EngineHarness(start: [.evConnected], stop: [.evConnected])
         h.send(.cablePlugged(connector: 1))
         h.send(.authorized(EngineHarness.authorization(remoteStartId: 7), trigger: .remoteStart))
@@ -313,7 +314,7 @@ struct TransactionEngineTests {
         #expect(h.events[2].transactionInfo.chargingState == .evConnected)
         #expect(!h.contactorClosed)
         h.send(.cableUnplugged(connector: 1))
-        #expect(h.events[3].eventType == .ended && h.events[3].transactionInfo.stoppedReason == .remote)
+        #expect(h.events[3].eventType == .ended && h.events[3].transactionInfo.stoppedReason == .evDisconnected)
     }
 
     @Test func remoteStopWhenAuthorizedIsAStopPoint() {
