@@ -182,8 +182,13 @@ public actor ChargingStation: StationView {
         }
     }
 
+    /// The boot reason and the variables the CSMS changed are loaded: the BootNotification may go.
     var prepared = false
     let preparedWakeup = Wakeup()
+    /// The hardware state, the transactions left open and the boot's security event are handled too: the blocks may
+    /// act. This is not on the BootNotification's path (it may commit, and a commit waits for fsync).
+    var recovered = false
+    let recoveredWakeup = Wakeup()
 
     func waitUntilPrepared() async {
         while !prepared && !Task.isCancelled {
@@ -191,12 +196,18 @@ public actor ChargingStation: StationView {
         }
     }
 
-    /// Loads what the last run left behind: the boot reason, the variables the CSMS changed, the hardware state.
-    func prepare() async {
-        defer {
-            prepared = true
-            preparedWakeup.wake()
+    /// Waits for `recovered`. Several tasks wait for it at start, so each looks again every few milliseconds rather
+    /// than rely on being woken.
+    func waitUntilRecovered() async {
+        while !recovered && !Task.isCancelled {
+            await recoveredWakeup.wait(until: ContinuousClock.now + .milliseconds(20))
         }
+    }
+
+    /// Loads what the last run left behind: first the boot reason and the variables the CSMS changed (all the
+    /// BootNotification needs), then the hardware state, the transactions an unclean stop left open and the boot's
+    /// security event.
+    func prepare() async {
         do {
             if let reason = try await store.value(forKey: StoreKeys.bootReason), let parsed = BootReasonEnumType(rawValue: reason) {
                 bootReason = parsed
@@ -209,6 +220,12 @@ public actor ChargingStation: StationView {
             }
         } catch {
             logger.error("cannot read the station's state: \(error); booting with the device model's values")
+        }
+        prepared = true
+        preparedWakeup.wake()
+        defer {
+            recovered = true
+            recoveredWakeup.wake()
         }
         for state in await board.physicalState() {
             physical[state.evse] = state
@@ -321,6 +338,7 @@ public actor ChargingStation: StationView {
             await afterAccepted(rpc)
         }
         while let signal = await iterator.next() {
+            await waitUntilRecovered()
             switch signal {
             case .shutdown:
                 return
@@ -397,6 +415,7 @@ public actor ChargingStation: StationView {
     /// After BootNotification Accepted (first time this boot, or on a reconnect).
     func afterAccepted(_ rpc: RPCSession) async {
         bootRetryTask?.cancel()
+        await waitUntilRecovered()  // the security event queued and the hardware read: what is reported now
         // B01.FR.08: queued messages leave only now. The boot's security event goes before the statuses; a long
         // queue (after an outage) holds the status report back by at most MessageTimeout.
         outboxWakeup.wake()
@@ -430,6 +449,7 @@ public actor ChargingStation: StationView {
 
     func dispatch(_ action: OCPPAction, _ payload: JSONValue) async -> Result<CallReply, OCPPCallError> {
         if let refusal = boot.refusal(for: action) { return .failure(refusal) }
+        await waitUntilRecovered()  // a few milliseconds at start at most: every block answers from its real state
         do {
             return .success(try await handle(action, payload))
         } catch let error as OCPPCallError {
