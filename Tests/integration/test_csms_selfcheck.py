@@ -231,12 +231,20 @@ def test_pending_allows_exactly_what_was_triggered(server):
 T0 = "2024-01-01T00:00:00Z"
 
 
-def tx_event(seq, event_type="Updated", tid="T1", energy=None, trigger="MeterValuePeriodic", **info):
-    payload = {"eventType": event_type, "timestamp": T0, "triggerReason": trigger, "seqNo": seq,
+def at(second):
+    return f"2024-01-01T00:00:{second:02d}Z"
+
+
+def tx_event(seq, event_type="Updated", tid="T1", energy=None, trigger="MeterValuePeriodic", begin=None, **info):
+    """A TransactionEventRequest stamped `seq` s after T0; energy: Wh (int) or kWh (float), read at that time;
+    begin: an earlier reading (Wh at T0) listed first, as an Ended event repeats the Transaction.Begin value."""
+    payload = {"eventType": event_type, "timestamp": at(seq), "triggerReason": trigger, "seqNo": seq,
                "transactionInfo": dict({"transactionId": tid}, **info)}
     if energy is not None:
-        payload["meterValue"] = [{"timestamp": T0, "sampledValue": [
+        payload["meterValue"] = [{"timestamp": at(seq), "sampledValue": [
             {"value": energy, "unitOfMeasure": {"unit": "kWh"}} if isinstance(energy, float) else {"value": energy}]}]
+    if begin is not None:
+        payload["meterValue"].insert(0, {"timestamp": T0, "sampledValue": [{"value": begin}]})
     if event_type == "Started":
         payload["evse"] = {"id": 1, "connectorId": 1}
     return payload
@@ -254,7 +262,7 @@ def send_events(server, payloads):
 def test_ledger_accepts_a_complete_transaction_with_identical_retransmissions(server):
     started = tx_event(0, "Started", energy=100, trigger="CablePluggedIn")
     problems = send_events(server, [started, started, tx_event(1, energy=150), tx_event(2, energy=0.2),
-                                    tx_event(3, "Ended", energy=250, trigger="EVCommunicationLost",
+                                    tx_event(3, "Ended", energy=250, trigger="EVCommunicationLost", begin=100,
                                              stoppedReason="EVDisconnected"),
                                     tx_event(0, "Started", tid="T2", energy=250),
                                     tx_event(1, "Ended", tid="T2", energy=260, stoppedReason="PowerLoss")])
@@ -263,7 +271,7 @@ def test_ledger_accepts_a_complete_transaction_with_identical_retransmissions(se
     assert list(transactions) == ["T1", "T2"]
     t1 = transactions["T1"]
     assert len(t1.received) == 5 and [e.seq_no for e in t1.events] == [0, 1, 2, 3]
-    assert t1.complete and t1.evse_id == 1 and t1.energy() == [100, 150, 200, 250]
+    assert t1.complete and t1.evse_id == 1 and t1.energy() == [100, 100, 150, 200, 250]
     assert t1.received[0].answer == "CALLRESULT"
     assert transactions["T2"].ended.stopped_reason == "PowerLoss"
 
