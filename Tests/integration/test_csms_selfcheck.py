@@ -318,6 +318,10 @@ def test_fault_modes(server):
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(ws.recv(), 0.5)
             server.drop_actions = set()
+            server.drop_next = {"TransactionEvent": 1}  # the next one only
+            await station_call("m4b", "TransactionEvent", event, answer=False)
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ws.recv(), 0.5)
             server.transaction_status = "Invalid"
             with_token = dict(event, idToken={"idToken": "X", "type": "ISO14443"})
             answer = await station_call("m5", "TransactionEvent", with_token)
@@ -330,7 +334,7 @@ def test_fault_modes(server):
     run(script())
     assert take(server) == ""
     answers = {e.message_id: e.answer for e in server.ledger.events("S1")}
-    assert answers == {"m2": "InternalError", "m4": None, "m5": "CALLRESULT"}
+    assert answers == {"m2": "InternalError", "m4": None, "m4b": None, "m5": "CALLRESULT"}
 
 
 def test_refuse_and_accept_connections(server):
