@@ -15,10 +15,10 @@ def status(timestamp="2024-01-01T00:00:00Z", **extra):
     return dict({"timestamp": timestamp, "connectorStatus": "Available", "evseId": 1, "connectorId": 1}, **extra)
 
 
-async def exchange(url, frames, subprotocols=("ocpp2.0.1",), wait_answers=True):
-    """Connects as station S1, sends each frame (a list, or a raw string) and collects what comes back."""
+async def exchange(url, frames, subprotocols=("ocpp2.0.1",), wait_answers=True, station="S1"):
+    """Connects as `station`, sends each frame (a list, or a raw string) and collects what comes back."""
     received = []
-    async with websockets.connect(url + "/S1", subprotocols=list(subprotocols)) as ws:
+    async with websockets.connect(url + "/" + station, subprotocols=list(subprotocols)) as ws:
         for frame in frames:
             await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
             if wait_answers:
@@ -250,10 +250,10 @@ def tx_event(seq, event_type="Updated", tid="T1", energy=None, trigger="MeterVal
     return payload
 
 
-def send_events(server, payloads):
+def send_events(server, payloads, station="S1"):
     frames = [[2, "b0", "BootNotification", BOOT]] + [[2, f"t{i}", "TransactionEvent", p]
                                                        for i, p in enumerate(payloads)]
-    answers = run(exchange(server.url, frames))
+    answers = run(exchange(server.url, frames, station=station))
     assert [a[0] for a in answers] == [3] * len(frames), answers
     assert take(server) == ""
     return server.ledger.problems()
@@ -295,6 +295,26 @@ def test_ledger_accepts_a_complete_transaction_with_identical_retransmissions(se
 def test_ledger_finds_broken_invariants(server, events, expected):
     problems = send_events(server, events)
     assert any(expected in p for p in problems), problems
+
+
+def test_fault_harness_finds_lost_sessions_stray_power_loss_and_unexpected_endings(server):
+    """faults.Harness.check: a session the station saw with no transaction is lost; more PowerLoss endings than kills
+    and a stoppedReason the harness never causes are failures too."""
+    import faults
+    problems = send_events(server, [
+        tx_event(0, "Started", tid="A"), tx_event(1, "Ended", tid="A", stoppedReason="PowerLoss"),
+        tx_event(0, "Started", tid="B"), tx_event(1, "Ended", tid="B", stoppedReason="Timeout")],
+        station=faults.STATION_ID)
+    assert problems == []
+    harness = faults.Harness(server, agent=None, seed=1)
+    plugged_at = faults.parse_time(T0)
+    harness.sessions = [[1, plugged_at, None], [2, plugged_at, plugged_at + 5], [2, plugged_at, plugged_at + 0.2]]
+    found = "\n".join(harness.check(kills=0))
+    assert "1 transactions ended with PowerLoss, but only 0 kills" in found
+    assert "['Timeout']" in found
+    assert found.count("lost: the session plugged on EVSE 2") == 1, found  # the one killed after 0.2 s is excused
+    assert "EVSE 1" not in found
+    assert not [f for f in harness.check(kills=1) if "but only" in f]  # one kill explains one PowerLoss
 
 
 # --- fault modes --------------------------------------------------------------------------------------------------
