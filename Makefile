@@ -30,9 +30,11 @@ $(VENV)/.installed: Tests/integration/requirements.txt
 ## Every function gets its own section, and the linker places the ones the agent runs to boot and idle
 ## (Scripts/link-order.txt, `make link-order`) side by side: idle RSS 22.0 -> 18.6 MiB. The executable exports no
 ## dynamic symbols (static-stdlib-args.lnk asks for -export-dynamic): 33,000 of them cost 1.6 MiB of resident
-## symbol tables and a linear dladdr scan at start-up.
+## symbol tables and a linear dladdr scan at start-up. Identical functions are folded where no code takes their address
+## (gold's --icf=safe: 24.3 -> 23.7 MB stripped; --icf=all would save 1.1 MB more, but may merge functions whose
+## addresses are compared).
 PIE ?= 0
-LINK_FLAGS := $(if $(filter 1,$(PIE)),,-Xlinker -no-pie) -Xlinker --no-export-dynamic \
+LINK_FLAGS := $(if $(filter 1,$(PIE)),,-Xlinker -no-pie) -Xlinker --no-export-dynamic -Xlinker --icf=safe \
 	-Xlinker --section-ordering-file=$(CURDIR)/Scripts/link-order.txt
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
 	-Xcc -ffunction-sections $(LINK_FLAGS)

@@ -91,6 +91,15 @@ extension SQLiteStationStore: MessageOutbox {
         }
     }
 
+    public func countTransactionMessages() async throws -> Int {
+        try await database.run { db in
+            // Served by the transaction_id index: only the rows that have one are counted.
+            try db.row("SELECT COUNT(*) FROM outbox WHERE transaction_id IS NOT NULL") { row throws(SQLiteError) in
+                try row[0] as Int
+            } ?? 0
+        }
+    }
+
     public func transactions() async throws -> [TransactionRecord] {
         try await database.run { db in
             try db.rows("SELECT transaction_id, evse_id, next_seq_no, state FROM transactions ORDER BY position") {

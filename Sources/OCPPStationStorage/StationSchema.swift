@@ -96,7 +96,11 @@ enum StationSchema {
                 try db.execute("PRAGMA user_version = \(migration.version)")
             }
         }
-        return try read(db)
+        let contents = try read(db)
+        // quick_check read every page of the file through the page cache (up to 2 MB with a long queue): hand that
+        // memory back, the station reads little afterwards.
+        try db.execute("PRAGMA shrink_memory")
+        return contents
     }
 
     /// WAL with a sync on every commit: a write is on disk when the call returns, and a kill -9 or a power cut at any

@@ -199,3 +199,19 @@ def test_on_idle_reset_is_scheduled_until_the_session_ends(csms, agent):
     assert ended.payload["transactionInfo"]["stoppedReason"] == "EVDisconnected"
     boot = csms.wait_call("BootNotification", start=mark, timeout=15)
     assert boot.payload["reason"] == "RemoteReset"
+
+
+def test_the_same_card_stops_the_session(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    started = start_session(csms, station, token="CARD-9")
+    mark = csms.mark()
+    station.sim({"cmd": "tap", "idToken": "CARD-9", "evse": 1})
+    # E07.FR.01/02/05, E08.FR.01: no Authorize for the same idToken; Ended with StopAuthorized, Local, the idToken.
+    ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
+    assert ended.payload["transactionInfo"]["transactionId"] == started.payload["transactionInfo"]["transactionId"]
+    assert ended.payload["triggerReason"] == "StopAuthorized"
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "Local"
+    assert ended.payload["idToken"]["idToken"] == "CARD-9"
+    assert "Authorize" not in csms.actions_from_station(mark)
+    wait_for_evse(station, 1, lambda e: not e["contactorClosed"] and not e["locked"])  # E08.FR.03

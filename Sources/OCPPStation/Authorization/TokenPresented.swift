@@ -27,7 +27,7 @@ extension ChargingStation {
         if let target = sessions.first(where: {
             $0.authorization?.mayStop(with: token, group: nil) == true || $0.lockedUntilToken?.mayStop(with: token, group: nil) == true
         }) {
-            await step(target.evseId) { $0.handle(.stopAuthorized, evse: target.evseId, $1) }
+            await step(target.evseId) { $0.handle(.stopAuthorized(by: token), evse: target.evseId, $1) }
             return
         }
         let info = await authorizer.authorize(token)
@@ -35,7 +35,7 @@ extension ChargingStation {
         if let group = info?.groupIdToken, info?.status == .accepted,
             let target = sessions.first(where: { $0.authorization?.mayStop(with: token, group: group) == true })
         {
-            await step(target.evseId) { $0.handle(.stopAuthorized, evse: target.evseId, $1) }
+            await step(target.evseId) { $0.handle(.stopAuthorized(by: token), evse: target.evseId, $1) }
             return
         }
         guard AuthorizationDecision.accepts(info, offline: isOffline, offlineTxForUnknownId: offlineTxForUnknownId) else {

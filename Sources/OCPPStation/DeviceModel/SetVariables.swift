@@ -39,7 +39,7 @@ extension ChargingStation {
                 }
                 logger.info("SetVariables: \(key) = \(data.attributeValue)")
                 if key == StoreKeys.heartbeatInterval { heartbeatWakeup.wake() }
-                timerWakeup.wake()  // sample intervals and timeouts take effect at once
+                refreshTransactionSettings()  // start/stop points, sample intervals and timeouts take effect at once
             }
             results.append(
                 SetVariableResultType(

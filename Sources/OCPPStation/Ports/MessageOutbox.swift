@@ -95,6 +95,8 @@ public protocol MessageOutbox: Sendable {
     func setAttempts(_ attempts: Int, id: Int64) async throws
     /// How many messages are queued; with a transaction id, how many of that transaction (E14 messagesInQueue).
     func count(transactionId: String?) async throws -> Int
+    /// How many queued messages belong to a transaction (E14.FR.07/08: "transaction-related messages").
+    func countTransactionMessages() async throws -> Int
     /// The open transaction records, oldest first.
     func transactions() async throws -> [TransactionRecord]
     /// E12.FR.04/05: drops up to `limit` queued TransactionEvents with eventType `Updated`, intermediate ones first
@@ -156,6 +158,10 @@ public final class InMemoryMessageOutbox: MessageOutbox {
             guard let transactionId else { return state.messages.count }
             return state.messages.count { $0.transactionId == transactionId }
         }
+    }
+
+    public func countTransactionMessages() async throws -> Int {
+        state.withLock { $0.messages.count { $0.transactionId != nil } }
     }
 
     public func transactions() async throws -> [TransactionRecord] {

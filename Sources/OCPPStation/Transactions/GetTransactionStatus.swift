@@ -5,8 +5,9 @@ extension ChargingStation {
     func getTransactionStatus(_ request: GetTransactionStatusRequest) async throws -> GetTransactionStatusResponse {
         do {
             guard let id = request.transactionId else {
-                // E14.FR.06: without a transactionId, whether any message is queued; ongoingIndicator is omitted.
-                return GetTransactionStatusResponse(messagesInQueue: try await outbox.count() > 0)
+                // E14.FR.06-08: without a transactionId, whether any transaction-related message is queued (a queued
+                // security event does not count); ongoingIndicator is omitted.
+                return GetTransactionStatusResponse(messagesInQueue: try await outbox.countTransactionMessages() > 0)
             }
             // E14.FR.02-05: per transaction.
             return GetTransactionStatusResponse(

@@ -14,7 +14,7 @@ public enum TransactionInput: Sendable, Hashable {
     /// An idToken was authorized for this EVSE: a card (trigger Authorized) or RequestStartTransaction (RemoteStart).
     case authorized(SessionAuthorization, trigger: TriggerReasonEnumType)
     /// E07/E08: the driver presented the same idToken (or one of its group) to stop.
-    case stopAuthorized
+    case stopAuthorized(by: IdTokenType)
     /// F03: RequestStopTransaction.
     case remoteStop
     /// E05: the CSMS answered a TransactionEvent with an idTokenInfo that is not Accepted.
@@ -112,6 +112,24 @@ public struct TransactionEngine: Sendable, Hashable {
 
     public func session(_ evse: Int) -> EVSESession? { sessions[evse] }
 
+    /// New settings (SetVariables): changed sample intervals apply to the open transactions from now on.
+    public mutating func apply(_ newSettings: TransactionSettings, now: Double) {
+        let old = settings
+        settings = newSettings
+        for evse in sessions.keys {
+            guard var transaction = sessions[evse]?.transaction else { continue }
+            if newSettings.updatedInterval != old.updatedInterval {
+                transaction.nextUpdatedSample = newSettings.updatedInterval > 0 ? now + Double(newSettings.updatedInterval) : nil
+            }
+            if newSettings.endedInterval != old.endedInterval || newSettings.endedMeasurands != old.endedMeasurands {
+                transaction.nextEndedSample =
+                    newSettings.endedInterval > 0 && !newSettings.endedMeasurands.isEmpty
+                    ? now + Double(newSettings.endedInterval) : nil
+            }
+            sessions[evse]?.transaction = transaction
+        }
+    }
+
     /// The open transaction with this id.
     public func transaction(id: String) -> OpenTransaction? {
         sessions.values.lazy.compactMap(\.transaction).first { $0.id == id }
@@ -174,13 +192,14 @@ public struct TransactionEngine: Sendable, Hashable {
             }
             step.trigger = trigger
             step.reportIdToken = true
-        case .stopAuthorized:
+        case .stopAuthorized(let token):
             guard session.authorization != nil || session.lockedUntilToken != nil else { return [] }
             session.lockedUntilToken = nil
             session.authorization = nil
             session.transaction?.stopReason = .local  // E07.FR.05: stopped by the driver at the station
             step.trigger = .stopAuthorized
             step.explicit = true
+            step.stopIdToken = token  // E07.FR.02: SHOULD include the idToken used to stop
         case .remoteStop:
             session.authorization = nil
             session.authorizedAt = nil
@@ -319,6 +338,7 @@ public struct TransactionEngine: Sendable, Hashable {
         var explicit = false
         var reportIdToken = false
         var reportChargingState = false
+        var stopIdToken: IdTokenType?
         var meterValues: [MeterValueType] = []
         var lostConnectionReason: ReasonEnumType?
     }
@@ -348,11 +368,16 @@ public struct TransactionEngine: Sendable, Hashable {
                 session.authorization = nil
                 session.authorizedAt = nil
                 session.suspendedByInvalidId = false
-            } else if let event = update(&transaction, session, step, context) {
-                effects.append(event)
-                session.transaction = transaction
             } else {
-                transaction.take(context)
+                // A stop request the stop points do not turn into an end (F03.FR.02, E05.FR.09: only the energy
+                // stops) leaves no reason behind: the transaction ends later for its own reason, e.g. EVDisconnected
+                // when the cable comes out (E06.FR.02/08).
+                transaction.stopReason = nil
+                if let event = update(&transaction, session, step, context) {
+                    effects.append(event)
+                } else {
+                    transaction.take(context)
+                }
                 session.transaction = transaction
             }
         } else if !now.subtracting(before).intersection(settings.startPoints).isEmpty {
@@ -423,6 +448,7 @@ public struct TransactionEngine: Sendable, Hashable {
         guard changed else { return nil }
         var request = event(.updated, &transaction, session, trigger: step.trigger, context)
         if !step.meterValues.isEmpty { request.meterValue = step.meterValues }
+        if let token = step.stopIdToken { request.idToken = token }
         if step.reportChargingState { request.transactionInfo.chargingState = session.chargingState }
         return .queue(request, .save(transaction.record()))
     }
@@ -433,6 +459,7 @@ public struct TransactionEngine: Sendable, Hashable {
     ) -> TransactionEffect {
         var request = event(.ended, &transaction, session, trigger: step.trigger, context)
         request.transactionInfo.stoppedReason = reason
+        if let token = step.stopIdToken { request.idToken = token }
         var values = transaction.endedMeterValues
         // E07.FR.08: TxEndedMeasurands with context Transaction.End.
         if let end = MeterSampler.meterValue(

@@ -61,11 +61,18 @@ extension ChargingStation {
     /// Runs one engine step on an EVSE with the current settings, time and meter reading, and carries out its effects.
     func step(_ evse: Int, _ body: (inout TransactionEngine, TransactionContext) -> [TransactionEffect]) async {
         let context = await transactionContext(evse: evse)
-        engine.settings = TransactionSettings(deviceModel)  // variables the CSMS set take effect at once
+        refreshTransactionSettings()
         let effects = body(&engine, context)
         await perform(effects)
         timerWakeup.wake()
         await resetIfIdle()
+    }
+
+    /// Variables the CSMS set take effect at once: read before every step, and after SetVariables.
+    func refreshTransactionSettings() {
+        let settings = TransactionSettings(deviceModel)
+        if settings != engine.settings { engine.apply(settings, now: now().secondsSince1970) }
+        timerWakeup.wake()
     }
 
     func transactionContext(evse: Int) async -> TransactionContext {

@@ -20,6 +20,7 @@ struct SQLiteMessageOutboxTests {
             #expect(try await store.count(transactionId: "A") == 2)
             #expect(try await store.count(transactionId: "B") == 1)
             #expect(try await store.count(transactionId: "C") == 0)
+            #expect(try await store.countTransactionMessages() == 3)  // not the security event
             #expect(try await store.first() == started)
 
             try await store.setAttempts(2, id: 1)

@@ -23,6 +23,7 @@ final class RecordingOutbox: MessageOutbox {
     func remove(id: Int64) async throws { try await inner.remove(id: id) }
     func setAttempts(_ attempts: Int, id: Int64) async throws { try await inner.setAttempts(attempts, id: id) }
     func count(transactionId: String?) async throws -> Int { try await inner.count(transactionId: transactionId) }
+    func countTransactionMessages() async throws -> Int { try await inner.countTransactionMessages() }
     func transactions() async throws -> [TransactionRecord] { try await inner.transactions() }
     func thinUpdatedTransactionEvents(limit: Int) async throws -> Int { try await inner.thinUpdatedTransactionEvents(limit: limit) }
 }
@@ -125,6 +126,26 @@ struct TransactionDeliveryTests {
             #expect(status["ongoingIndicator"] == .bool(false))
             csms.send(scenario.ack(ended.id))
             #expect(try await outbox.transactions().isEmpty)
+            group.cancelAll()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aQueuedSecurityEventIsNoTransactionMessage() async throws {
+        // E14.FR.07/08: without a transactionId, messagesInQueue speaks of transaction-related messages only.
+        let csms = LoopbackCSMS()
+        let outbox = InMemoryMessageOutbox()
+        let station = try makeStation(csms, FakeBoard(), outbox: outbox)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await station.run() }
+            var reader = FrameReader(csms)
+            csms.send(scenario.accept(try await reader.nextCall().id))
+            let security = try await reader.nextCall()  // StartupOfTheDevice, from the outbox: left unanswered
+            #expect(security.action == "SecurityEventNotification")
+            #expect(try await outbox.count() == 1)
+            csms.send("[2,\"s1\",\"GetTransactionStatus\",{}]")
+            guard case .callResult("s1", let status) = try await reader.next() else { throw TestFailure("no GetTransactionStatus result") }
+            #expect(status["messagesInQueue"] == .bool(false))
+            #expect(status["ongoingIndicator"] == nil)  // E14.FR.06
             group.cancelAll()
         }
     }

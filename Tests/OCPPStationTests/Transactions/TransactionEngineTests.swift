@@ -286,9 +286,10 @@ struct TransactionEngineTests {
         h.send(.cablePlugged(connector: 1))
         h.send(.authorized(EngineHarness.authorization(), trigger: .authorized))
         #expect(h.events.map(\.eventType) == [.started])
-        h.send(.stopAuthorized)
+        h.send(.stopAuthorized(by: EngineHarness.card))
         #expect(h.events.last?.eventType == .ended)
         #expect(h.events.last?.triggerReason == .stopAuthorized)
+        #expect(h.events.last?.idToken == EngineHarness.card)  // E07.FR.02
         #expect(h.events.last?.transactionInfo.stoppedReason == .local)
         #expect(!h.contactorClosed && !h.locked)
     }
@@ -302,7 +303,8 @@ struct TransactionEngineTests {
     }
 
     @Test func remoteStopWhenAuthorizedIsNotAStopPoint() {
-        // F03.FR.02: Updated with RemoteStop; the transaction ends at the stop point, with the reason Remote.
+        // F03.FR.02: Updated with RemoteStop, only the energy stops; the transaction ends at its stop point, for the
+        // reason it ends then (E06.FR.02/08: the cable came out, EVDisconnected).
         var h = EngineHarness(start: [.evConnected], stop: [.evConnected])
         h.send(.cablePlugged(connector: 1))
         h.send(.authorized(EngineHarness.authorization(remoteStartId: 7), trigger: .remoteStart))
@@ -312,7 +314,7 @@ struct TransactionEngineTests {
         #expect(h.events[2].transactionInfo.chargingState == .evConnected)
         #expect(!h.contactorClosed)
         h.send(.cableUnplugged(connector: 1))
-        #expect(h.events[3].eventType == .ended && h.events[3].transactionInfo.stoppedReason == .remote)
+        #expect(h.events[3].eventType == .ended && h.events[3].transactionInfo.stoppedReason == .evDisconnected)
     }
 
     @Test func remoteStopWhenAuthorizedIsAStopPoint() {
@@ -398,7 +400,7 @@ struct TransactionEngineTests {
         h.send(.cableUnplugged(connector: 1))
         #expect(h.events.last?.eventType == .ended)
         #expect(h.locked)
-        h.send(.stopAuthorized)
+        h.send(.stopAuthorized(by: EngineHarness.card))
         #expect(!h.locked)
     }
 
@@ -468,6 +470,19 @@ struct TransactionEngineTests {
         #expect(h.events.last?.triggerReason == .trigger && h.events.last?.eventType == .updated)
         #expect(h.events.last?.transactionInfo.chargingState == .evConnected)
         #expect(h.events.last?.meterValue?.first?.sampledValue.first?.context == .trigger)
+    }
+
+    @Test func aChangedSampleIntervalAppliesAtOnce() {
+        var h = EngineHarness(start: [.powerPathClosed], stop: [.powerPathClosed], configure: EngineHarness.sampleEnergyEveryMinute)
+        h.startCharging()
+        var settings = h.engine.settings
+        settings.updatedInterval = 10
+        h.engine.apply(settings, now: h.time)
+        h.advance(30)
+        #expect(h.events.filter { $0.triggerReason == .meterValuePeriodic }.count == 3)
+        settings.updatedInterval = 0
+        h.engine.apply(settings, now: h.time)
+        #expect(h.engine.nextDeadline() == nil)
     }
 
     @Test func alignedScheduleCountsFromMidnight() {
