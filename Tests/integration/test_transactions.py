@@ -176,9 +176,8 @@ def test_E05_FR_09_invalid_id_token_deauthorizes_but_keeps_the_transaction_when_
     assert next(s for s in states if s) in ("EVConnected", "SuspendedEVSE"), states
     wait_evse(station, 1, lambda e: not e["contactorClosed"], "E05.FR.09: the energy transfer stops")
     assert not [e for e in tx_events(csms, start=after) if e.payload["eventType"] == "Ended"]
-    # stoppedReason is "the reason/event that initiated the process of stopping the transaction" (TransactionType):
-    # the CSMS revoking the authorization (DeAuthorized) or the cable out (EVDisconnected) - both readings hold.
-    unplug_ends_transaction(csms, station, reasons=("DeAuthorized", "EVDisconnected"))
+    # The deauthorization did not end the transaction; the cable out did: EVDisconnected (E06.FR.02/08).
+    unplug_ends_transaction(csms, station)
 
 
 def test_E05_FR_02_invalid_id_token_without_stop_tx_on_invalid_id_suspends_the_evse(csms, agent):
@@ -286,8 +285,8 @@ def test_F03_FR_02_remote_stop_with_stop_point_ev_connected_only_stops_the_energ
     assert answer.payload["status"] == "Accepted"
     updated = wait_tx(csms, start=mark)
     assert (updated.payload["eventType"], updated.payload["triggerReason"]) == ("Updated", "RemoteStop"), updated.line()
-    # stoppedReason: what initiated the stopping (the CSMS, Remote) or the cable out ending it (EVDisconnected)
-    unplug_ends_transaction(csms, station, reasons=("Remote", "EVDisconnected"))
+    # The remote stop did not end the transaction (F03.FR.02); the cable out did: EVDisconnected (E06.FR.02/08).
+    unplug_ends_transaction(csms, station)
 
 
 # --- E14: GetTransactionStatus ------------------------------------------------------------------------------------
