@@ -24,7 +24,7 @@ of the station's code) over `websockets`, on 127.0.0.1, in a background thread w
   CSMS (one Started, one Ended, gap-free seqNo, no duplicate except identical retransmissions, energy never
   decreasing). Tests call `csms.ledger.problems()`.
 * Fault modes, settable at any time (`answer_normally()` resets them): `error_actions` (answer CALLs of an action
-  with CALLERROR, E13), `drop_actions` (receive, never answer), `close_after_actions` (close the connection right after
+  with CALLERROR, E13), `drop_actions` and `drop_next` (receive, never answer), `close_after_actions` (close the connection right after
   receiving such a CALL, unanswered), `refuse_connections()` / `accept_connections()` (stop listening, and drop the
   open connection; listen again on the same port), `transaction_status` (idTokenInfo.status in
   TransactionEventResponse).
@@ -402,8 +402,9 @@ class CSMS:
     answer_delay: seconds the CSMS waits before each CALLRESULT/CALLERROR it sends (0: none).
     authorize_status: idTokenInfo.status in AuthorizeResponse; transaction_status: the same in TransactionEventResponse
     (None: authorize_status).
-    Fault modes (any time): error_actions {action: CALLERROR code}, drop_actions {action or "*"}, close_after_actions
-    {action or "*"}, refuse_connections() / accept_connections(); answer_normally() clears them all.
+    Fault modes (any time): error_actions {action: CALLERROR code}, drop_actions {action or "*"}, drop_next {action:
+    how many of its next CALLs to drop}, close_after_actions {action or "*"}, refuse_connections() /
+    accept_connections(); answer_normally() clears them all.
     """
 
     def __init__(self, boot_status="Accepted", boot_interval=300, subprotocols=(SUBPROTOCOL,), port=0,
@@ -416,6 +417,7 @@ class CSMS:
         self.answer_delay = 0.0
         self.error_actions = {}
         self.drop_actions = set()
+        self.drop_next = {}  # action -> how many of its next CALLs to drop (then answered normally again)
         self.close_after_actions = set()
         self.listening = False
         self.ledger = Ledger()
@@ -490,7 +492,7 @@ class CSMS:
 
     def answer_normally(self):
         """Ends every fault mode: answers every CALL, listens."""
-        self.error_actions, self.drop_actions, self.close_after_actions = {}, set(), set()
+        self.error_actions, self.drop_actions, self.close_after_actions, self.drop_next = {}, set(), set(), {}
         self.transaction_status = None
         self.accept_connections()
 
@@ -500,6 +502,10 @@ class CSMS:
             return "close"
         if action in self.drop_actions or "*" in self.drop_actions:
             return "drop"
+        with self._condition:
+            if self.drop_next.get(action, 0) > 0:
+                self.drop_next[action] -= 1
+                return "drop"
         return self.error_actions.get(action)
 
     def expect_boot(self, station_id):

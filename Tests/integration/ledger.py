@@ -10,11 +10,13 @@ E01.FR.07, E12, E13, and the project's rule that nothing is lost or duplicated):
   payloads with one (transactionId, seqNo) are a problem;
 * delivered in order: the first arrival of each seqNo comes after the first arrival of every lower seqNo;
 * the energy register (Energy.Active.Import.Register, the default measurand) never decreases within a transaction
-  (seqNo order, then the order of meterValue in the event) nor from one transaction to the next on the same EVSE.
+  nor from one transaction to the next on the same EVSE (J02.FR.16), readings in the order of their meterValue
+  timestamps (an Ended event may repeat the Transaction.Begin reading, E06.FR.11, so event order is not time order).
 
 Events thinned (E12.FR.05) or discarded after the last attempt (E13.FR.04) would show up as gaps: tests that provoke
 them say so with `allow_gaps`.
 """
+import datetime
 import json
 import threading
 
@@ -26,11 +28,21 @@ def canonical(payload):
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
+def timestamp_key(text):
+    """A sortable key for an RFC 3339 timestamp (None sorts first)."""
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return float("-inf")
+
+
 def energy_readings(payload):
-    """The Energy.Active.Import.Register readings (Wh) of a TransactionEventRequest payload, in the order listed.
-    Only the total (no phase) counts; sampledValue.measurand absent means Energy.Active.Import.Register."""
+    """The Energy.Active.Import.Register readings of a TransactionEventRequest payload as (meterValue timestamp key,
+    Wh), in the order listed. Only the total (no phase) counts; sampledValue.measurand absent means
+    Energy.Active.Import.Register."""
     readings = []
     for meter_value in payload.get("meterValue") or []:
+        at = timestamp_key(meter_value.get("timestamp"))
         for sampled in meter_value.get("sampledValue") or []:
             if sampled.get("measurand", ENERGY_REGISTER) != ENERGY_REGISTER or sampled.get("phase"):
                 continue
@@ -38,7 +50,7 @@ def energy_readings(payload):
             factor = _UNIT_TO_WH.get(unit.get("unit", "Wh"))
             if factor is None:
                 continue  # a unit we cannot compare (not a register in Wh/kWh): not ours to judge here
-            readings.append(float(sampled["value"]) * factor * 10 ** unit.get("multiplier", 0))
+            readings.append((at, float(sampled["value"]) * factor * 10 ** unit.get("multiplier", 0)))
     return readings
 
 
@@ -128,8 +140,10 @@ class Transaction:
         return None
 
     def energy(self):
-        """Energy register readings (Wh) in seqNo order."""
-        return [r for e in self.events for r in e.energy]
+        """Energy register readings (Wh) in the order of their timestamps (seqNo order among equal timestamps)."""
+        readings = [(at, e.seq_no if isinstance(e.seq_no, int) else -1, i, wh)
+                    for e in self.events for i, (at, wh) in enumerate(e.energy)]
+        return [wh for *_, wh in sorted(readings)]
 
     @property
     def complete(self):
@@ -172,7 +186,7 @@ class Transaction:
         readings = self.energy()
         for a, b in zip(readings, readings[1:]):
             if b < a:
-                found.append(f"{t}: energy register decreased from {a} Wh to {b} Wh (seqNo order): {readings}")
+                found.append(f"{t}: energy register decreased from {a} Wh to {b} Wh (time order): {readings}")
                 break
         return found
 

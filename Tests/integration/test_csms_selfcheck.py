@@ -15,10 +15,10 @@ def status(timestamp="2024-01-01T00:00:00Z", **extra):
     return dict({"timestamp": timestamp, "connectorStatus": "Available", "evseId": 1, "connectorId": 1}, **extra)
 
 
-async def exchange(url, frames, subprotocols=("ocpp2.0.1",), wait_answers=True):
-    """Connects as station S1, sends each frame (a list, or a raw string) and collects what comes back."""
+async def exchange(url, frames, subprotocols=("ocpp2.0.1",), wait_answers=True, station="S1"):
+    """Connects as `station`, sends each frame (a list, or a raw string) and collects what comes back."""
     received = []
-    async with websockets.connect(url + "/S1", subprotocols=list(subprotocols)) as ws:
+    async with websockets.connect(url + "/" + station, subprotocols=list(subprotocols)) as ws:
         for frame in frames:
             await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
             if wait_answers:
@@ -231,21 +231,29 @@ def test_pending_allows_exactly_what_was_triggered(server):
 T0 = "2024-01-01T00:00:00Z"
 
 
-def tx_event(seq, event_type="Updated", tid="T1", energy=None, trigger="MeterValuePeriodic", **info):
-    payload = {"eventType": event_type, "timestamp": T0, "triggerReason": trigger, "seqNo": seq,
+def at(second):
+    return f"2024-01-01T00:00:{second:02d}Z"
+
+
+def tx_event(seq, event_type="Updated", tid="T1", energy=None, trigger="MeterValuePeriodic", begin=None, **info):
+    """A TransactionEventRequest stamped `seq` s after T0; energy: Wh (int) or kWh (float), read at that time;
+    begin: an earlier reading (Wh at T0) listed first, as an Ended event repeats the Transaction.Begin value."""
+    payload = {"eventType": event_type, "timestamp": at(seq), "triggerReason": trigger, "seqNo": seq,
                "transactionInfo": dict({"transactionId": tid}, **info)}
     if energy is not None:
-        payload["meterValue"] = [{"timestamp": T0, "sampledValue": [
+        payload["meterValue"] = [{"timestamp": at(seq), "sampledValue": [
             {"value": energy, "unitOfMeasure": {"unit": "kWh"}} if isinstance(energy, float) else {"value": energy}]}]
+    if begin is not None:
+        payload["meterValue"].insert(0, {"timestamp": T0, "sampledValue": [{"value": begin}]})
     if event_type == "Started":
         payload["evse"] = {"id": 1, "connectorId": 1}
     return payload
 
 
-def send_events(server, payloads):
+def send_events(server, payloads, station="S1"):
     frames = [[2, "b0", "BootNotification", BOOT]] + [[2, f"t{i}", "TransactionEvent", p]
                                                        for i, p in enumerate(payloads)]
-    answers = run(exchange(server.url, frames))
+    answers = run(exchange(server.url, frames, station=station))
     assert [a[0] for a in answers] == [3] * len(frames), answers
     assert take(server) == ""
     return server.ledger.problems()
@@ -254,7 +262,7 @@ def send_events(server, payloads):
 def test_ledger_accepts_a_complete_transaction_with_identical_retransmissions(server):
     started = tx_event(0, "Started", energy=100, trigger="CablePluggedIn")
     problems = send_events(server, [started, started, tx_event(1, energy=150), tx_event(2, energy=0.2),
-                                    tx_event(3, "Ended", energy=250, trigger="EVCommunicationLost",
+                                    tx_event(3, "Ended", energy=250, trigger="EVCommunicationLost", begin=100,
                                              stoppedReason="EVDisconnected"),
                                     tx_event(0, "Started", tid="T2", energy=250),
                                     tx_event(1, "Ended", tid="T2", energy=260, stoppedReason="PowerLoss")])
@@ -263,7 +271,7 @@ def test_ledger_accepts_a_complete_transaction_with_identical_retransmissions(se
     assert list(transactions) == ["T1", "T2"]
     t1 = transactions["T1"]
     assert len(t1.received) == 5 and [e.seq_no for e in t1.events] == [0, 1, 2, 3]
-    assert t1.complete and t1.evse_id == 1 and t1.energy() == [100, 150, 200, 250]
+    assert t1.complete and t1.evse_id == 1 and t1.energy() == [100, 100, 150, 200, 250]
     assert t1.received[0].answer == "CALLRESULT"
     assert transactions["T2"].ended.stopped_reason == "PowerLoss"
 
@@ -289,6 +297,26 @@ def test_ledger_finds_broken_invariants(server, events, expected):
     assert any(expected in p for p in problems), problems
 
 
+def test_fault_harness_finds_lost_sessions_stray_power_loss_and_unexpected_endings(server):
+    """faults.Harness.check: a session the station saw with no transaction is lost; more PowerLoss endings than kills
+    and a stoppedReason the harness never causes are failures too."""
+    import faults
+    problems = send_events(server, [
+        tx_event(0, "Started", tid="A"), tx_event(1, "Ended", tid="A", stoppedReason="PowerLoss"),
+        tx_event(0, "Started", tid="B"), tx_event(1, "Ended", tid="B", stoppedReason="Timeout")],
+        station=faults.STATION_ID)
+    assert problems == []
+    harness = faults.Harness(server, agent=None, seed=1)
+    plugged_at = faults.parse_time(T0)
+    harness.sessions = [[1, plugged_at, None], [2, plugged_at, plugged_at + 5], [2, plugged_at, plugged_at + 0.2]]
+    found = "\n".join(harness.check(kills=0))
+    assert "1 transactions ended with PowerLoss, but only 0 kills" in found
+    assert "['Timeout']" in found
+    assert found.count("lost: the session plugged on EVSE 2") == 1, found  # the one killed after 0.2 s is excused
+    assert "EVSE 1" not in found
+    assert not [f for f in harness.check(kills=1) if "but only" in f]  # one kill explains one PowerLoss
+
+
 # --- fault modes --------------------------------------------------------------------------------------------------
 
 def test_fault_modes(server):
@@ -310,6 +338,10 @@ def test_fault_modes(server):
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(ws.recv(), 0.5)
             server.drop_actions = set()
+            server.drop_next = {"TransactionEvent": 1}  # the next one only
+            await station_call("m4b", "TransactionEvent", event, answer=False)
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ws.recv(), 0.5)
             server.transaction_status = "Invalid"
             with_token = dict(event, idToken={"idToken": "X", "type": "ISO14443"})
             answer = await station_call("m5", "TransactionEvent", with_token)
@@ -322,7 +354,7 @@ def test_fault_modes(server):
     run(script())
     assert take(server) == ""
     answers = {e.message_id: e.answer for e in server.ledger.events("S1")}
-    assert answers == {"m2": "InternalError", "m4": None, "m5": "CALLRESULT"}
+    assert answers == {"m2": "InternalError", "m4": None, "m4b": None, "m5": "CALLRESULT"}
 
 
 def test_refuse_and_accept_connections(server):

@@ -1,4 +1,5 @@
 """Helpers for the transaction tests: device-model changes for TxCtrlr and friends, and waits for TransactionEvents."""
+import time
 
 TOKEN = {"idToken": "TAG0001", "type": "ISO14443"}
 # E13 in test time: 3 attempts, 1 s x preceding attempts between them; MessageTimeout 2 s (set csms.message_timeout
@@ -51,6 +52,18 @@ def sim_evse(station, evse):
     return next(e for e in station.sim({"cmd": "status"})["evses"] if e["evse"] == evse)
 
 
+def wait_evse(station, evse, condition, what, timeout=5):
+    """Polls the sim status of `evse` until condition(status) (the board has no frame to wait for: the station acts on
+    it after the event is on disk); AssertionError naming `what` and the last status after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = sim_evse(station, evse)
+        if condition(state):
+            return state
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s; EVSE {evse}: {state}"
+        time.sleep(0.02)
+
+
 def unplug_ends_transaction(csms, station, evse=1):
     """Cable out with TxStopPoint EVConnected: Ended with stoppedReason EVDisconnected (E06.FR.02/08); then the
     ledger must be whole. Returns the Ended frame."""
@@ -60,3 +73,12 @@ def unplug_ends_transaction(csms, station, evse=1):
     assert ended.payload["transactionInfo"].get("stoppedReason") == "EVDisconnected", ended.line()
     assert_ledger_ok(csms)
     return ended
+
+
+def settle(csms):
+    """A round trip: TriggerMessage(Heartbeat) and the Heartbeat it asks for, answered. The station sends one CALL at
+    a time, so every answer the CSMS sent before has reached it (nothing in flight when the test cuts the line)."""
+    mark = csms.mark()
+    answer = csms.call("TriggerMessage", {"requestedMessage": "Heartbeat"})
+    assert answer.payload["status"] == "Accepted", answer.text
+    csms.answer_to(csms.wait_call("Heartbeat", start=mark))
