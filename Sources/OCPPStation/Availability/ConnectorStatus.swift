@@ -8,8 +8,15 @@ extension ChargingStation {
     func applyToPhysical(_ event: HardwareEvent) {
         func change(_ evse: Int, _ body: (inout EVSEPhysicalState) -> Void) {
             guard var state = physical[evse] else { return }
+            let keys = connectorKeys.filter { $0.evse == evse }
+            let before = keys.map(connectorStatus)
             body(&state)
             physical[evse] = state
+            // B04.FR.02: a connector whose state changed is reported with its current status, even when it changed
+            // back before it could be reported (a plug and an unplug while offline).
+            for (key, status) in zip(keys, before) where connectorStatus(key) != status {
+                reportedStatus[key] = nil
+            }
         }
         switch event {
         case .cablePlugged(let evse, let connector), .cableUnplugged(let evse, let connector):
