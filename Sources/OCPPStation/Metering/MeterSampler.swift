@@ -70,7 +70,12 @@ public enum MeterSampler {
 }
 
 extension StringProtocol {
+    /// Without the spaces around it (list items such as "EVConnected, Authorized"). Plain slicing: reversed and
+    /// lazily dropped collections each instantiate generic metadata at first use, 1 M instructions at start-up.
     var trimmingSpaces: String {
-        String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        var text = self[...]
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
     }
 }
