@@ -72,8 +72,11 @@ final class FakeBoard: BoardHardware {
         sink.yield(.faultRaised(evse: evse, fault: .groundFault))
     }
 
+    /// Every contactor command, in order.
+    let contactorCommands = Mutex<[(evse: Int, closed: Bool)]>([])
+
     func physicalState() async -> [EVSEPhysicalState] { state.withLock { $0 } }
-    func setContactor(evse: Int, closed: Bool) async throws {}
+    func setContactor(evse: Int, closed: Bool) async throws { contactorCommands.withLock { $0.append((evse, closed)) } }
     func setConnectorLock(evse: Int, locked: Bool) async throws {}
     func setCurrentLimit(evse: Int, amps: Double) async throws {}
     func run(station: any StationView) async throws {}

@@ -88,11 +88,14 @@ extension ChargingStation {
     }
 
     func perform(_ effects: [TransactionEffect]) async {
+        // Nothing is acted on that is not on disk: when an event of this step could not be committed (disk full, I/O
+        // error), the contactor is not closed and the cable not locked for it. Opening and unlocking always go ahead.
+        var unrecorded = false
         for effect in effects {
             switch effect {
             case .queue(let request, let change):
                 logger.info("TransactionEvent \(request.eventType.rawValue) \(request.transactionInfo.transactionId) seqNo \(request.seqNo) \(request.triggerReason.rawValue)")
-                await queue(
+                unrecorded = await !queue(
                     NewOutboxMessage(
                         action: OCPPAction.transactionEvent.rawValue, payload: request.toJSON().serialized(),
                         transactionId: request.transactionInfo.transactionId, eventType: request.eventType.rawValue,
@@ -105,10 +108,15 @@ extension ChargingStation {
                     logger.error("cannot persist transaction \(record.transactionId): \(error)")
                 }
             case .contactor(let evse, let closed):
+                if closed && unrecorded {
+                    logger.critical("EVSE \(evse): the contactor stays open: the transaction's event is not on disk")
+                    continue
+                }
                 do { try await board.setContactor(evse: evse, closed: closed) } catch {
                     logger.error("EVSE \(evse): cannot \(closed ? "close" : "open") the contactor: \(error)")
                 }
             case .lock(let evse, let locked):
+                if locked && unrecorded { continue }
                 do { try await board.setConnectorLock(evse: evse, locked: locked) } catch {
                     logger.error("EVSE \(evse): cannot \(locked ? "lock" : "unlock") the connector: \(error)")
                 }
@@ -117,7 +125,9 @@ extension ChargingStation {
     }
 
     /// Appends a message to the outbox (with its transaction record change, in one commit) and wakes the delivery.
-    func queue(_ message: NewOutboxMessage, transaction: TransactionRecordChange? = nil) async {
+    /// False when the commit failed.
+    @discardableResult
+    func queue(_ message: NewOutboxMessage, transaction: TransactionRecordChange? = nil) async -> Bool {
         if queuedCount >= queueCapacity {
             // E12.FR.04/05: storage is full: drop intermediate Updated events, never Started or Ended. One percent of
             // the capacity at a time, so that a full queue is not scanned on every commit.
@@ -134,8 +144,10 @@ extension ChargingStation {
             try await outbox.commit(message, transaction: transaction)
             queuedCount += 1
             outboxWakeup.wake()
+            return true
         } catch {
             logger.critical("cannot queue \(message.action): \(error)")
+            return false
         }
     }
 

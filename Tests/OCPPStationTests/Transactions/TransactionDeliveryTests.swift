@@ -28,6 +28,24 @@ final class RecordingOutbox: MessageOutbox {
     func thinUpdatedTransactionEvents(limit: Int) async throws -> Int { try await inner.thinUpdatedTransactionEvents(limit: limit) }
 }
 
+/// An outbox whose TransactionEvent commits fail (a full or broken disk).
+final class FailingOutbox: MessageOutbox {
+    let inner = InMemoryMessageOutbox()
+    struct DiskFull: Error {}
+
+    func commit(_ message: NewOutboxMessage?, transaction: TransactionRecordChange?) async throws -> OutboxMessage? {
+        if message?.action == "TransactionEvent" { throw DiskFull() }
+        return try await inner.commit(message, transaction: transaction)
+    }
+    func first() async throws -> OutboxMessage? { try await inner.first() }
+    func remove(id: Int64) async throws { try await inner.remove(id: id) }
+    func setAttempts(_ attempts: Int, id: Int64) async throws { try await inner.setAttempts(attempts, id: id) }
+    func count(transactionId: String?) async throws -> Int { try await inner.count(transactionId: transactionId) }
+    func countTransactionMessages() async throws -> Int { try await inner.countTransactionMessages() }
+    func transactions() async throws -> [TransactionRecord] { try await inner.transactions() }
+    func thinUpdatedTransactionEvents(limit: Int) async throws -> Int { try await inner.thinUpdatedTransactionEvents(limit: limit) }
+}
+
 /// The station with its outbox against the loopback CSMS: E12/E13 delivery, power-loss recovery, E14, thinning.
 struct TransactionDeliveryTests {
     /// The scenario device model, with transactions from cable to cable and E13 tuned short.
@@ -127,6 +145,36 @@ struct TransactionDeliveryTests {
             csms.send(scenario.ack(ended.id))
             #expect(try await outbox.transactions().isEmpty)
             group.cancelAll()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func noEnergyFlowsForAnEventThatIsNotOnDisk() async throws {
+        // Nothing is acted on before it is on disk: with TransactionEvent commits failing, a plugged and authorized
+        // EVSE keeps its contactor open. The same session with a working outbox closes it (the check can fail).
+        for failing in [false, true] {
+            let csms = LoopbackCSMS()
+            let board = FakeBoard()
+            let outbox: any MessageOutbox = failing ? FailingOutbox() : InMemoryMessageOutbox()
+            let station = try makeStation(csms, board, outbox: outbox)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = await station.run() }
+                group.addTask {
+                    var reader = FrameReader(csms)
+                    while let call = try? await reader.nextCall() {
+                        csms.send(call.action == "BootNotification" ? scenario.accept(call.id) : scenario.ack(call.id))
+                    }
+                }
+                board.plug(1)
+                board.send(.tokenPresented(idToken: "CARD", type: "ISO14443", evse: 1))
+                // The token's step has run once the EVSE's lock or contactor state settles; give it a moment.
+                for _ in 0..<200 where board.contactorCommands.withLock({ $0.isEmpty }) && !failing {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                if failing { try await Task.sleep(for: .milliseconds(300)) }
+                let closed = board.contactorCommands.withLock { $0.contains { $0.evse == 1 && $0.closed } }
+                #expect(closed == !failing, "failing outbox: \(failing)")
+                group.cancelAll()
+            }
         }
     }
 
