@@ -10,31 +10,21 @@ struct AcceptEveryToken: IdTokenAuthorizer {
     func authorize(_ idToken: IdTokenType) async -> IdTokenInfoType? { IdTokenInfoType(status: .accepted) }
 }
 
-/// An outbox that also remembers the event type of every TransactionEvent committed to it.
+/// An in-memory outbox that also remembers the event type of every TransactionEvent committed to it, and whose commits
+/// of `failingAction` fail (a full or broken disk).
 final class RecordingOutbox: MessageOutbox {
+    struct DiskFull: Error {}
     let inner = InMemoryMessageOutbox()
     let committed = Mutex<[String]>([])
+    let failingAction: String?
 
-    func commit(_ message: NewOutboxMessage?, transaction: TransactionRecordChange?) async throws -> OutboxMessage? {
-        if let type = message?.eventType { committed.withLock { $0.append(type) } }
-        return try await inner.commit(message, transaction: transaction)
+    init(failingAction: String? = nil) {
+        self.failingAction = failingAction
     }
-    func first() async throws -> OutboxMessage? { try await inner.first() }
-    func remove(id: Int64) async throws { try await inner.remove(id: id) }
-    func setAttempts(_ attempts: Int, id: Int64) async throws { try await inner.setAttempts(attempts, id: id) }
-    func count(transactionId: String?) async throws -> Int { try await inner.count(transactionId: transactionId) }
-    func countTransactionMessages() async throws -> Int { try await inner.countTransactionMessages() }
-    func transactions() async throws -> [TransactionRecord] { try await inner.transactions() }
-    func thinUpdatedTransactionEvents(limit: Int) async throws -> Int { try await inner.thinUpdatedTransactionEvents(limit: limit) }
-}
-
-/// An outbox whose TransactionEvent commits fail (a full or broken disk).
-final class FailingOutbox: MessageOutbox {
-    let inner = InMemoryMessageOutbox()
-    struct DiskFull: Error {}
 
     func commit(_ message: NewOutboxMessage?, transaction: TransactionRecordChange?) async throws -> OutboxMessage? {
-        if message?.action == "TransactionEvent" { throw DiskFull() }
+        if let failingAction, message?.action == failingAction { throw DiskFull() }
+        if let type = message?.eventType { committed.withLock { $0.append(type) } }
         return try await inner.commit(message, transaction: transaction)
     }
     func first() async throws -> OutboxMessage? { try await inner.first() }
@@ -154,7 +144,7 @@ struct TransactionDeliveryTests {
         for failing in [false, true] {
             let csms = LoopbackCSMS()
             let board = FakeBoard()
-            let outbox: any MessageOutbox = failing ? FailingOutbox() : InMemoryMessageOutbox()
+            let outbox = RecordingOutbox(failingAction: failing ? "TransactionEvent" : nil)
             let station = try makeStation(csms, board, outbox: outbox)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = await station.run() }
