@@ -158,7 +158,9 @@ extension ChargingStation {
             queuedCount = try await outbox.count()
             let reason: ReasonEnumType = bootReason == .powerUp ? .powerLoss : .reboot
             for record in try await outbox.transactions() {
-                let (request, change) = engine.endedAfterRestart(record, reason: reason, now: now(), offline: isOffline)
+                // The transaction ended when the station went down, not connected: offline (E12.FR.02), whether or
+                // not the new connection is already accepted while this runs.
+                let (request, change) = engine.endedAfterRestart(record, reason: reason, now: now(), offline: true)
                 logger.notice("transaction \(record.transactionId) was left open: ending it (\(reason.rawValue))")
                 await perform([.queue(request, change)])
             }
