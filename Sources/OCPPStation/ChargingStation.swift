@@ -33,10 +33,11 @@ public actor ChargingStation: StationView {
         case hardware(HardwareEvent)
         case remoteStart(RequestStartTransactionRequest, evse: Int)
         case remoteStop(transactionId: String)
-        case transactionEventAnswered(transactionId: String, TransactionEventResponse)
+        case transactionEventAnswered(transactionId: String, idToken: IdTokenType?, TransactionEventResponse)
         case timersDue
         case triggeredTransactionEvent(evse: Int?)
         case reset(ResetEnumType)
+        case resetEVSE(Int)
     }
 
     // Ports
@@ -53,11 +54,22 @@ public actor ChargingStation: StationView {
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
     let authorizerOverride: (any IdTokenAuthorizer)?
+    /// The Local Authorization List and the authorization cache (Authorization/), persisted in `authorizationStore`.
+    var localAuthorization = LocalAuthorization()
+    let authorizationStore: any AuthorizationStore
     /// Beyond this many queued messages, intermediate Updated TransactionEvents are thinned (E12.FR.04/05).
     let queueCapacity: Int
     /// How many messages the outbox holds (read at start, then counted), so a commit needs no count query.
     var queuedCount = 0
     var resetWhenIdle = false
+    /// A scheduled reset is going ahead (its events are being delivered).
+    var scheduledResetGoing = false
+    /// What ChangeAvailability set (Availability/), persisted.
+    var operationalState = OperationalState()
+    /// The reservations held (Reservation/), persisted.
+    var reservations = Reservations()
+    /// The embedding firmware's DataTransfer handlers, by vendorId (DataTransfer/).
+    var dataTransferHandlers: [String: DataTransferHandler] = [:]
     /// When the last clock-aligned samples were taken (station clock, seconds since 1970).
     var lastAlignedSample: Double = 0
     var lastAlignedEndedSample: Double = 0
@@ -99,7 +111,10 @@ public actor ChargingStation: StationView {
     /// - Parameters:
     ///   - outbox: the durable queue of TransactionEvent and SecurityEventNotification messages, and the open
     ///     transaction records.
-    ///   - authorizer: decides on presented idTokens; default: AuthorizeRequest to the CSMS.
+    ///   - authorizer: decides on presented idTokens the local list and the cache do not decide; default:
+    ///     AuthorizeRequest to the CSMS.
+    ///   - authorizationStore: where the authorization cache and the Local Authorization List are kept; default: in
+    ///     memory (lost on restart).
     ///   - queueCapacity: beyond this many queued messages, intermediate Updated TransactionEvents are thinned
     ///     (E12.FR.04/05); Started and Ended are never dropped.
     public init(
@@ -110,6 +125,7 @@ public actor ChargingStation: StationView {
         transport: any CSMSTransport,
         wallClock: any WallClock = SystemWallClock(),
         authorizer: (any IdTokenAuthorizer)? = nil,
+        authorizationStore: (any AuthorizationStore)? = nil,
         queueCapacity: Int = ChargingStation.defaultQueueCapacity,
         logger: Logger
     ) {
@@ -119,6 +135,7 @@ public actor ChargingStation: StationView {
         self.outbox = outbox
         self.engine = TransactionEngine(evseIds: board.evses.map(\.id), settings: TransactionSettings(deviceModel))
         self.authorizerOverride = authorizer
+        self.authorizationStore = authorizationStore ?? InMemoryAuthorizationStore()
         self.queueCapacity = max(1, queueCapacity)
         (self.inputs, self.inputSink) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
         self.transport = transport
@@ -212,6 +229,9 @@ public actor ChargingStation: StationView {
             if let reason = try await store.value(forKey: StoreKeys.bootReason), let parsed = BootReasonEnumType(rawValue: reason) {
                 bootReason = parsed
             }
+            // B11.FR.02, G03.FR.08: Unavailable survives the reboot, and is what the first StatusNotifications say.
+            await loadOperationalState()
+            await loadReservations()  // B11.FR.05: Reserved survives the reboot
             for (key, value) in try await store.variableValues() {
                 switch deviceModel.write(value, to: key) {
                 case .accepted: break
@@ -234,6 +254,7 @@ public actor ChargingStation: StationView {
             if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
             if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
+        await loadAuthorization()
         await recoverTransactions()
         for state in physical.values.sorted(by: { $0.evse < $1.evse }) {
             guard let connector = state.connectors.first(where: \.plugged)?.id else { continue }
@@ -462,9 +483,15 @@ public actor ChargingStation: StationView {
 
     /// Every block's CALL handlers. A block lists its own in its folder (`ActionRoute`); adding a block adds a line here.
     static let routes = ActionRouter([
+        authorizationRoutes,
+        availabilityRoutes,
+        dataTransferRoutes,
+        diagnosticsRoutes,
+        localAuthorizationListRoutes,
         deviceModelRoutes,
         provisioningRoutes,
         remoteControlRoutes,
+        reservationRoutes,
         transactionRoutes,
     ])
 
@@ -507,5 +534,7 @@ final class SignalSink: Sendable {
 
 enum StoreKeys {
     static let bootReason = "bootReason"
+    static let operationalState = "operationalState"
+    static let reservations = "reservations"
     static let heartbeatInterval = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "HeartbeatInterval")
 }

@@ -7,7 +7,7 @@ internal import Musl
 #endif
 public import Logging
 public import OCPPStation
-internal import OCPPMessages
+public import OCPPMessages
 internal import OCPPStationHardware
 internal import OCPPStationStorage
 internal import OCPPStationWebSocket
@@ -156,7 +156,19 @@ public final class StationAgent: Sendable {
         self.store = store
         // The same SQLite file holds the station's values and the durable outbox with the open transaction records.
         self.station = ChargingStation(
-            deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport, logger: logger)
+            deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport,
+            authorizationStore: store, logger: logger)
+    }
+
+    /// Registers the firmware's handler for the CSMS's DataTransferRequests with this vendorId (P01); a vendorId
+    /// without a handler is answered UnknownVendorId.
+    public func setDataTransferHandler(vendorId: String, _ handler: DataTransferHandler?) async {
+        await station.setDataTransferHandler(vendorId: vendorId, handler)
+    }
+
+    /// Sends a DataTransferRequest to the CSMS (P02); throws when offline or unanswered.
+    public func sendDataTransfer(_ request: DataTransferRequest) async throws -> DataTransferResponse {
+        try await station.sendDataTransfer(request)
     }
 
     static func checkFlags(_ configuration: StationAgentConfiguration) throws(StationAgentError) {

@@ -47,6 +47,24 @@ enum StationSchema {
                 );
                 DROP TABLE IF EXISTS grdb_migrations;
                 """),
+        // The authorization cache (C10.FR.02) and the Local Authorization List (D01.FR.10): one row per idToken (key:
+        // type and value), its idToken and idTokenInfo as JSON; the list's version is one row of local_list_version.
+        Migration(
+            version: 3, tables: ["auth_cache", "local_list", "local_list_version"],
+            sql: """
+                CREATE TABLE auth_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    id_token TEXT NOT NULL,
+                    id_token_info TEXT NOT NULL,
+                    last_used REAL NOT NULL
+                );
+                CREATE TABLE local_list (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    id_token TEXT NOT NULL,
+                    id_token_info TEXT NOT NULL
+                );
+                CREATE TABLE local_list_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                """),
     ]
 
     /// The schema this agent writes. A file with a newer one is refused, never downgraded.

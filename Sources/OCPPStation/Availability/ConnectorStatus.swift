@@ -36,16 +36,38 @@ extension ChargingStation {
         signalSink.yield(.statusChanged)
     }
 
+    /// The EVSE's AvailabilityState from its connectors' statuses.
+    static func evseStatus(_ statuses: [ConnectorStatusEnumType]) -> ConnectorStatusEnumType {
+        for status in [ConnectorStatusEnumType.faulted, .unavailable, .occupied, .reserved] where statuses.contains(status) {
+            return status
+        }
+        return statuses.first ?? .available
+    }
+
     var connectorKeys: [ConnectorKey] {
         board.evses.flatMap { evse in evse.connectors.map { ConnectorKey(evse: evse.id, connector: $0.id) } }
     }
 
-    /// The OCPP status of one connector now. Faulted wins over everything; a plugged cable makes it Occupied.
+    /// The OCPP status of one connector now. Faulted wins over everything; then Unavailable (set by the CSMS,
+    /// G03.FR.06, G04.FR.07, or a scheduled reset holding an idle EVSE, B12); a plugged cable makes it Occupied.
     func connectorStatus(_ key: ConnectorKey) -> ConnectorStatusEnumType {
         guard let state = physical[key.evse] else { return .unavailable }
         if !state.faults.isEmpty { return .faulted }
+        let inTransaction = engine.session(key.evse)?.transaction != nil
+        if !inTransaction && (!operationalState.isOperative(evse: key.evse, connector: key.connector) || resetWhenIdle) {
+            return .unavailable
+        }
+        // G03.FR.09: a reserved connector stays Reserved when a cable is plugged in, until its driver comes.
+        if !inTransaction && heldEVSEs[key.evse] != nil && engine.session(key.evse)?.authorization == nil { return .reserved }
         if state.connectors.first(where: { $0.id == key.connector })?.plugged == true { return .occupied }
         return .available
+    }
+
+    /// Whether a new session may begin on an EVSE: operative, no reset pending (B12), not faulted.
+    func mayStartSession(on evse: Int, for token: IdTokenType?, group: IdTokenType?) -> Bool {
+        guard let session = engine.session(evse), session.faults.isEmpty, physical[evse]?.faults.isEmpty != false else { return false }
+        if session.transaction != nil { return true }  // a transaction waiting for its authorization
+        return !resetWhenIdle && operationalState.isOperative(evse: evse) && reservationAllows(evse, for: token, group: group)
     }
 
     /// Sends a StatusNotification for each connector whose status the CSMS has not acknowledged yet.
@@ -95,8 +117,7 @@ extension ChargingStation {
         }
         for evse in board.evses {
             let statuses = evse.connectors.map { connectorStatus(ConnectorKey(evse: evse.id, connector: $0.id)) }
-            let evseStatus: ConnectorStatusEnumType =
-                statuses.contains(.faulted) ? .faulted : statuses.contains(.occupied) ? .occupied : statuses.first ?? .available
+            let evseStatus = Self.evseStatus(statuses)
             deviceModel.setStationValue(
                 evseStatus.rawValue, for: VariableAttributeKey(component: "EVSE", evseId: evse.id, variable: "AvailabilityState"))
         }

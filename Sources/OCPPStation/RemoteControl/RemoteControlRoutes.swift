@@ -6,5 +6,6 @@ extension ChargingStation {
         .replyThenRun(TriggerMessageRequest.self) { station, request in station.triggerMessage(request) },
         .replyThenRun(RequestStartTransactionRequest.self) { station, request in station.requestStartTransaction(request) },
         .replyThenRun(RequestStopTransactionRequest.self) { station, request in station.requestStopTransaction(request) },
+        .reply(UnlockConnectorRequest.self) { station, request in await station.unlockConnector(request) },
     ]
 }

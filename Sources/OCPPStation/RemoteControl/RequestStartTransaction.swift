@@ -19,12 +19,15 @@ extension ChargingStation {
             if chosen == nil { return rejected("UnknownEvse") }
         } else {
             // F01.FR.20: the station selects an EVSE: one with a cable or transaction waiting for authorization first.
-            let free = sessions.filter { $0.authorization == nil && $0.faults.isEmpty }
+            let free = sessions.filter {
+                $0.authorization == nil && $0.faults.isEmpty && mayStartSession(on: $0.evseId, for: request.idToken, group: request.groupIdToken)
+            }
             chosen = free.first(where: { $0.transaction != nil || $0.pluggedConnector != nil }) ?? free.first
         }
         guard let session = chosen else { return rejected("NoEvseAvailable") }
         // F01.FR.23: Unavailable or Faulted.
         if !session.faults.isEmpty || physical[session.evseId]?.faults.isEmpty == false { return rejected("Faulted") }
+        if !mayStartSession(on: session.evseId, for: request.idToken, group: request.groupIdToken) { return rejected("Unavailable") }
         // F01.FR.24: Occupied with an authorized transaction.
         if session.authorization != nil { return rejected("OccupiedAuthorized", "EVSE \(session.evseId) has an authorized session") }
         let sink = inputSink
@@ -40,15 +43,17 @@ extension ChargingStation {
         var group = request.groupIdToken
         if deviceModel.string("AuthCtrlr", "AuthorizeRemoteStart") == "true" {
             // F01.FR.01: as if presented locally.
-            let info = await authorizer.authorize(request.idToken)
-            guard AuthorizationDecision.accepts(info, offline: isOffline, offlineTxForUnknownId: offlineTxForUnknownId) else {
-                logger.info("remote start \(request.remoteStartId): idToken not authorized (\(info?.status.rawValue ?? "no answer"))")
+            let outcome = await authorize(request.idToken)
+            guard outcome.accepted else {
+                logger.info("remote start \(request.remoteStartId): idToken not authorized (\(outcome.info?.status.rawValue ?? "no answer"))")
                 return
             }
-            group = info?.groupIdToken ?? group
+            group = outcome.info?.groupIdToken ?? group
         }
         // F01.FR.02/19: authorized without a check; the next TransactionEvent says RemoteStart and its remoteStartId.
-        let authorization = SessionAuthorization(idToken: request.idToken, groupIdToken: group, remoteStartId: request.remoteStartId)
+        let reservationId = await consumeReservation(for: request.idToken, group: group, on: evse)
+        let authorization = SessionAuthorization(
+            idToken: request.idToken, groupIdToken: group, remoteStartId: request.remoteStartId, reservationId: reservationId)
         await step(evse) { $0.handle(.authorized(authorization, trigger: .remoteStart), evse: evse, $1) }
     }
 }

@@ -5,8 +5,11 @@ internal import Logging
 
 extension ChargingStation {
     func triggerMessage(_ request: TriggerMessageRequest) -> (TriggerMessageResponse, (@Sendable () async -> Void)?) {
-        let evseId = request.evse?.id
-        let connectorId = request.evse?.connectorId
+        // F06.FR.03: the message leads; an evse is only looked at where it means something (StatusNotification,
+        // MeterValues, TransactionEvent), and ignored for the others, which are still sent.
+        let relevant: Set<MessageTriggerEnumType> = [.statusNotification, .meterValues, .transactionEvent]
+        let evseId = relevant.contains(request.requestedMessage) ? request.evse?.id : nil
+        let connectorId = relevant.contains(request.requestedMessage) ? request.evse?.connectorId : nil
         if let evseId {
             guard let evse = board.evses.first(where: { $0.id == evseId }),
                 connectorId.map({ id in evse.connectors.contains { $0.id == id } }) ?? true
@@ -29,7 +32,9 @@ extension ChargingStation {
             }
             let sink = inputSink
             return (TriggerMessageResponse(status: .accepted), { sink.yield(.triggeredTransactionEvent(evse: evseId)) })
-        default:
+        case .signChargingStationCertificate, .signV2GCertificate, .signCombinedCertificate, .publishFirmwareStatusNotification:
+            // F06.FR.08: certificate signing needs a key pair and CSR (security profiles, a later release); a
+            // firmware-publishing local controller this station is not.
             return (TriggerMessageResponse(status: .notImplemented), nil)
         }
         let sink = signalSink

@@ -8,11 +8,14 @@ public struct SessionAuthorization: Sendable, Hashable {
     public var groupIdToken: IdTokenType?
     /// F01: the CSMS's id for a remote start, echoed in the next TransactionEvent (F01.FR.25).
     public var remoteStartId: Int?
+    /// H01.FR.15: the reservation this authorization used, sent in the next TransactionEvent.
+    public var reservationId: Int?
 
-    public init(idToken: IdTokenType, groupIdToken: IdTokenType? = nil, remoteStartId: Int? = nil) {
+    public init(idToken: IdTokenType, groupIdToken: IdTokenType? = nil, remoteStartId: Int? = nil, reservationId: Int? = nil) {
         self.idToken = idToken
         self.groupIdToken = groupIdToken
         self.remoteStartId = remoteStartId
+        self.reservationId = reservationId
     }
 
     /// E08.FR.01/02: the same idToken, or one with the same groupIdToken, may stop the transaction.
@@ -36,6 +39,8 @@ public struct OpenTransaction: Sendable, Hashable {
     public var evseReported = false
     /// A remoteStartId not yet reported (F01.FR.25).
     public var pendingRemoteStartId: Int?
+    /// A reservationId not yet reported (H01.FR.15).
+    public var pendingReservationId: Int?
     /// When the transaction started (station clock, seconds since 1970).
     public var startedAt: Double
     /// The last meter reading persisted with this record, and when it was taken: what an Ended event after a power
@@ -75,6 +80,7 @@ public struct OpenTransaction: Sendable, Hashable {
         o["groupIdToken"] = groupIdToken?.toJSON()
         o["evseReported"] = .bool(evseReported)
         o["remoteStartId"] = pendingRemoteStartId.map { .int(Int64($0)) }
+        o["reservationId"] = pendingReservationId.map { .int(Int64($0)) }
         o["startedAt"] = .double(startedAt)
         o["energyWh"] = .double(lastReading.energyWh)
         o["powerW"] = .double(lastReading.powerW)
@@ -103,6 +109,7 @@ public struct OpenTransaction: Sendable, Hashable {
         groupIdToken = json["groupIdToken"].flatMap { try? IdTokenType(json: $0) }
         evseReported = json["evseReported"]?.boolValue ?? false
         pendingRemoteStartId = json["remoteStartId"]?.intValue.map { Int($0) }
+        pendingReservationId = json["reservationId"]?.intValue.map { Int($0) }
         lastReadingAt = json["readingAt"]?.doubleValue ?? startedAt
         endedMeterValues = json["endedMeterValues"]?.arrayValue?.compactMap { try? MeterValueType(json: $0) } ?? []
         stopReason = json["stopReason"]?.stringValue.flatMap(ReasonEnumType.init(rawValue:))

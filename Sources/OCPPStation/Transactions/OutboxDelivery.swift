@@ -60,7 +60,10 @@ extension ChargingStation {
             guard let transactionId = message.transactionId else { return }
             do {
                 let response = try TransactionEventResponse(validating: answer)
-                if response.idTokenInfo != nil { inputSink.yield(.transactionEventAnswered(transactionId: transactionId, response)) }
+                if response.idTokenInfo != nil {
+                    let idToken = (try? JSONParser.parse(message.payload))?["idToken"].flatMap { try? IdTokenType(json: $0) }
+                    inputSink.yield(.transactionEventAnswered(transactionId: transactionId, idToken: idToken, response))
+                }
             } catch {
                 logger.warning("TransactionEventResponse for \(transactionId) is invalid: \(error.reason)")
             }

@@ -19,8 +19,9 @@ public enum TransactionInput: Sendable, Hashable {
     case remoteStop
     /// E05: the CSMS answered a TransactionEvent with an idTokenInfo that is not Accepted.
     case idTokenRejected
-    /// The transaction ends whatever the stop points say (B12.FR.04 Immediate reset).
-    case forcedEnd(ReasonEnumType, trigger: TriggerReasonEnumType)
+    /// The transaction ends whatever the stop points say (B12.FR.04 Immediate reset; C16.FR.02 a master pass, its
+    /// idToken given).
+    case forcedEnd(ReasonEnumType, trigger: TriggerReasonEnumType, by: IdTokenType? = nil)
     /// F06.FR.07: TriggerMessage(TransactionEvent): an Updated event with the chargingState and the latest values.
     case triggered
     /// AlignedDataCtrlr.Interval passed: a clock-aligned sample in an Updated event (J01).
@@ -186,6 +187,7 @@ public struct TransactionEngine: Sendable, Hashable {
             session.authorizedAt = session.connected ? nil : context.now.secondsSince1970
             if var transaction = session.transaction {
                 transaction.pendingRemoteStartId = authorization.remoteStartId ?? transaction.pendingRemoteStartId
+                transaction.pendingReservationId = authorization.reservationId ?? transaction.pendingReservationId
                 transaction.groupIdToken = authorization.groupIdToken
                 transaction.stopReason = nil
                 session.transaction = transaction
@@ -226,12 +228,13 @@ public struct TransactionEngine: Sendable, Hashable {
                 step.trigger = .chargingStateChanged
             }
             session.transaction = transaction
-        case .forcedEnd(let reason, let trigger):
+        case .forcedEnd(let reason, let trigger, let token):
             guard session.transaction != nil else { return [] }
             session.transaction?.stopReason = reason
             session.authorization = nil
             step.trigger = trigger
             step.forceEnd = true
+            step.stopIdToken = token
         case .triggered:
             guard session.transaction != nil else { return [] }
             step.trigger = .trigger
@@ -417,6 +420,7 @@ public struct TransactionEngine: Sendable, Hashable {
             id: context.newTransactionId, evseId: session.evseId, startedAt: time, reading: context.reading)
         transaction.groupIdToken = session.authorization?.groupIdToken
         transaction.pendingRemoteStartId = session.authorization?.remoteStartId
+        transaction.pendingReservationId = session.authorization?.reservationId
         if settings.updatedInterval > 0 { transaction.nextUpdatedSample = time + Double(settings.updatedInterval) }
         if !settings.endedMeasurands.isEmpty {
             // J02: TxEndedMeasurands from the start of the transaction.
@@ -443,7 +447,7 @@ public struct TransactionEngine: Sendable, Hashable {
             session.chargingState != transaction.chargingState
             || (session.connected && !transaction.evseReported)
             || (step.reportIdToken && session.authorization?.idToken != transaction.reportedIdToken)
-            || transaction.pendingRemoteStartId != nil
+            || transaction.pendingRemoteStartId != nil || transaction.pendingReservationId != nil
             || !step.meterValues.isEmpty || step.explicit
         guard changed else { return nil }
         var request = event(.updated, &transaction, session, trigger: step.trigger, context)
@@ -504,6 +508,10 @@ public struct TransactionEngine: Sendable, Hashable {
         if let remoteStartId = transaction.pendingRemoteStartId {
             request.transactionInfo.remoteStartId = remoteStartId
             transaction.pendingRemoteStartId = nil
+        }
+        if let reservationId = transaction.pendingReservationId {
+            request.reservationId = reservationId
+            transaction.pendingReservationId = nil
         }
         transaction.take(context)
         return request

@@ -18,7 +18,9 @@ extension ChargingStation {
         case .remoteStop(let transactionId):
             guard let evse = engine.transaction(id: transactionId)?.evseId else { return }
             await step(evse) { $0.handle(.remoteStop, evse: evse, $1) }
-        case .transactionEventAnswered(let transactionId, let response):
+        case .transactionEventAnswered(let transactionId, let idToken, let response):
+            // C10.FR.05: the idTokenInfo updates the cache.
+            if let idToken, let info = response.idTokenInfo { await cacheAnswer(idToken, info, AuthorizationSettings(deviceModel)) }
             // E05: an idTokenInfo other than Accepted stops or suspends the transaction as configured.
             guard let status = response.idTokenInfo?.status, status != .accepted,
                 let evse = engine.transaction(id: transactionId)?.evseId
@@ -33,12 +35,15 @@ extension ChargingStation {
             }
         case .reset(let type):
             await resetNow(type)
+        case .resetEVSE(let evse):
+            await resetEVSENow(evse)
         }
     }
 
     func hardware(_ event: HardwareEvent) async {
         logger.info("hardware: \(event)")
         applyToPhysical(event)
+        await reviewReservations()  // H01.FR.16: a fault removes the reservations of its EVSE
         switch event {
         case .cablePlugged(let evse, let connector):
             await step(evse) { $0.handle(.cablePlugged(connector: connector), evse: evse, $1) }
@@ -65,6 +70,7 @@ extension ChargingStation {
         let effects = body(&engine, context)
         await perform(effects)
         timerWakeup.wake()
+        await applyScheduledAvailability()
         await resetIfIdle()
     }
 
@@ -180,6 +186,7 @@ extension ChargingStation {
             let settings = TransactionSettings(deviceModel)
             let deadlines = [
                 engine.nextDeadline(),
+                reservations.nextExpiry,
                 MeterSampler.nextAligned(after: lastAlignedSample, interval: settings.alignedInterval),
                 settings.alignedEndedMeasurands.isEmpty
                     ? nil : MeterSampler.nextAligned(after: lastAlignedEndedSample, interval: settings.alignedEndedInterval),
@@ -199,6 +206,7 @@ extension ChargingStation {
     }
 
     func timersDue() async {
+        await reviewReservations()  // H04.FR.01
         let time = now().secondsSince1970
         for evse in engine.due(at: time) {
             await step(evse) { $0.tick(evse: evse, $1) }

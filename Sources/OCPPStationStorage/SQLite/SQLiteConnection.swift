@@ -234,6 +234,14 @@ extension Int: SQLiteBindable, SQLiteColumnReadable {
     }
 }
 
+extension Double: SQLiteBindable, SQLiteColumnReadable {
+    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 { sqlite3_bind_double(statement, index, self) }
+    static func read(_ statement: OpaquePointer, column: Int32) throws(SQLiteError) -> Double {
+        try requireNotNull(statement, column)
+        return sqlite3_column_double(statement, column)
+    }
+}
+
 extension Int32: SQLiteColumnReadable {
     static func read(_ statement: OpaquePointer, column: Int32) throws(SQLiteError) -> Int32 {
         try requireNotNull(statement, column)
