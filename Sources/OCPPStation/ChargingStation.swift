@@ -38,6 +38,8 @@ public actor ChargingStation: StationView {
         case triggeredTransactionEvent(evse: Int?)
         case reset(ResetEnumType)
         case resetEVSE(Int)
+        /// Something a scheduled reset waits for changed (a reservation ended).
+        case idleChanged
     }
 
     // Ports

@@ -299,7 +299,9 @@ class StationHandler(ChargePoint):
 
     @on("Authorize")
     def on_authorize(self, id_token, **kwargs):
-        return call_result.Authorize(id_token_info={"status": self.csms.authorize_status})
+        # authorize_info: per idToken value, the whole idTokenInfo (groupIdToken, cacheExpiryDateTime, evseId ...).
+        info = self.csms.authorize_info.get(id_token["id_token"], {"status": self.csms.authorize_status})
+        return call_result.Authorize(id_token_info=info)
 
     @on("TransactionEvent")
     def on_transaction_event(self, event_type, id_token=None, **kwargs):
@@ -400,7 +402,8 @@ class CSMS:
     handshake completes without Sec-WebSocket-Protocol and the CSMS closes at once (Part 4 section 3.2).
     force_subprotocol: answer the handshake with this subprotocol whatever the station offered (a broken CSMS).
     answer_delay: seconds the CSMS waits before each CALLRESULT/CALLERROR it sends (0: none).
-    authorize_status: idTokenInfo.status in AuthorizeResponse; transaction_status: the same in TransactionEventResponse
+    authorize_status: idTokenInfo.status in AuthorizeResponse (authorize_info {idToken: idTokenInfo} overrides it per
+    token); transaction_status: the same in TransactionEventResponse
     (None: authorize_status).
     Fault modes (any time): error_actions {action: CALLERROR code}, drop_actions {action or "*"}, drop_next {action:
     how many of its next CALLs to drop}, close_after_actions {action or "*"}, refuse_connections() /
@@ -413,6 +416,7 @@ class CSMS:
         self.boot_status = boot_status
         self.boot_interval = boot_interval
         self.authorize_status = "Accepted"
+        self.authorize_info = {}  # idToken value -> idTokenInfo (snake_case keys) in AuthorizeResponse
         self.transaction_status = None
         self.answer_delay = 0.0
         self.error_actions = {}

@@ -67,8 +67,13 @@ def test_RESET_immediate_reexecs_and_boots_with_remote_reset(csms, agent):
     assert csms.connections[0].closed_at is not None and csms.connections[0].closed_at <= conn.opened_at
 
 
-def test_reset_of_one_evse_is_rejected(csms, agent):
-    agent()
+def test_reset_of_one_evse_is_accepted_and_of_an_unknown_one_rejected(csms, agent):
+    """B11.FR.08/10: EVSE.AllowReset is true, an idle EVSE's reset is Accepted without a reboot; an unknown EVSE:
+    Rejected."""
+    station = agent()
     boot_accepted(csms)
     answer = csms.call("Reset", {"type": "OnIdle", "evseId": 1})
+    assert answer.type == 3 and answer.payload["status"] == "Accepted"
+    answer = csms.call("Reset", {"type": "OnIdle", "evseId": 7})
     assert answer.type == 3 and answer.payload["status"] == "Rejected"
+    assert station.proc.poll() is None

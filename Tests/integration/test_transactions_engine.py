@@ -198,7 +198,7 @@ def test_on_idle_reset_is_scheduled_until_the_session_ends(csms, agent):
     ended = csms.wait_call("TransactionEvent", lambda p: p["eventType"] == "Ended", start=mark)
     assert ended.payload["transactionInfo"]["stoppedReason"] == "EVDisconnected"
     boot = csms.wait_call("BootNotification", start=mark, timeout=15)
-    assert boot.payload["reason"] == "RemoteReset"
+    assert boot.payload["reason"] == "ScheduledReset"
 
 
 def test_the_same_card_stops_the_session(csms, agent):

@@ -54,20 +54,24 @@ extension ChargingStation {
         guard let state = physical[key.evse] else { return .unavailable }
         if !state.faults.isEmpty { return .faulted }
         let inTransaction = engine.session(key.evse)?.transaction != nil
-        if !inTransaction && (!operationalState.isOperative(evse: key.evse, connector: key.connector) || resetWhenIdle) {
+        let reserved = heldEVSEs[key.evse] != nil
+        // A reserved EVSE stays Reserved while a reset waits for its reservation (errata 2.14).
+        if !inTransaction && (!operationalState.isOperative(evse: key.evse, connector: key.connector) || (resetWhenIdle && !reserved)) {
             return .unavailable
         }
         // G03.FR.09: a reserved connector stays Reserved when a cable is plugged in, until its driver comes.
-        if !inTransaction && heldEVSEs[key.evse] != nil && engine.session(key.evse)?.authorization == nil { return .reserved }
+        if !inTransaction && reserved && engine.session(key.evse)?.authorization == nil { return .reserved }
         if state.connectors.first(where: { $0.id == key.connector })?.plugged == true { return .occupied }
         return .available
     }
 
-    /// Whether a new session may begin on an EVSE: operative, no reset pending (B12), not faulted.
+    /// Whether a new session may begin on an EVSE: not faulted, operative; when reservations hold it, only for their
+    /// token (H03), also while a reset waits for them; otherwise not while a reset is scheduled (B12).
     func mayStartSession(on evse: Int, for token: IdTokenType?, group: IdTokenType?) -> Bool {
         guard let session = engine.session(evse), session.faults.isEmpty, physical[evse]?.faults.isEmpty != false else { return false }
         if session.transaction != nil { return true }  // a transaction waiting for its authorization
-        return !resetWhenIdle && operationalState.isOperative(evse: evse) && reservationAllows(evse, for: token, group: group)
+        guard operationalState.isOperative(evse: evse) else { return false }
+        return reservationAllows(evse, for: token, group: group) ?? !resetWhenIdle
     }
 
     /// Sends a StatusNotification for each connector whose status the CSMS has not acknowledged yet.

@@ -10,7 +10,7 @@ extension ChargingStation {
     var freeEVSEs: Set<Int> {
         Set(board.evses.map(\.id).filter { evse in
             guard let session = engine.session(evse), let state = physical[evse] else { return false }
-            return state.faults.isEmpty && session.faults.isEmpty && operationalState.isOperative(evse: evse) && !resetWhenIdle
+            return state.faults.isEmpty && session.faults.isEmpty && operationalState.isOperative(evse: evse)
                 && session.transaction == nil && session.authorization == nil && !state.connectors.contains(where: \.plugged)
         })
     }
@@ -20,9 +20,10 @@ extension ChargingStation {
         reservations.isEmpty ? [:] : reservations.heldEVSEs(board.evses, free: freeEVSEs)
     }
 
-    /// H03: an EVSE held by reservations takes a new session only for their idToken or group.
-    func reservationAllows(_ evse: Int, for token: IdTokenType?, group: IdTokenType?) -> Bool {
-        guard let held = heldEVSEs[evse] else { return true }
+    /// H03: whether an EVSE held by reservations takes a new session: only for their idToken or group; nil when no
+    /// reservation holds it.
+    func reservationAllows(_ evse: Int, for token: IdTokenType?, group: IdTokenType?) -> Bool? {
+        guard let held = heldEVSEs[evse] else { return nil }
         guard let token else { return false }
         return held.contains { $0.isFor(token, group: group) }
     }
@@ -47,6 +48,8 @@ extension ChargingStation {
         guard await persist(next.toJSON(), forKey: StoreKeys.reservations) else { return false }
         changeStatusInputs { self.reservations = next }
         timerWakeup.wake()
+        // A scheduled reset waits for pending reservations (errata 2.14): look again, in order with the other inputs.
+        if resetWhenIdle { inputSink.yield(.idleChanged) }
         return true
     }
 

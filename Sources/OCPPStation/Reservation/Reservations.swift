@@ -33,8 +33,8 @@ public struct Reservation: Sendable, Hashable {
 
     /// Whether this reservation may be served by an EVSE.
     func fits(_ evse: EVSEDescription) -> Bool {
-        if let evseId { return evse.id == evseId }
-        if let connectorType { return evse.connectors.contains { $0.type == connectorType } }
+        if let evseId, evse.id != evseId { return false }
+        if let connectorType, !evse.connectors.contains(where: { $0.type == connectorType }) { return false }
         return true
     }
 }

@@ -37,6 +37,8 @@ extension ChargingStation {
             await resetNow(type)
         case .resetEVSE(let evse):
             await resetEVSENow(evse)
+        case .idleChanged:
+            await resetIfIdle()
         }
     }
 
