@@ -68,6 +68,8 @@ public actor ChargingStation: StationView {
     var scheduledResetGoing = false
     /// What ChangeAvailability set (Availability/), persisted.
     var operationalState = OperationalState()
+    /// The current limit given to each EVSE (SmartCharging/).
+    var chargingLimits = ChargingLimits()
     /// The reservations held (Reservation/), persisted.
     var reservations = Reservations()
     /// The embedding firmware's DataTransfer handlers, by vendorId (DataTransfer/).
@@ -251,6 +253,8 @@ public actor ChargingStation: StationView {
         }
         for state in await board.physicalState() {
             physical[state.evse] = state
+            chargingLimits.hardware[state.evse] = state.limitA
+            chargingLimits.applied[state.evse] = state.limitA
             engine.restore(evse: state.evse, evCharging: state.evCharging, faults: state.faults)
             // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
             if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }

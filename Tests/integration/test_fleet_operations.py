@@ -218,3 +218,32 @@ def test_F05_F06_P01_N09_N10_unlock_trigger_data_transfer_customer_information(c
     station.sim({"cmd": "unplug", "evse": 1})
     wait_tx(csms, "Ended", transaction_id=started.payload["transactionInfo"]["transactionId"])
     assert_ledger_ok(csms)
+
+
+def test_F01_remote_start_without_evse_and_with_a_tx_profile_kept_for_the_transaction(csms, agent):
+    """F01.FR.26: a profile that is no TxProfile is Rejected (InvalidProfile). F01.FR.20: without evseId the station
+    picks the EVSE with a cable. F01.FR.08/10: the TxProfile limits the transaction's current as its schedule says
+    (16 A, then 8 A after 2 s); once the transaction ended the hardware's maximum (32 A) is back."""
+    station = agent()
+    boot_accepted(csms)
+    schedule = {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0},
+                                                                            {"startPeriod": 2, "limit": 8.0}]}
+    profile = {"id": 7, "stackLevel": 0, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+               "chargingSchedule": [schedule]}
+    wrong = dict(profile, chargingProfilePurpose="TxDefaultProfile")
+    answer = csms.call("RequestStartTransaction", {"idToken": DRIVER, "remoteStartId": 3, "chargingProfile": wrong})
+    assert answer.payload["status"] == "Rejected"
+    assert answer.payload["statusInfo"]["reasonCode"] == "InvalidProfile"
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 2})
+    answer = csms.call("RequestStartTransaction", {"idToken": DRIVER, "remoteStartId": 4, "chargingProfile": profile})
+    assert answer.payload["status"] == "Accepted"
+    started = wait_tx(csms, "Started", start=mark)
+    assert started.payload["evse"]["id"] == 2
+    assert started.payload["transactionInfo"]["remoteStartId"] == 4
+    wait_evse(station, 2, lambda e: e["limitA"] == 16 and e["contactorClosed"], "the TxProfile's first period")
+    wait_evse(station, 2, lambda e: e["limitA"] == 8, "the TxProfile's second period")
+    station.sim({"cmd": "unplug", "evse": 2})
+    wait_tx(csms, "Ended", start=mark)
+    wait_evse(station, 2, lambda e: e["limitA"] == 32, "the hardware's maximum again")
+    assert_ledger_ok(csms)

@@ -1,6 +1,8 @@
 // F01/F02: RequestStartTransaction. Answered at once; the start itself runs after the answer is sent, in order with
 // the hardware events (with AuthorizeRemoteStart the idToken is authorized first, F01.FR.01). While the boot is
-// Pending it is Rejected (B02.FR.05).
+// Pending it is Rejected (B02.FR.05). A chargingProfile (F01.FR.08) must be a TxProfile without transactionId
+// (F01.FR.09/11, else Rejected InvalidProfile/InvalidSchedule, F01.FR.26); it is kept with the transaction it starts
+// and sets its EVSE's current limit while it runs (F01.FR.10, SmartCharging/TxProfile.swift).
 internal import OCPPMessages
 internal import Logging
 
@@ -12,6 +14,8 @@ extension ChargingStation {
             (RequestStartTransactionResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: reason, additionalInfo: info)), nil)
         }
         guard boot.registration == .accepted else { return rejected("NotAccepted", "boot is pending") }
+        // F01.FR.26: a profile that is no TxProfile, names a transaction or has an unusable schedule.
+        if let profile = request.chargingProfile, let problem = TxProfile.problem(with: profile) { return rejected(problem) }
         let sessions = engine.sessions.values.sorted { $0.evseId < $1.evseId }
         let chosen: EVSESession?
         if let evseId = request.evseId {
@@ -53,7 +57,8 @@ extension ChargingStation {
         // F01.FR.02/19: authorized without a check; the next TransactionEvent says RemoteStart and its remoteStartId.
         let reservationId = await consumeReservation(for: request.idToken, group: group, on: evse)
         let authorization = SessionAuthorization(
-            idToken: request.idToken, groupIdToken: group, remoteStartId: request.remoteStartId, reservationId: reservationId)
+            idToken: request.idToken, groupIdToken: group, remoteStartId: request.remoteStartId, reservationId: reservationId,
+            chargingProfile: request.chargingProfile)
         await step(evse) { $0.handle(.authorized(authorization, trigger: .remoteStart), evse: evse, $1) }
     }
 }

@@ -10,12 +10,18 @@ public struct SessionAuthorization: Sendable, Hashable {
     public var remoteStartId: Int?
     /// H01.FR.15: the reservation this authorization used, sent in the next TransactionEvent.
     public var reservationId: Int?
+    /// F01.FR.10: the TxProfile of a RequestStartTransaction, for the transaction it starts.
+    public var chargingProfile: ChargingProfileType?
 
-    public init(idToken: IdTokenType, groupIdToken: IdTokenType? = nil, remoteStartId: Int? = nil, reservationId: Int? = nil) {
+    public init(
+        idToken: IdTokenType, groupIdToken: IdTokenType? = nil, remoteStartId: Int? = nil, reservationId: Int? = nil,
+        chargingProfile: ChargingProfileType? = nil
+    ) {
         self.idToken = idToken
         self.groupIdToken = groupIdToken
         self.remoteStartId = remoteStartId
         self.reservationId = reservationId
+        self.chargingProfile = chargingProfile
     }
 
     /// E08.FR.01/02: the same idToken, or one with the same groupIdToken, may stop the transaction.
@@ -41,6 +47,8 @@ public struct OpenTransaction: Sendable, Hashable {
     public var pendingRemoteStartId: Int?
     /// A reservationId not yet reported (H01.FR.15).
     public var pendingReservationId: Int?
+    /// F01.FR.10: the charging profile the transaction obeys (from RequestStartTransaction).
+    public var txProfile: ChargingProfileType?
     /// When the transaction started (station clock, seconds since 1970).
     public var startedAt: Double
     /// The last meter reading persisted with this record, and when it was taken: what an Ended event after a power
@@ -81,6 +89,7 @@ public struct OpenTransaction: Sendable, Hashable {
         o["evseReported"] = .bool(evseReported)
         o["remoteStartId"] = pendingRemoteStartId.map { .int(Int64($0)) }
         o["reservationId"] = pendingReservationId.map { .int(Int64($0)) }
+        o["txProfile"] = txProfile?.toJSON()
         o["startedAt"] = .double(startedAt)
         o["energyWh"] = .double(lastReading.energyWh)
         o["powerW"] = .double(lastReading.powerW)
@@ -110,6 +119,7 @@ public struct OpenTransaction: Sendable, Hashable {
         evseReported = json["evseReported"]?.boolValue ?? false
         pendingRemoteStartId = json["remoteStartId"]?.intValue.map { Int($0) }
         pendingReservationId = json["reservationId"]?.intValue.map { Int($0) }
+        txProfile = json["txProfile"].flatMap { try? ChargingProfileType(json: $0) }
         lastReadingAt = json["readingAt"]?.doubleValue ?? startedAt
         endedMeterValues = json["endedMeterValues"]?.arrayValue?.compactMap { try? MeterValueType(json: $0) } ?? []
         stopReason = json["stopReason"]?.stringValue.flatMap(ReasonEnumType.init(rawValue:))

@@ -188,6 +188,7 @@ public struct TransactionEngine: Sendable, Hashable {
             if var transaction = session.transaction {
                 transaction.pendingRemoteStartId = authorization.remoteStartId ?? transaction.pendingRemoteStartId
                 transaction.pendingReservationId = authorization.reservationId ?? transaction.pendingReservationId
+                transaction.txProfile = authorization.chargingProfile ?? transaction.txProfile
                 transaction.groupIdToken = authorization.groupIdToken
                 transaction.stopReason = nil
                 session.transaction = transaction
@@ -421,6 +422,7 @@ public struct TransactionEngine: Sendable, Hashable {
         transaction.groupIdToken = session.authorization?.groupIdToken
         transaction.pendingRemoteStartId = session.authorization?.remoteStartId
         transaction.pendingReservationId = session.authorization?.reservationId
+        transaction.txProfile = session.authorization?.chargingProfile
         if settings.updatedInterval > 0 { transaction.nextUpdatedSample = time + Double(settings.updatedInterval) }
         if !settings.endedMeasurands.isEmpty {
             // J02: TxEndedMeasurands from the start of the transaction.

@@ -71,6 +71,7 @@ extension ChargingStation {
         refreshTransactionSettings()
         let effects = body(&engine, context)
         await perform(effects)
+        await applyChargingLimits()
         timerWakeup.wake()
         await applyScheduledAvailability()
         await resetIfIdle()
@@ -189,6 +190,7 @@ extension ChargingStation {
             let deadlines = [
                 engine.nextDeadline(),
                 reservations.nextExpiry,
+                chargingLimits.nextChange,
                 MeterSampler.nextAligned(after: lastAlignedSample, interval: settings.alignedInterval),
                 settings.alignedEndedMeasurands.isEmpty
                     ? nil : MeterSampler.nextAligned(after: lastAlignedEndedSample, interval: settings.alignedEndedInterval),
@@ -209,6 +211,7 @@ extension ChargingStation {
 
     func timersDue() async {
         await reviewReservations()  // H04.FR.01
+        await applyChargingLimits()  // a TxProfile period began
         let time = now().secondsSince1970
         for evse in engine.due(at: time) {
             await step(evse) { $0.tick(evse: evse, $1) }
