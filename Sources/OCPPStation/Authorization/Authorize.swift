@@ -73,7 +73,7 @@ extension ChargingStation {
 
     /// C10.FR.04/05, C12.FR.06: what the CSMS said about an idToken goes into the cache (when it is enabled).
     func cacheAnswer(_ token: IdTokenType, _ info: IdTokenInfoType, _ settings: AuthorizationSettings) async {
-        guard settings.cacheEnabled, token.type != .noAuthorization, token.type != .central else { return }
+        guard settings.cacheEnabled, token.type != .noAuthorization else { return }
         let (saved, removed) = localAuthorization.cache.record(token, info, now: now().secondsSince1970, maxBytes: settings.cacheMaxBytes)
         await persistCache(saving: [saved], removing: removed)
     }

@@ -6,7 +6,7 @@ internal import Logging
 extension ChargingStation {
     func clearCache(_ request: ClearCacheRequest) async -> ClearCacheResponse {
         guard AuthorizationSettings(deviceModel).cacheEnabled else {
-            return ClearCacheResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "Disabled"))
+            return ClearCacheResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "NotEnabled"))
         }
         do {
             try await authorizationStore.clearAuthorizationCache()

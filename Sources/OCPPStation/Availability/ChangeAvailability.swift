@@ -15,7 +15,7 @@ extension ChargingStation {
                 return ChangeAvailabilityResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "UnknownEvse"))
             }
             if let connector = target.connector, !description.connectors.contains(where: { $0.id == connector }) {
-                return ChangeAvailabilityResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "UnknownConnector"))
+                return ChangeAvailabilityResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "UnknownConnectorId"))
             }
         }
         var next = operationalState

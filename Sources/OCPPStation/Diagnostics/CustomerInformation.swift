@@ -14,7 +14,7 @@ extension ChargingStation {
             return (CustomerInformationResponse(status: .invalid, statusInfo: StatusInfoType(reasonCode: "InvalidValue")), nil)
         }
         guard request.report || request.clear else {
-            return (CustomerInformationResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "NoAction")), nil)
+            return (CustomerInformationResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "MissingParam", additionalInfo: "neither report nor clear")), nil)
         }
         return (CustomerInformationResponse(status: .accepted), { [weak self] in await self?.reportCustomerInformation(request) })
     }

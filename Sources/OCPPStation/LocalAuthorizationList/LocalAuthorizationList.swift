@@ -33,7 +33,7 @@ public struct LocalAuthorizationList: Sendable, Hashable {
         }
         // D01.FR.06: every idToken in the list once.
         if Set(items.map(\.idToken.authorizationKey)).count != items.count {
-            return .failure(Refusal(.failed, "DuplicateIdToken"))
+            return .failure(Refusal(.failed, "InvalidValue", "an idToken appears twice"))
         }
         var change = Change(version: request.versionNumber, replacing: request.updateType == .full, saved: [], removed: [])
         var resulting: Set<String>
@@ -42,14 +42,14 @@ public struct LocalAuthorizationList: Sendable, Hashable {
             // D01.FR.04/15: the list becomes the one sent (an empty one when none is given).
             for item in items {
                 guard let info = item.idTokenInfo else {
-                    return .failure(Refusal(.failed, "MissingIdTokenInfo", "a full update needs idTokenInfo for every entry"))
+                    return .failure(Refusal(.failed, "MissingParam", "a full update needs idTokenInfo for every entry"))
                 }
                 change.saved.append(StoredAuthorization(idToken: item.idToken, idTokenInfo: info))
             }
             resulting = Set(change.saved.map(\.key))
         case .differential:
             // D01.FR.19: a version not newer than ours is refused.
-            if request.versionNumber <= version { return .failure(Refusal(.versionMismatch, "VersionMismatch")) }
+            if request.versionNumber <= version { return .failure(Refusal(.versionMismatch, "InvalidValue", "the list is at version \(version)")) }
             resulting = Set(entries.keys)
             for item in items {
                 if let info = item.idTokenInfo {

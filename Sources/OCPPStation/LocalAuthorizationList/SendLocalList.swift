@@ -9,7 +9,11 @@ extension ChargingStation {
     func sendLocalList(_ request: SendLocalListRequest) async -> SendLocalListResponse {
         let settings = AuthorizationSettings(deviceModel)
         guard settings.listEnabled else {
-            return SendLocalListResponse(status: .failed, statusInfo: StatusInfoType(reasonCode: "Disabled"))
+            return SendLocalListResponse(status: .failed, statusInfo: StatusInfoType(reasonCode: "NotEnabled"))
+        }
+        // D01.FR.11: LocalAuthListCtrlr.BytesPerMessage bounds one request.
+        if let limit = deviceModel.integer("LocalAuthListCtrlr", "BytesPerMessage"), request.toJSON().serialized().utf8.count > limit {
+            return SendLocalListResponse(status: .failed, statusInfo: StatusInfoType(reasonCode: "TooLargeElement"))
         }
         let change: LocalAuthorizationList.Change
         switch localAuthorization.list.change(for: request, maxEntries: settings.listMaxEntries, itemsPerMessage: settings.listItemsPerMessage) {

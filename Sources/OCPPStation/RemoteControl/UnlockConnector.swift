@@ -20,7 +20,7 @@ extension ChargingStation {
             return UnlockConnectorResponse(status: .unlocked)
         } catch {
             logger.warning("UnlockConnector: EVSE \(request.evseId): \(error)")
-            return UnlockConnectorResponse(status: .unlockFailed, statusInfo: StatusInfoType(reasonCode: "HardwareFailure"))
+            return UnlockConnectorResponse(status: .unlockFailed, statusInfo: StatusInfoType(reasonCode: "Unspecified"))
         }
     }
 }

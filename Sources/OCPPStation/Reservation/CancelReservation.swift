@@ -7,7 +7,7 @@ extension ChargingStation {
     func cancelReservation(_ request: CancelReservationRequest) async -> CancelReservationResponse {
         var next = reservations
         guard next.remove(id: request.reservationId) != nil else {
-            return CancelReservationResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "UnknownReservation"))
+            return CancelReservationResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "NotFound"))
         }
         guard await adoptReservations(next) else {
             return CancelReservationResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "InternalError"))

@@ -11,9 +11,9 @@ extension ChargingStation {
             ReserveNowResponse(status: status, statusInfo: reason.map { StatusInfoType(reasonCode: $0) })
         }
         guard deviceModel.string("ReservationCtrlr", "Enabled") == "true", deviceModel.string("ReservationCtrlr", "Available") != "false"
-        else { return answer(.rejected, "Disabled") }
+        else { return answer(.rejected, "NotEnabled") }
         if request.evseId == nil && deviceModel.string("ReservationCtrlr", "NonEvseSpecific") != "true" {
-            return answer(.rejected, "NonEvseSpecificNotSupported")
+            return answer(.rejected, "UnsupportedRequest")
         }
         // H01.FR.02: the same id replaces the reservation, so it does not count against the new one.
         var others = reservations
