@@ -225,3 +225,32 @@ def test_E08_C16_group_stop_and_master_pass(csms, agent):
     settle(csms)
     assert "TransactionEvent" not in csms.actions_from_station(start=mark)
     assert_ledger_ok(csms)
+
+
+def test_id_token_types_no_authorization_needs_no_authorize_and_key_codes_are_distinct_tokens(csms, agent):
+    """A NoAuthorization idToken is accepted without AuthorizeRequest; the same value with another type is another
+    idToken (a KeyCode "1234" in the list does not authorize an ISO14443 "1234")."""
+    station = agent(model={("AuthCtrlr", "LocalPreAuthorize", None): "true",
+                           ("AuthCtrlr", "DisableRemoteAuthorization", None): "true"})
+    boot_accepted(csms)
+    assert send_local_list(csms, 1, "Full", [{"idToken": {"idToken": "1234", "type": "KeyCode"},
+                                              "idTokenInfo": {"status": "Accepted"}}]) == "Accepted"
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 1})
+    tap(station, {"idToken": "1234", "type": "ISO14443"}, 1)
+    settle(csms)
+    assert "TransactionEvent" not in csms.actions_from_station(start=mark)
+    tap(station, {"idToken": "1234", "type": "KeyCode"}, 1)
+    started = wait_tx(csms, "Started", start=mark)
+    assert started.payload["idToken"] == {"idToken": "1234", "type": "KeyCode"}
+    station.sim({"cmd": "unplug", "evse": 1})
+    wait_tx(csms, "Ended", start=mark)
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 2})
+    tap(station, {"idToken": "none", "type": "NoAuthorization"}, 2)  # the sim board wants 1-36 characters
+    started = wait_tx(csms, "Started", start=mark)
+    assert started.payload["idToken"]["type"] == "NoAuthorization"
+    assert "Authorize" not in csms.actions_from_station(start=mark)
+    station.sim({"cmd": "unplug", "evse": 2})
+    wait_tx(csms, "Ended", start=mark)
+    assert_ledger_ok(csms)

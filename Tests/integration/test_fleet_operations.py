@@ -247,3 +247,19 @@ def test_F01_remote_start_without_evse_and_with_a_tx_profile_kept_for_the_transa
     wait_tx(csms, "Ended", start=mark)
     wait_evse(station, 2, lambda e: e["limitA"] == 32, "the hardware's maximum again")
     assert_ledger_ok(csms)
+
+
+def test_B11_FR_02_FR_05_unavailable_and_reserved_survive_an_immediate_reset(csms, agent):
+    """B11.FR.02/05, B12.FR.06: after a Reset the EVSE the CSMS made Inoperative is Unavailable again and the
+    reserved one Reserved, in the first StatusNotifications of the new boot."""
+    agent()
+    boot_accepted(csms)
+    assert change_availability(csms, "Inoperative", evse=2) == "Accepted"
+    assert reserve(csms, 11, evse=1, seconds=120) == "Accepted"
+    mark = csms.mark()
+    assert csms.call("Reset", {"type": "Immediate"}).payload["status"] == "Accepted"
+    boot = csms.wait_call("BootNotification", start=mark, timeout=15)
+    assert boot.payload["reason"] == "RemoteReset"
+    start = csms.index(boot)
+    assert status(csms, 1, "Reserved", start)
+    assert status(csms, 2, "Unavailable", start)
