@@ -30,6 +30,14 @@ struct DataTransferTests {
             csms.send("[2,\"d3\",\"DataTransfer\",{\"vendorId\":\"org.nobody\"}]")
             guard case .callResult("d3", let unknown) = try await reader.next() else { throw TestFailure("no DataTransfer result") }
             #expect(unknown["status"] == .string("UnknownVendorId"))
+            // P02: the firmware's DataTransfer to the CSMS, answered.
+            async let answer = station.sendDataTransfer(DataTransferRequest(messageId: "Hello", vendorId: "com.example.acme"))
+            let call = try await reader.nextCall()
+            #expect(call.action == "DataTransfer" && call.payload.objectValue?["vendorId"] == .string("com.example.acme"))
+            var payload = JSONObject()
+            payload["status"] = .string("Accepted")
+            csms.send(scenario.ack(call.id, .object(payload)))
+            #expect(try await answer.status == .accepted)
             group.cancelAll()
         }
     }
