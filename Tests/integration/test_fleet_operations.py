@@ -263,3 +263,30 @@ def test_B11_FR_02_FR_05_unavailable_and_reserved_survive_an_immediate_reset(csm
     start = csms.index(boot)
     assert status(csms, 1, "Reserved", start)
     assert status(csms, 2, "Unavailable", start)
+
+
+def test_G03_FR_09_a_reserved_connector_stays_reserved_when_a_cable_starts_a_transaction(csms, agent):
+    """TxStartPoint EVConnected: the cable starts a transaction on the reserved EVSE, the connector stays Reserved
+    (G03.FR.09), another card cannot take it (H03), the reserved card authorizes it and the next event carries the
+    reservationId (H01.FR.15)."""
+    station = agent(model={("TxCtrlr", "TxStartPoint", None): "EVConnected"})
+    boot_accepted(csms)
+    assert reserve(csms, 21, evse=1) == "Accepted"
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 1})
+    started = wait_tx(csms, "Started", start=mark)
+    assert "reservationId" not in started.payload
+    settle(csms)
+    assert not [f for f in csms.calls_from_station(mark) if f.action == "StatusNotification"
+                and f.payload["evseId"] == 1 and f.payload["connectorStatus"] != "Reserved"]
+    tap(station, STRANGER, 1)
+    settle(csms)
+    assert not [f for f in csms.calls_from_station(mark) if f.action == "TransactionEvent"
+                and f.payload.get("idToken", {}).get("idToken") == "STRANGER"]
+    tap(station, DRIVER, 1)
+    authorized = wait_tx(csms, "Updated", start=mark, where=lambda p: p["triggerReason"] == "Authorized")
+    assert authorized.payload["reservationId"] == 21
+    status(csms, 1, "Occupied", mark)
+    station.sim({"cmd": "unplug", "evse": 1})
+    wait_tx(csms, "Ended", start=mark)
+    assert_ledger_ok(csms)

@@ -59,8 +59,9 @@ extension ChargingStation {
         if !inTransaction && (!operationalState.isOperative(evse: key.evse, connector: key.connector) || (resetWhenIdle && !reserved)) {
             return .unavailable
         }
-        // G03.FR.09: a reserved connector stays Reserved when a cable is plugged in, until its driver comes.
-        if !inTransaction && reserved && engine.session(key.evse)?.authorization == nil { return .reserved }
+        // G03.FR.09: a reserved connector stays Reserved when a cable is plugged in (a transaction may start with it,
+        // TxStartPoint EVConnected), until its driver comes.
+        if reserved && engine.session(key.evse)?.authorization == nil { return .reserved }
         if state.connectors.first(where: { $0.id == key.connector })?.plugged == true { return .occupied }
         return .available
     }
@@ -69,9 +70,10 @@ extension ChargingStation {
     /// token (H03), also while a reset waits for them; otherwise not while a reset is scheduled (B12).
     func mayStartSession(on evse: Int, for token: IdTokenType?, group: IdTokenType?) -> Bool {
         guard let session = engine.session(evse), session.faults.isEmpty, physical[evse]?.faults.isEmpty != false else { return false }
-        if session.transaction != nil { return true }  // a transaction waiting for its authorization
-        guard operationalState.isOperative(evse: evse) else { return false }
-        return reservationAllows(evse, for: token, group: group) ?? !resetWhenIdle
+        let waiting = session.transaction != nil  // a transaction waiting for its authorization
+        guard waiting || operationalState.isOperative(evse: evse) else { return false }
+        if let allowed = reservationAllows(evse, for: token, group: group) { return allowed }
+        return waiting || !resetWhenIdle
     }
 
     /// Sends a StatusNotification for each connector whose status the CSMS has not acknowledged yet.
