@@ -253,14 +253,13 @@ public actor ChargingStation: StationView {
         }
         for state in await board.physicalState() {
             physical[state.evse] = state
-            chargingLimits.hardware[state.evse] = state.limitA
-            chargingLimits.applied[state.evse] = state.limitA
             engine.restore(evse: state.evse, evCharging: state.evCharging, faults: state.faults)
             // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
             if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
             if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
         await loadAuthorization()
+        await loadChargingLimits()
         await recoverTransactions()
         for state in physical.values.sorted(by: { $0.evse < $1.evse }) {
             guard let connector = state.connectors.first(where: \.plugged)?.id else { continue }
@@ -542,5 +541,6 @@ enum StoreKeys {
     static let bootReason = "bootReason"
     static let operationalState = "operationalState"
     static let reservations = "reservations"
+    static let hardwareLimits = "hardwareLimits"
     static let heartbeatInterval = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "HeartbeatInterval")
 }

@@ -290,3 +290,27 @@ def test_G03_FR_09_a_reserved_connector_stays_reserved_when_a_cable_starts_a_tra
     station.sim({"cmd": "unplug", "evse": 1})
     wait_tx(csms, "Ended", start=mark)
     assert_ledger_ok(csms)
+
+
+def test_F01_a_tx_profile_cut_by_a_power_loss_leaves_no_limit_behind(csms, agent):
+    """The TxProfile's limit is the transaction's: after a kill -9 mid-transaction the restarted station ends it
+    (PowerLoss) and gives the EVSE its own maximum again."""
+    station = agent()
+    boot_accepted(csms)
+    schedule = {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10.0}]}
+    profile = {"id": 8, "stackLevel": 0, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+               "chargingSchedule": [schedule]}
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 1})
+    answer = csms.call("RequestStartTransaction", {"idToken": DRIVER, "remoteStartId": 5, "evseId": 1,
+                                                   "chargingProfile": profile})
+    assert answer.payload["status"] == "Accepted"
+    wait_tx(csms, "Started", start=mark)
+    wait_evse(station, 1, lambda e: e["limitA"] == 10, "the TxProfile's limit")
+    station.kill()
+    mark = csms.mark()
+    restarted = agent(data_dir=station.data_dir)
+    ended = wait_tx(csms, "Ended", start=mark, timeout=15)
+    assert ended.payload["transactionInfo"]["stoppedReason"] == "PowerLoss"
+    wait_evse(restarted, 1, lambda e: e["limitA"] == 32, "the hardware's maximum after the restart")
+    assert_ledger_ok(csms)

@@ -14,6 +14,33 @@ struct ChargingLimits: Sendable, Hashable {
 }
 
 extension ChargingStation {
+    /// The hardware's own limits. Only a TxProfile changes them, and it is undone when its transaction ends: the
+    /// limit the board reports at start is its own, unless a transaction with a TxProfile was cut (a crash, a power
+    /// cut); for that EVSE the limit remembered from an earlier start is taken, and the board is set back to it.
+    func loadChargingLimits() async {
+        var remembered: [Int: Double] = [:]
+        if let json = await persisted(forKey: StoreKeys.hardwareLimits) {
+            for item in json.arrayValue ?? [] {
+                if let evse = item["evse"]?.intValue, let amps = item["amps"]?.doubleValue { remembered[Int(evse)] = amps }
+            }
+        }
+        let cut = Set(((try? await outbox.transactions()) ?? []).filter { OpenTransaction($0)?.txProfile != nil }.map(\.evseId))
+        for (evse, state) in physical {
+            chargingLimits.applied[evse] = state.limitA
+            chargingLimits.hardware[evse] = cut.contains(evse) ? remembered[evse] ?? state.limitA : state.limitA
+        }
+        if chargingLimits.hardware != remembered {
+            let json = JSONValue.array(chargingLimits.hardware.sorted { $0.key < $1.key }.map { evse, amps in
+                var o = JSONObject()
+                o["evse"] = .int(Int64(evse))
+                o["amps"] = .double(amps)
+                return .object(o)
+            })
+            _ = await persist(json, forKey: StoreKeys.hardwareLimits)
+        }
+        await applyChargingLimits()
+    }
+
     /// Sets each EVSE's limit to what its transaction's TxProfile says now, only where it changed.
     func applyChargingLimits() async {
         let time = now().secondsSince1970
