@@ -64,10 +64,18 @@ extension ChargingStation {
             return AuthorizationOutcome(info: nil, accepted: settings.offlineTxForUnknownId)
         case .askCSMS:
             let info = await authorizer.authorize(token)
-            if let info { await cacheAnswer(token, info, settings) }
+            if let info {
+                await cacheAnswer(token, info, settings)
+                return AuthorizationOutcome(info: info, accepted: info.status == .accepted)
+            }
+            // No answer (a timeout, the connection lost meanwhile): what the list or the cache holds decides as if
+            // offline (LocalAuthorizeOffline); an unknown token follows the rule for no answer.
+            if case .local(let known, _) = localAuthorization.verdict(for: token, online: false, settings, now: time) {
+                return AuthorizationOutcome(info: known, accepted: known.status == .accepted)
+            }
             return AuthorizationOutcome(
-                info: info,
-                accepted: AuthorizationDecision.accepts(info, offline: isOffline, offlineTxForUnknownId: settings.offlineTxForUnknownId))
+                info: nil,
+                accepted: AuthorizationDecision.accepts(nil, offline: isOffline, offlineTxForUnknownId: settings.offlineTxForUnknownId))
         }
     }
 
