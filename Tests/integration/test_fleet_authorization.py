@@ -6,7 +6,7 @@ import datetime
 import time
 
 from conftest import boot_accepted
-from transactions import assert_ledger_ok, settle, wait_evse, wait_tx
+from transactions import assert_ledger_ok, settle, sim_evse as sim_status, wait_evse, wait_tx
 
 LIST_CARD = {"idToken": "LIST-1", "type": "ISO14443"}
 BLOCKED_CARD = {"idToken": "LIST-BLOCKED", "type": "ISO14443"}
@@ -252,5 +252,34 @@ def test_id_token_types_no_authorization_needs_no_authorize_and_key_codes_are_di
     assert started.payload["idToken"]["type"] == "NoAuthorization"
     assert "Authorize" not in csms.actions_from_station(start=mark)
     station.sim({"cmd": "unplug", "evse": 2})
+    wait_tx(csms, "Ended", start=mark)
+    assert_ledger_ok(csms)
+
+
+def test_C12_a_cached_card_charges_when_the_csms_does_not_answer_its_authorize(csms, agent):
+    """Online, LocalPreAuthorize false: a cached Accepted card is asked for again; when that AuthorizeRequest gets no
+    answer within MessageTimeout, the cache decides as if offline (LocalAuthorizeOffline) and the session starts; an
+    unknown card in the same situation does not (online, no answer: not authorized)."""
+    csms.message_timeout = 2
+    station = agent(model={("OCPPCommCtrlr", "MessageTimeout", "Default"): "2"})
+    boot_accepted(csms)
+    mark = csms.mark()
+    tap(station, CACHED_CARD, 1)
+    csms.wait_call("Authorize", lambda p: p["idToken"]["idToken"] == "CACHED-1", start=mark)
+    tap(station, CACHED_CARD, 1)  # ends that authorization
+    settle(csms)
+    csms.drop_actions = {"Authorize"}
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 1})
+    station.sim({"cmd": "plug", "evse": 2})
+    tap(station, UNKNOWN_CARD, 2)
+    tap(station, CACHED_CARD, 1)
+    started = wait_tx(csms, "Started", start=mark, timeout=15)
+    assert started.payload["idToken"]["idToken"] == "CACHED-1"
+    assert started.payload["evse"]["id"] == 1
+    csms.drop_actions = set()
+    settle(csms)
+    assert sim_status(station, 2)["transactionId"] is None
+    station.sim({"cmd": "unplug", "evse": 1})
     wait_tx(csms, "Ended", start=mark)
     assert_ledger_ok(csms)
