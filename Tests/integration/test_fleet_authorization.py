@@ -224,6 +224,10 @@ def test_E08_C16_group_stop_and_master_pass(csms, agent):
     csms.wait_call("Authorize", lambda p: p["idToken"]["idToken"] == "SERVICE", start=mark)
     settle(csms)
     assert "TransactionEvent" not in csms.actions_from_station(start=mark)
+    # C12.FR.09: nor by a remote start.
+    answer = csms.call("RequestStartTransaction", {"idToken": {"idToken": "SERVICE", "type": "ISO14443"}, "remoteStartId": 9,
+                                                   "groupIdToken": {"idToken": "MASTER", "type": "Central"}})
+    assert answer.payload["status"] == "Rejected"
     assert_ledger_ok(csms)
 
 

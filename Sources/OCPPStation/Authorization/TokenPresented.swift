@@ -20,6 +20,12 @@ extension ChargingStation {
         return try await rpc.call(request, timeout: messageTimeout)
     }
 
+    /// C16: a groupIdToken equal to AuthCtrlr.MasterPassGroupId.
+    func isMasterPass(_ group: IdTokenType?) -> Bool {
+        guard let group, let master = AuthorizationSettings(deviceModel).masterPassGroupId else { return false }
+        return group.idToken == master
+    }
+
     func tokenPresented(_ token: IdTokenType, evse: Int?) async {
         let sessions = engine.sessions.values.sorted { $0.evseId < $1.evseId }.filter { evse == nil || $0.evseId == evse }
         // E08.FR.01, C01.FR.03: the same idToken ends its authorization without asking (E09.FR.03: a cable kept
@@ -32,7 +38,7 @@ extension ChargingStation {
         }
         let outcome = await authorize(token)
         let group = outcome.info?.groupIdToken
-        if outcome.accepted, let master = AuthorizationSettings(deviceModel).masterPassGroupId, group?.idToken == master {
+        if outcome.accepted, isMasterPass(group) {
             // C16.FR.02: a master pass (no UI on this station) stops every ongoing transaction; C16.FR.03: it starts none.
             logger.info("idToken \(token.idToken) is a master pass: stopping every transaction")
             for id in engine.sessions.keys.sorted() where engine.session(id)?.transaction != nil {

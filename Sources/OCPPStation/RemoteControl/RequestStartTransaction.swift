@@ -16,6 +16,8 @@ extension ChargingStation {
         guard boot.registration == .accepted else { return rejected("NotAccepted", "boot is pending") }
         // F01.FR.26: a profile that is no TxProfile, names a transaction or has an unusable schedule.
         if let profile = request.chargingProfile, let problem = TxProfile.problem(with: profile) { return rejected(problem) }
+        // C12.FR.09, C16.FR.03: a master pass starts no transaction.
+        if isMasterPass(request.groupIdToken) { return rejected("InvalidIdToken", "a master pass starts no transaction") }
         let sessions = engine.sessions.values.sorted { $0.evseId < $1.evseId }
         let chosen: EVSESession?
         if let evseId = request.evseId {
@@ -53,6 +55,10 @@ extension ChargingStation {
                 return
             }
             group = outcome.info?.groupIdToken ?? group
+            if isMasterPass(group) {
+                logger.info("remote start \(request.remoteStartId): a master pass starts no transaction (C16.FR.03)")
+                return
+            }
         }
         // F01.FR.02/19: authorized without a check; the next TransactionEvent says RemoteStart and its remoteStartId.
         let reservationId = await consumeReservation(for: request.idToken, group: group, on: evse)
