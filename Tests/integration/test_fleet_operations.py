@@ -314,3 +314,22 @@ def test_F01_a_tx_profile_cut_by_a_power_loss_leaves_no_limit_behind(csms, agent
     assert ended.payload["transactionInfo"]["stoppedReason"] == "PowerLoss"
     wait_evse(restarted, 1, lambda e: e["limitA"] == 32, "the hardware's maximum after the restart")
     assert_ledger_ok(csms)
+
+
+def test_H03_FR_04_a_card_of_the_reserved_group_uses_the_reservation(csms, agent):
+    """A reservation with a groupIdToken: a card whose idTokenInfo (from AuthorizeResponse) names that group starts
+    on the reserved EVSE and consumes the reservation (H03.FR.04/08/09)."""
+    station = agent()
+    boot_accepted(csms)
+    group = {"idToken": "FLEET-A", "type": "Central"}
+    csms.authorize_info = {"MATE": {"status": "Accepted", "groupIdToken": group}}
+    assert reserve(csms, 31, evse=1, groupIdToken=group) == "Accepted"
+    mark = csms.mark()
+    station.sim({"cmd": "plug", "evse": 1})
+    tap(station, {"idToken": "MATE", "type": "ISO14443"}, 1)
+    started = wait_tx(csms, "Started", start=mark)
+    assert started.payload["reservationId"] == 31
+    assert csms.call("CancelReservation", {"reservationId": 31}).payload["status"] == "Rejected"  # consumed
+    station.sim({"cmd": "unplug", "evse": 1})
+    wait_tx(csms, "Ended", start=mark)
+    assert_ledger_ok(csms)
