@@ -34,3 +34,16 @@ struct TxProfileTests {
         #expect(TxProfile.limit(absolute, transactionStart: 1000, now: 2070).amps == 8)
     }
 }
+
+/// What a transaction keeps of its authorization survives in its record: the reservationId not yet reported
+/// (H01.FR.15) and the TxProfile (F01.FR.10).
+struct TransactionRecordFleetTests {
+    @Test func reservationIdAndTxProfileRoundTrip() throws {
+        var transaction = OpenTransaction(id: "T-1", evseId: 1, startedAt: 100, reading: MeterReading(energyWh: 0))
+        transaction.pendingReservationId = 7
+        transaction.txProfile = TxProfileTests().profile()
+        let restored = try #require(OpenTransaction(transaction.record()))
+        #expect(restored.pendingReservationId == 7)
+        #expect(restored.txProfile == transaction.txProfile)
+    }
+}
