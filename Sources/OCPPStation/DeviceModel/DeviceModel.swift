@@ -99,6 +99,12 @@ public struct DeviceModel: Sendable {
         value(VariableAttributeKey(component: component, variable: variable, variableInstance: instance))
     }
 
+    /// Whether the attribute may be written but never read (B06.FR.03; BasicAuthPassword).
+    public func isWriteOnly(_ key: VariableAttributeKey) -> Bool {
+        if case .found(let attribute, _) = lookup(key) { return attribute.mutability == "WriteOnly" }
+        return false
+    }
+
     /// Replaces a value without checks: for values the station itself maintains (AvailabilityState, DateTime).
     public mutating func setStationValue(_ value: String, for key: VariableAttributeKey) {
         guard let (c, v, a) = index[key] else { return }

@@ -17,7 +17,8 @@ extension ChargingStation {
             var status: SetVariableStatusEnumType
             var info: StatusInfoType?
             let outcome: DeviceModel.WriteResult =
-                TransactionSettings.problem(with: data.attributeValue, for: key).map { .rejected(reason: $0) }
+                (TransactionSettings.problem(with: data.attributeValue, for: key) ?? securityProblem(with: data.attributeValue, for: key))
+                .map { .rejected(reason: $0) }
                 ?? deviceModel.write(data.attributeValue, to: key)
             switch outcome {
             case .unknownComponent: status = .unknownComponent  // B05.FR.04
@@ -37,8 +38,11 @@ extension ChargingStation {
                         info = StatusInfoType(reasonCode: "InternalError")
                     }
                 }
-                logger.info("SetVariables: \(key) = \(data.attributeValue)")
+                // A WriteOnly value (BasicAuthPassword) is never logged.
+                let written = deviceModel.isWriteOnly(key) ? "(not shown: WriteOnly)" : data.attributeValue
+                logger.info("SetVariables: \(key) = \(written)")
                 if key == StoreKeys.heartbeatInterval { heartbeatWakeup.wake() }
+                if status == .accepted { await securityVariableSet(key) }
                 refreshTransactionSettings()  // start/stop points, sample intervals and timeouts take effect at once
             }
             results.append(
