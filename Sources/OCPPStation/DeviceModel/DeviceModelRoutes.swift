@@ -1,0 +1,12 @@
+// Block B (device model part): the CALLs the device model answers.
+internal import OCPPMessages
+
+extension ChargingStation {
+    static let deviceModelRoutes: [ActionRoute] = [
+        .reply(GetVariablesRequest.self) { station, request in try station.getVariables(request) },
+        // A new BasicAuthPassword is used by reconnecting once the response is sent (A01).
+        .replyThenRun(SetVariablesRequest.self) { station, request in
+            (try await station.setVariables(request), station.reconnectIfRequested())
+        },
+    ]
+}
