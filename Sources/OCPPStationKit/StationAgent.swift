@@ -111,8 +111,12 @@ public final class StationAgent: Sendable {
         // The TCP connect, TLS handshake and HTTP upgrade run while the files are read and the state is opened: they
         // are the two halves of the time to the first BootNotification. Nothing is sent before the station runs; if
         // the input turns out bad, the process exits and the connection just closes. It is used only if the stored
-        // network connection profile 1 is what the flags say (a first start, or the CSMS changed nothing).
-        if let password = configuration.basicAuthPassword ?? (securityProfile == 0 || securityProfile == 3 ? "" : nil) {
+        // network connection profile 1 is what the flags say (a first start, or the CSMS changed nothing). With a
+        // password, only on a first start: later the stored password wins, and a stale one must not be sent.
+        let firstStart = !FileAccess.isRegularFile(directory + "/station.db")
+        if let password = configuration.basicAuthPassword ?? (securityProfile == 0 || securityProfile == 3 ? "" : nil),
+            password.isEmpty || firstStart
+        {
             transport.startConnecting(
                 ConnectionProfile(
                     slot: 1, csmsURL: configuration.csmsURL, stationId: configuration.stationId,

@@ -296,8 +296,13 @@ public struct WebSocketCSMSTransport: CSMSTransport {
             upgraded = pending
             return try await upgraded.get()
         } catch {
-            throw Self.classify(error, endpoint: endpoint.description)
+            throw Self.classify(error, endpoint: endpoint.description, securityProfile: profile.securityProfile)
         }
+    }
+
+    /// Closes a connection opened ahead that is not used, whenever it completes.
+    static func discard(_ task: Task<UpgradeResult, any Error>) {
+        Task { if case .websocket(let channel, _, _)? = try? await task.value { try? await channel.channel.close() } }
     }
 
     /// Whether a connection opened for `a` serves `b` (the timeout only limited the opening).
@@ -307,8 +312,13 @@ public struct WebSocketCSMSTransport: CSMSTransport {
     }
 
     /// Sorts a connection error into what the station reacts to.
-    static func classify(_ error: any Error, endpoint: String) -> CSMSConnectionFailure {
+    static func classify(_ error: any Error, endpoint: String, securityProfile: Int) -> CSMSConnectionFailure {
         if let failure = error as? CSMSConnectionFailure { return failure }
+        // TLS 1.3 checks the client certificate after the client's side of the handshake is done: a CSMS that
+        // refuses it may just close (no alert reaches the station) before answering the upgrade.
+        if securityProfile == 3, let tls = error as? NIOSSLError, tls == .uncleanShutdown {
+            return .authenticationRefused("\(endpoint): the CSMS closed the TLS connection before answering the upgrade (the station's certificate refused?)")
+        }
         if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
             return .invalidCsmsCertificate("\(endpoint): the certificate is not for this host (\(extra))")
         }
@@ -340,16 +350,28 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         let result: UpgradeResult
         do {
             if let (earlyProfile, task) = pending, Self.sameConnection(earlyProfile, profile) {
-                result = try await task.value
-            } else {
-                if let (_, task) = pending {
-                    // Started with other settings than the stored ones: close it unused.
-                    Task { if case .websocket(let channel, _, _)? = try? await task.value { try? await channel.channel.close() } }
+                // Started before the profile's timeout was known: it gets this one's.
+                do {
+                    result = try await withThrowingTaskGroup(of: UpgradeResult.self) { group in
+                        group.addTask { try await task.value }
+                        group.addTask {
+                            try await Task.sleep(for: profile.timeout)
+                            throw CSMSConnectionFailure.timeout("no answer to the WebSocket upgrade within \(profile.timeout)")
+                        }
+                        defer { group.cancelAll() }
+                        return try await group.next()!
+                    }
+                } catch {
+                    Self.discard(task)
+                    throw error
                 }
+            } else {
+                // Started with other settings than the stored ones: closed unused.
+                if let (_, task) = pending { Self.discard(task) }
                 result = try await openUpgrade(profile)
             }
         } catch {
-            throw Self.classify(error, endpoint: profile.csmsURL)
+            throw Self.classify(error, endpoint: profile.csmsURL, securityProfile: profile.securityProfile)
         }
         let display = Self.endpoint(csmsURL: profile.csmsURL, stationId: profile.stationId)
         let channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>

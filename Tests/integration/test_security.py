@@ -1,7 +1,10 @@
 """Security profiles 1-3 over real TLS (A00), the password update (A01), never downgrading (B09.FR.04), and the
 connection failures that are security events (A00.FR.310/316, FailedToAuthenticateAtCsms). The PKI is generated per
 test module (pki.py); the CSMS serves wss:// with Python's ssl module."""
+import os
+import socket
 import ssl
+import subprocess
 import time
 
 import pytest
@@ -124,11 +127,23 @@ def test_bad_server_certificate_is_refused(agent, pki, which):
 
 
 def test_tls_1_1_only_csms_is_refused(agent, pki):
-    context = pki.server_context(maximum_version=ssl.TLSVersion.TLSv1_1)
-    with CSMS(ssl_context=context, basic_auth={"CS001": PASSWORD}) as server:
-        station = agent(url=server.url, extra=profile_flags(pki, 2))
+    # A real TLS 1.1-only server: OpenSSL's s_server, with the system's TLS 1.2 floor lifted (OPENSSL_CONF).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cert, key = pki.server
+    server = subprocess.Popen(
+        ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert), "-key", str(key), "-tls1_1",
+         "-cipher", "DEFAULT:@SECLEVEL=0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "OPENSSL_CONF": "/dev/null"})
+    try:
+        time.sleep(0.5)
+        station = agent(url=f"wss://localhost:{port}/ocpp", extra=profile_flags(pki, 2))
         wait_for(lambda: "InvalidTLSVersion" in security_log(station), 10, "InvalidTLSVersion")
-        assert not server.upgrade_requests
+        assert security_log(station).count("InvalidTLSVersion") == 1
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_profile_3_station_certificate_from_another_ca_is_refused_by_the_csms(agent, pki):
@@ -192,9 +207,10 @@ def test_password_update_reconnects_with_the_new_password(agent):
         # A01.FR.11: the change is in the security log, the password nowhere.
         assert "ReconfigurationOfSecurityParameters" in security_log(station)
         assert NEW_PASSWORD not in station.stderr and NEW_PASSWORD not in security_log(station)
-    # After a restart the stored password wins over the flag's.
+        port = server.port
+    # After a restart the stored password (and profile) win over the flags'.
     station.terminate()
-    with CSMS(basic_auth={"CS001": NEW_PASSWORD}) as again:
+    with CSMS(basic_auth={"CS001": NEW_PASSWORD}, port=port) as again:
         restarted = agent(url=again.url, data_dir=station.data_dir, extra=profile_flags(None, 1), name="again")
         boot_accepted(again)
         assert again.auth_attempts[0] == ("CS001", NEW_PASSWORD)
