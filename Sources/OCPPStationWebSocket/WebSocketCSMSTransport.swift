@@ -300,6 +300,20 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         }
     }
 
+    /// The early connection's result, or a timeout. Not a task group: awaiting a `Task`'s value ignores cancellation,
+    /// so the group would wait for the early connection's own, longer, timeout.
+    static func value(of task: Task<UpgradeResult, any Error>, within timeout: Duration) async throws -> UpgradeResult {
+        let once = ResumeOnce<UpgradeResult>()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            Task { once.resume(with: await task.result) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                once.resume(with: .failure(CSMSConnectionFailure.timeout("no answer to the WebSocket upgrade within \(timeout)")))
+            }
+        }
+    }
+
     /// Closes a connection opened ahead that is not used, whenever it completes.
     static func discard(_ task: Task<UpgradeResult, any Error>) {
         Task { if case .websocket(let channel, _, _)? = try? await task.value { try? await channel.channel.close() } }
@@ -352,15 +366,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
             if let (earlyProfile, task) = pending, Self.sameConnection(earlyProfile, profile) {
                 // Started before the profile's timeout was known: it gets this one's.
                 do {
-                    result = try await withThrowingTaskGroup(of: UpgradeResult.self) { group in
-                        group.addTask { try await task.value }
-                        group.addTask {
-                            try await Task.sleep(for: profile.timeout)
-                            throw CSMSConnectionFailure.timeout("no answer to the WebSocket upgrade within \(profile.timeout)")
-                        }
-                        defer { group.cancelAll() }
-                        return try await group.next()!
-                    }
+                    result = try await Self.value(of: task, within: profile.timeout)
                 } catch {
                     Self.discard(task)
                     throw error
@@ -484,6 +490,19 @@ final class PingControl: Sendable {
             }
         }
         return false
+    }
+}
+
+/// Resumes a continuation with the first result only.
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+    func set(_ value: CheckedContinuation<Value, any Error>) { continuation.withLock { $0 = value } }
+    func resume(with result: Result<Value, any Error>) {
+        let waiting = continuation.withLock { current -> CheckedContinuation<Value, any Error>? in
+            defer { current = nil }
+            return current
+        }
+        waiting?.resume(with: result)
     }
 }
 

@@ -139,6 +139,8 @@ def test_rejected_then_dropped_retries_only_after_the_interval(agent):
     with CSMS(boot_status="Rejected", boot_interval=8) as server:
         agent(url=server.url)
         first = server.wait_call("BootNotification")
+        server.wait_until(lambda: server._boot_state.get("CS001") == "Rejected", timeout=5, what="Rejected answered")
+        time.sleep(0.5)  # the station reads the answer before the CSMS drops it
         server.close_connection()
         server.wait_connected(count=2, timeout=5)
         # B03.FR.02: the reconnect does not shorten the interval the CSMS gave.
