@@ -235,6 +235,18 @@ public final class StationAgent: Sendable {
     static func checkTLSMaterial(
         _ files: WebSocketCSMSTransport.TLSFiles, securityProfile: Int, configuration: StationAgentConfiguration
     ) throws(StationAgentError) -> (csmsRoot: Bool, stationCertificate: Bool) {
+        let named: [(String, String?)] = [
+            ("--ca-file", files.csmsRootCertificates), ("--client-cert", files.clientCertificate),
+            ("--client-key", files.clientKey),
+        ]
+        for (flag, path) in named {
+            guard let path else { continue }
+            do {
+                _ = try FileAccess.readText(path)
+            } catch {
+                throw StationAgentError("\(flag) \(path): \(error.description)")
+            }
+        }
         let needsRoot = securityProfile >= 2 || files.csmsRootCertificates != nil
         let hasStation = files.clientCertificate != nil && files.clientKey != nil
         if needsRoot {

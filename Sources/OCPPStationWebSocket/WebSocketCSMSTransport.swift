@@ -177,8 +177,18 @@ public struct WebSocketCSMSTransport: CSMSTransport {
     /// own start-up work; the next `withConnection` with the same profile takes it over. Nothing is sent on it
     /// before then.
     public func startConnecting(_ profile: ConnectionProfile) {
-        let task = Task { try await self.openUpgrade(profile) }
+        let task = Task { try await self.timedOpenUpgrade(profile) }
         early.slot.withLock { $0 = (profile, task) }
+    }
+
+    /// `openUpgrade`, logging how long the TCP connect, TLS handshake and upgrade took together.
+    func timedOpenUpgrade(_ profile: ConnectionProfile) async throws(CSMSConnectionFailure) -> UpgradeResult {
+        let started = ContinuousClock.now
+        let result = try await openUpgrade(profile)
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info("connect, \(profile.securityProfile >= 2 ? "TLS handshake, " : "")upgrade: \(Int(milliseconds.rounded())) ms")
+        return result
     }
 
     /// Connects and runs the TLS handshake and the HTTP upgrade, each within `profile.timeout`.
@@ -374,7 +384,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
             } else {
                 // Started with other settings than the stored ones: closed unused.
                 if let (_, task) = pending { Self.discard(task) }
-                result = try await openUpgrade(profile)
+                result = try await timedOpenUpgrade(profile)
             }
         } catch {
             throw Self.classify(error, endpoint: profile.csmsURL, securityProfile: profile.securityProfile)

@@ -156,7 +156,7 @@ def test_bad_security_flags_are_refused_naming_flag_or_file(tmp_path, pki):
     assert "secret-pass" not in line
     refused(run_agent(args(tmp_path, **wss) + password), "--ca-file")
     refused(run_agent(args(tmp_path, **wss) + password + ["--ca-file", str(tmp_path / "missing.pem")]),
-            "missing.pem", "no such file")
+            "--ca-file", "missing.pem", "No such file")
     garbage = write(tmp_path / "garbage.pem", "not a certificate\n")
     refused(run_agent(args(tmp_path, **wss) + password + ["--ca-file", str(garbage)]), "garbage.pem")
     cert, _ = pki.station
