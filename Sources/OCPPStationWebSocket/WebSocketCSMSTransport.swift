@@ -4,7 +4,7 @@
 //
 // The upgrade is done here rather than with WSClient because the station must check which subprotocol the CSMS
 // selected (Part 4 §3.3: refuse to talk when it is not ocpp2.0.1) and the HTTP status of a refused upgrade (401:
-// FailedToAuthenticateAtCsms), and WSClient exposes neither. Each connection takes its endpoint, security profile
+// FailedToAuthenticationAtCsms), and WSClient exposes neither. Each connection takes its endpoint, security profile
 // and credentials from the `ConnectionProfile` the station hands over, and reads the TLS material from its files
 // then, so a new password, profile or certificate takes effect at the next connection.
 public import Logging

@@ -1,5 +1,5 @@
 """Security profiles 1-3 over real TLS (A00), the password update (A01), never downgrading (B09.FR.04), and the
-connection failures that are security events (A00.FR.310/316, FailedToAuthenticateAtCsms). The PKI is generated per
+connection failures that are security events (A00.FR.310/316, FailedToAuthenticationAtCsms). The PKI is generated per
 test module (pki.py); the CSMS serves wss:// with Python's ssl module."""
 import os
 import socket
@@ -69,9 +69,9 @@ def test_wrong_password_is_refused_and_logged(agent):
         station = agent(url=server.url, extra=profile_flags(None, 1))
         server.wait_until(lambda: len(server.auth_attempts) >= 2, timeout=10, what="two refused attempts")
         assert not server.calls_from_station()
-        wait_for(lambda: "FailedToAuthenticateAtCsms" in security_log(station), 5, "FailedToAuthenticateAtCsms")
+        wait_for(lambda: "FailedToAuthenticationAtCsms" in security_log(station), 5, "FailedToAuthenticationAtCsms")
         # Raised once for a run of the same failure, not per attempt.
-        assert security_log(station).count("FailedToAuthenticateAtCsms") == 1
+        assert security_log(station).count("FailedToAuthenticationAtCsms") == 1
         assert station.proc.poll() is None
         assert PASSWORD not in station.stderr and PASSWORD not in security_log(station)
 
@@ -149,7 +149,7 @@ def test_tls_1_1_only_csms_is_refused(agent, pki):
 def test_profile_3_station_certificate_from_another_ca_is_refused_by_the_csms(agent, pki):
     with CSMS(ssl_context=pki.server_context(require_client_cert=True)) as server:
         station = agent(url=server.url, extra=profile_flags(pki, 3, client=pki.other_station))
-        wait_for(lambda: "FailedToAuthenticateAtCsms" in security_log(station), 10, "FailedToAuthenticateAtCsms")
+        wait_for(lambda: "FailedToAuthenticationAtCsms" in security_log(station), 10, "FailedToAuthenticationAtCsms")
         assert not server.calls_from_station()
 
 

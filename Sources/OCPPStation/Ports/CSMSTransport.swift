@@ -49,7 +49,7 @@ public struct ConnectionProfile: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a connection could not be opened, in the terms the station reacts to (security events A00.FR.310/316,
-/// FailedToAuthenticateAtCsms; the reconnect back-off for all of them).
+/// FailedToAuthenticationAtCsms; the reconnect back-off for all of them).
 public enum CSMSConnectionFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// The CSMS's certificate is not valid, not trusted, or not for its host name (A00.FR.308-311).
     case invalidCsmsCertificate(String)

@@ -178,14 +178,14 @@ extension ChargingStation {
         await securityEvent("ReconfigurationOfSecurityParameters", techInfo: "security profile \(previous) -> \(active)")
     }
 
-    /// A00.FR.310/316 and FailedToAuthenticateAtCsms: a security event, once for a run of the same failure
+    /// A00.FR.310/316 and FailedToAuthenticationAtCsms: a security event, once for a run of the same failure
     /// ("only needs to be sent once for repeated failed connection attempts").
     func connectionFailed(_ failure: CSMSConnectionFailure) async {
         let type: String
         switch failure {
         case .invalidCsmsCertificate: type = "InvalidCsmsCertificate"
         case .invalidTLSVersion: type = "InvalidTLSVersion"
-        case .authenticationRefused: type = "FailedToAuthenticateAtCsms"
+        case .authenticationRefused: type = "FailedToAuthenticationAtCsms"
         case .timeout, .failed: return
         }
         guard networkProfiles.reportedFailure != type else { return }
