@@ -49,6 +49,12 @@ public actor ChargingStation: StationView {
 
     // State
     var deviceModel: DeviceModel
+    /// What variables do besides holding a value: validators, effects on set, live values (DeviceModel/).
+    var variables = VariableRegistry(ChargingStation.variableBindings)
+    /// The variable monitors (block N, Monitoring/) and what wakes their timer.
+    var monitoring = MonitorBook()
+    let monitorWakeup = Wakeup()
+    var eventIdCounter = 0
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
@@ -134,7 +140,8 @@ public actor ChargingStation: StationView {
     }
 
     func adoptCSMSTime(_ time: OCPPDateTime) {
-        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06).
+        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06); another source first: keep the station's own.
+        guard timeFromCSMS else { return }
         clockOffset = time.secondsSince1970 - wallClock.systemSecondsSince1970()
     }
 
@@ -168,9 +175,11 @@ public actor ChargingStation: StationView {
                         inner.addTask { [weak self] in
                             for await input in inputs {
                                 await self?.process(input)
+                                await self?.evaluateMonitors()  // N07: monitors see what the input changed
                             }
                         }
                         inner.addTask { [weak self] in await self?.transactionTimer() }
+                        inner.addTask { [weak self] in await self?.monitorTimer() }
                     }
                 }
                 let outcome = await connectionLoop()
@@ -242,7 +251,7 @@ public actor ChargingStation: StationView {
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
         // with the time it happened and delivered after a crash too (A04.FR.02).
         await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
-        refreshAvailabilityVariables()
+        await loadMonitors()
     }
 
     func connectionLoop() async -> Outcome {
@@ -381,7 +390,7 @@ public actor ChargingStation: StationView {
         case .registered(let interval):
             if let interval {
                 // B01.FR.04: adopt the CSMS's heartbeat interval.
-                deviceModel.setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
+                setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
             }
             offlineSince = nil
             heartbeatWakeup.wake()
@@ -474,6 +483,20 @@ public actor ChargingStation: StationView {
             return try await replyWithFollowUp(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
         case .getTransactionStatus:
             return try await reply(payload) { (request: GetTransactionStatusRequest) in try await self.getTransactionStatus(request) }
+        case .getBaseReport:
+            return try await replyWithFollowUp(payload) { (request: GetBaseReportRequest) in self.getBaseReport(request) }
+        case .getReport:
+            return try await replyWithFollowUp(payload) { (request: GetReportRequest) in try self.getReport(request) }
+        case .setVariableMonitoring:
+            return try await reply(payload) { (request: SetVariableMonitoringRequest) in try await self.setVariableMonitoring(request) }
+        case .clearVariableMonitoring:
+            return try await reply(payload) { (request: ClearVariableMonitoringRequest) in try await self.clearVariableMonitoring(request) }
+        case .getMonitoringReport:
+            return try await replyWithFollowUp(payload) { (request: GetMonitoringReportRequest) in try self.getMonitoringReport(request) }
+        case .setMonitoringBase:
+            return try await reply(payload) { (request: SetMonitoringBaseRequest) in await self.setMonitoringBase(request) }
+        case .setMonitoringLevel:
+            return try await reply(payload) { (request: SetMonitoringLevelRequest) in await self.setMonitoringLevel(request) }
         default:
             throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
         }

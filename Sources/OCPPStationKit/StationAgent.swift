@@ -59,7 +59,8 @@ public final class StationAgent: Sendable {
     public let configuration: StationAgentConfiguration
     /// The command a Reset runs instead of re-executing the agent (from the board file), if any.
     public let rebootCommand: [String]?
-    let station: ChargingStation
+    /// The station, to register a manufacturer's own variables (`register`) before `run()`.
+    public let station: ChargingStation
     let board: any BoardHardware
     let store: any StationStore
     let logger: Logger
@@ -274,7 +275,8 @@ public final class StationAgent: Sendable {
 // reflection at start-up.
 struct StationService: Service, CustomStringConvertible {
     var description: String { "station" }
-    let station: ChargingStation
+    /// The station, to register a manufacturer's own variables (`register`) before `run()`.
+    public let station: ChargingStation
     let outcome: OutcomeBox
     func run() async throws {
         outcome.value = await station.run()
@@ -284,7 +286,8 @@ struct StationService: Service, CustomStringConvertible {
 struct BoardService: Service, CustomStringConvertible {
     var description: String { "board" }
     let board: any BoardHardware
-    let station: ChargingStation
+    /// The station, to register a manufacturer's own variables (`register`) before `run()`.
+    public let station: ChargingStation
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await board.run(station: station)

@@ -58,7 +58,7 @@ struct SQLiteStationStoreTests {
             try await SQLiteStationStore(path: path).close()
             try execute("PRAGMA user_version = 7", on: path)
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
-            #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to 2)")) {
+            #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to \(StationSchema.version))")) {
                 try SQLiteStationStore(path: path)
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -1,0 +1,82 @@
+import Logging
+import OCPPMessages
+import Synchronization
+import Testing
+
+@testable import OCPPStation
+
+/// The embedding API: a manufacturer's component registered in code, with a validator, an effect and a live value,
+/// seen by GetVariables, SetVariables and reports alike.
+struct VariableRegistryTests {
+    func makeStation() throws -> ChargingStation {
+        let model = try DeviceModel.parse(DeviceModelTests.sample, file: "dm.json")
+        return ChargingStation(
+            deviceModel: model, board: FakeBoard(), store: InMemoryStationStore(), outbox: InMemoryMessageOutbox(),
+            transport: LoopbackCSMS(), logger: Logger(label: "test"))
+    }
+
+    static let fan = DeviceModel.Component(
+        name: "FanCtrlr",
+        variables: [
+            .init(
+                name: "Speed",
+                attributes: [.init(value: "50", mutability: .readWrite, persistent: true)],
+                characteristics: .init(dataType: .integer, unit: "Percent", minLimit: 0, maxLimit: 100)),
+            .init(
+                name: "Mode",
+                attributes: [.init(value: "Auto", mutability: .readWrite, persistent: true)],
+                characteristics: .init(dataType: .optionList, valuesList: "Auto,Quiet,Boost")),
+            .init(
+                name: "Temperature",
+                attributes: [.init(value: "", mutability: .readOnly)],
+                characteristics: .init(dataType: .decimal, unit: "Celsius")),
+        ])
+
+    func setRequest(_ items: [(String, String)]) -> SetVariablesRequest {
+        SetVariablesRequest(setVariableData: items.map {
+            SetVariableDataType(attributeValue: $0.1, component: ComponentType(name: "FanCtrlr"), variable: VariableType(name: $0.0))
+        })
+    }
+
+    @Test func registeredVariablesTakeEffectValidateAndReadLive() async throws {
+        let station = try makeStation()
+        let applied = Mutex<[String]>([])
+        try await station.register(
+            Self.fan,
+            validate: { key, value in key.variable == "Speed" && value == "13" ? "13 is unlucky" : nil },
+            onSet: { key, value in
+                applied.withLock { $0.append("\(key.variable)=\(value)") }
+                return key.variable == "Mode" ? .rebootRequired : .applied
+            },
+            live: { key in key.variable == "Temperature" ? "41.5" : nil })
+        let response = try await station.setVariables(setRequest([("Speed", "80"), ("Mode", "Boost"), ("Speed", "13"), ("Speed", "101"), ("Temperature", "3")]))
+        #expect(response.setVariableResult.map(\.attributeStatus) == [.accepted, .rebootRequired, .rejected, .rejected, .rejected])
+        #expect(response.setVariableResult[2].attributeStatusInfo?.additionalInfo == "13 is unlucky")
+        #expect(response.setVariableResult[3].attributeStatusInfo?.reasonCode == "ValueTooHigh")
+        #expect(applied.withLock { $0 } == ["Speed=80", "Mode=Boost"])
+        let get = try await station.getVariables(GetVariablesRequest(getVariableData: ["Speed", "Temperature"].map {
+            GetVariableDataType(component: ComponentType(name: "FanCtrlr"), variable: VariableType(name: $0))
+        }))
+        #expect(get.getVariableResult.map(\.attributeValue) == ["80", "41.5"])
+    }
+
+    @Test func aRegisteredValueOutsideItsLimitsIsRefused() async throws {
+        let station = try makeStation()
+        var bad = Self.fan
+        bad.variables[0].attributes[0].value = "150"
+        await #expect(throws: DeviceModelError.self) { try await station.register(bad) }
+    }
+
+    @Test func reportPagesCountFromZeroAndMarkContinuation() async throws {
+        let station = try makeStation()
+        let data = await station.deviceModel.allVariables.map { _ in () }
+        #expect(!data.isEmpty)
+        let pages = await station.notifyReportPages(
+            requestId: 3,
+            Array(repeating: ReportDataType(component: ComponentType(name: "A"), variable: VariableType(name: "B"), variableAttribute: [VariableAttributeType(value: "1")]), count: 60))
+        #expect(pages.map(\.seqNo) == [0, 1, 2])
+        #expect(pages.map { $0.tbc ?? false } == [true, true, false])
+        #expect(pages.map { $0.reportData?.count ?? 0 } == [25, 25, 10])
+        #expect(pages.allSatisfy { $0.requestId == 3 })
+    }
+}
