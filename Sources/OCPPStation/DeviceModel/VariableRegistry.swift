@@ -96,6 +96,17 @@ extension ChargingStation {
         deviceModel.setStationValue(value, for: key)
     }
 
+    /// Runs `effect` after the CSMS set `component.variable` (any instance, any EVSE) and it was stored: how code
+    /// outside the station's blocks (a transport's ping interval, a manufacturer's hardware) follows a variable the
+    /// device model already has. Replaces an effect registered before for it. Call before `run()`.
+    public func onSet(
+        _ component: String, _ variable: String, _ effect: @escaping @Sendable (VariableAttributeKey, String) -> VariableSetEffect
+    ) {
+        variables.add(VariableBinding(
+            name: VariableName(component, variable),
+            hooks: VariableHooks(onSet: { (_: isolated ChargingStation, key: VariableAttributeKey, value: String) in effect(key, value) })))
+    }
+
     /// Registers a manufacturer's own components and variables, in code rather than in device-model.json: the
     /// component's variables join the device model (its values are checked like the file's), and the hooks make a
     /// set take effect and a read show the live value. Call before `run()`.

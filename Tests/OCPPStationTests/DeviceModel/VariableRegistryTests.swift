@@ -60,6 +60,23 @@ struct VariableRegistryTests {
         #expect(get.getVariableResult.map(\.attributeValue) == ["80", "41.5"])
     }
 
+    /// A backend follows a variable of the file (WebSocketPingInterval for the transport) through `onSet`; the
+    /// station's own effect for it is replaced, its validation is not bypassed.
+    @Test func codeOutsideTheBlocksIsToldOfASet() async throws {
+        let station = try makeStation()
+        let seen = Mutex<[String]>([])
+        await station.onSet("OCPPCommCtrlr", "HeartbeatInterval") { key, value in
+            seen.withLock { $0.append(value) }
+            return .rebootRequired
+        }
+        let request = SetVariablesRequest(setVariableData: ["20", "0"].map {
+            SetVariableDataType(attributeValue: $0, component: ComponentType(name: "OCPPCommCtrlr"), variable: VariableType(name: "HeartbeatInterval"))
+        })
+        let response = try await station.setVariables(request)
+        #expect(response.setVariableResult.map(\.attributeStatus) == [.rebootRequired, .rejected])
+        #expect(seen.withLock { $0 } == ["20"])
+    }
+
     @Test func aRegisteredValueOutsideItsLimitsIsRefused() async throws {
         let station = try makeStation()
         var bad = Self.fan
