@@ -469,60 +469,22 @@ public actor ChargingStation: StationView {
         }
     }
 
-    /// The handlers, one per supported action. A known action without a handler answers NotSupported
-    /// (Part 4 §4.3: "Requested Action is recognized but not supported by the receiver").
+    /// Every block's CALL handlers. A block lists its own in its folder (`ActionRoute`); adding a block adds a line here.
+    static let routes = ActionRouter([
+        deviceModelRoutes,
+        monitoringRoutes,
+        provisioningRoutes,
+        remoteControlRoutes,
+        transactionRoutes,
+    ])
+
+    /// A known action that no block handles answers NotSupported (Part 4 §4.3: "Requested Action is recognized but
+    /// not supported by the receiver").
     func handle(_ action: OCPPAction, _ payload: JSONValue) async throws -> CallReply {
-        switch action {
-        case .getVariables: return try await reply(payload) { (request: GetVariablesRequest) in try self.getVariables(request) }
-        case .setVariables: return try await reply(payload) { (request: SetVariablesRequest) in try await self.setVariables(request) }
-        case .triggerMessage: return try await replyWithFollowUp(payload) { (request: TriggerMessageRequest) in self.triggerMessage(request) }
-        case .reset: return try await replyWithFollowUp(payload) { (request: ResetRequest) in await self.reset(request) }
-        case .requestStartTransaction:
-            return try await replyWithFollowUp(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
-        case .requestStopTransaction:
-            return try await replyWithFollowUp(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
-        case .getTransactionStatus:
-            return try await reply(payload) { (request: GetTransactionStatusRequest) in try await self.getTransactionStatus(request) }
-        case .getBaseReport:
-            return try await replyWithFollowUp(payload) { (request: GetBaseReportRequest) in self.getBaseReport(request) }
-        case .getReport:
-            return try await replyWithFollowUp(payload) { (request: GetReportRequest) in try self.getReport(request) }
-        case .setVariableMonitoring:
-            return try await reply(payload) { (request: SetVariableMonitoringRequest) in try await self.setVariableMonitoring(request) }
-        case .clearVariableMonitoring:
-            return try await reply(payload) { (request: ClearVariableMonitoringRequest) in try await self.clearVariableMonitoring(request) }
-        case .getMonitoringReport:
-            return try await replyWithFollowUp(payload) { (request: GetMonitoringReportRequest) in try self.getMonitoringReport(request) }
-        case .setMonitoringBase:
-            return try await reply(payload) { (request: SetMonitoringBaseRequest) in await self.setMonitoringBase(request) }
-        case .setMonitoringLevel:
-            return try await reply(payload) { (request: SetMonitoringLevelRequest) in await self.setMonitoringLevel(request) }
-        default:
+        guard let route = Self.routes.route(for: action) else {
             throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
         }
-    }
-
-    private func decode<Request: OCPPRequest>(_ payload: JSONValue) throws -> Request {
-        do {
-            return try Request(validating: payload)
-        } catch {
-            throw OCPPCallError(error.code, "\(error.path.isEmpty ? "payload" : error.path): \(error.reason)")
-        }
-    }
-
-    private func reply<Request: OCPPRequest>(
-        _ payload: JSONValue, _ body: (Request) async throws -> Request.Response
-    ) async throws -> CallReply {
-        let request: Request = try decode(payload)
-        return CallReply(payload: try await body(request).toJSON())
-    }
-
-    private func replyWithFollowUp<Request: OCPPRequest>(
-        _ payload: JSONValue, _ body: (Request) async throws -> (Request.Response, (@Sendable () async -> Void)?)
-    ) async throws -> CallReply {
-        let request: Request = try decode(payload)
-        let (response, followUp) = try await body(request)
-        return CallReply(payload: response.toJSON(), afterSent: followUp)
+        return try await route.handle(self, payload)
     }
 }
 
