@@ -274,7 +274,7 @@ async def print_device_model(agent, data_dir, options):
     answered, reported, pages, set50 = await device_model_run(agent, data_dir, options.port, options.runs)
     print(f"GetBaseReport FullInventory -> CALLRESULT: {summary(answered, 'ms')}")
     print(f"GetBaseReport FullInventory -> last of {pages[0]} NotifyReport pages received: {summary(reported, 'ms')}")
-    print(f"SetVariables with 50 items (persistent, each on disk) -> CALLRESULT: {summary(set50, 'ms')}")
+    print(f"SetVariables with 50 items (persistent: one commit) -> CALLRESULT: {summary(set50, 'ms')}")
 
 
 async def main():

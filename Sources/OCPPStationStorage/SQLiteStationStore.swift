@@ -81,6 +81,18 @@ public final class SQLiteStationStore: StationStore {
         }
     }
 
+    public func setVariableValues(_ values: [(key: VariableAttributeKey, value: String)]) async throws {
+        guard !values.isEmpty else { return }
+        try await database.run { db in
+            try db.transaction {
+                for (key, value) in values {
+                    try db.run("INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", key.storageKey, value)
+                }
+            }
+            self.cache.withLock { cache in for (key, value) in values { cache.variables[key] = value } }
+        }
+    }
+
     public func monitors() async throws -> [Int: String] {
         cache.withLock { $0.monitors }
     }

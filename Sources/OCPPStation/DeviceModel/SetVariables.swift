@@ -1,6 +1,7 @@
 // B05: SetVariables. Every item goes through the device model's checks (dataType, limits, valuesList), the
-// variable's own validator, DeviceDataCtrlr.ConfigurationValueSize, then is stored (on disk when persistent) and its
-// effect applied: at once (Accepted) or after a reboot (RebootRequired).
+// variable's own validator and DeviceDataCtrlr.ConfigurationValueSize; then the persistent values of the request are
+// stored in one commit (on disk before anything takes effect), and each value is set and its effect applied: at once
+// (Accepted) or after a reboot (RebootRequired).
 internal import OCPPMessages
 internal import Logging
 
@@ -8,29 +9,57 @@ extension ChargingStation {
     func setVariables(_ request: SetVariablesRequest) async throws -> SetVariablesResponse {
         // B05.FR.11 is the CSMS's duty; answered like B06.FR.16/17.
         try checkMessageLimits("SetVariables", items: request.setVariableData.count, request.toJSON())
+        let items = request.setVariableData.map { data in
+            // B05.FR.12
+            (data: data, key: VariableAttributeKey(data.component, data.variable, (data.attributeType ?? .actual).rawValue))
+        }
+        var answers = items.map { check($0.data.attributeValue, $0.key) }
+        // One commit for the request's persistent values: a 50-item request is one fsync, not 50.
+        let persistent = items.indices.filter { answers[$0].status == .accepted && answers[$0].persistent }
+        do {
+            try await store.setVariableValues(persistent.map { (items[$0].key, items[$0].data.attributeValue) })
+        } catch {
+            logger.error("cannot persist \(persistent.count) variables: \(error)")
+            for index in persistent { answers[index] = Answer(.rejected, StatusInfoType(reasonCode: "InternalError")) }
+        }
         var results: [SetVariableResultType] = []
-        for data in request.setVariableData {
-            let attributeType = data.attributeType ?? .actual  // B05.FR.12
-            let key = VariableAttributeKey(data.component, data.variable, attributeType.rawValue)
-            let (status, info) = await setVariable(data.attributeValue, key)
+        for ((data, key), var answer) in zip(items, answers) {
+            if answer.status == .accepted {
+                _ = deviceModel.write(data.attributeValue, to: key)
+                logger.info("SetVariables: \(key) = \(data.attributeValue)")
+                // B05.FR.10, or RebootRequired when the variable takes effect only after a reboot.
+                if variables[key]?.onSet?(self, key, data.attributeValue) == .rebootRequired { answer.status = .rebootRequired }
+            }
             results.append(
                 SetVariableResultType(
-                    attributeType: attributeType, attributeStatus: status, attributeStatusInfo: info,
+                    attributeType: data.attributeType ?? .actual, attributeStatus: answer.status, attributeStatusInfo: answer.info,
                     component: data.component, variable: data.variable))
         }
         await evaluateMonitors()  // N07: a monitored variable the CSMS changed
         return SetVariablesResponse(setVariableResult: results)
     }
 
-    func setVariable(_ value: String, _ key: VariableAttributeKey) async -> (SetVariableStatusEnumType, StatusInfoType?) {
-        func rejected(_ code: String, _ reason: String? = nil) -> (SetVariableStatusEnumType, StatusInfoType?) {
-            (.rejected, StatusInfoType(reasonCode: code, additionalInfo: reason.map { String($0.prefix(512)) }))
+    struct Answer {
+        var status: SetVariableStatusEnumType
+        var info: StatusInfoType?
+        var persistent = false
+
+        init(_ status: SetVariableStatusEnumType, _ info: StatusInfoType? = nil, persistent: Bool = false) {
+            self.status = status
+            self.info = info
+            self.persistent = persistent
         }
-        let hooks = variables[key]
+    }
+
+    /// Whether `value` may be set: Accepted (with the attribute's persistence) or why not.
+    func check(_ value: String, _ key: VariableAttributeKey) -> Answer {
+        func rejected(_ code: String, _ reason: String? = nil) -> Answer {
+            Answer(.rejected, StatusInfoType(reasonCode: code, additionalInfo: reason.map { String($0.prefix(512)) }))
+        }
         switch deviceModel.lookup(key) {
-        case .unknownComponent: return (.unknownComponent, nil)  // B05.FR.04
-        case .unknownVariable: return (.unknownVariable, nil)  // B05.FR.05
-        case .unsupportedAttributeType: return (.notSupportedAttributeType, nil)  // B05.FR.06
+        case .unknownComponent: return Answer(.unknownComponent)  // B05.FR.04
+        case .unknownVariable: return Answer(.unknownVariable)  // B05.FR.05
+        case .unsupportedAttributeType: return Answer(.notSupportedAttributeType)  // B05.FR.06
         case .found(let attribute, let characteristics):
             // B05.FR.09: a ReadOnly (or constant) variable cannot be set.
             if attribute.mutability == .readOnly || attribute.constant { return rejected("ReadOnly") }
@@ -41,21 +70,8 @@ extension ChargingStation {
             if let problem = DeviceModel.check(value: value, against: characteristics) {
                 return rejected(Self.reasonCode(problem), problem)
             }
-            if let problem = hooks?.validate?(key, value) { return rejected("InvalidValue", problem) }
-        }
-        guard case .accepted(let persistent) = deviceModel.write(value, to: key) else { return rejected("InvalidValue") }
-        if persistent {
-            do {
-                try await store.setVariableValue(value, for: key)
-            } catch {
-                logger.error("cannot persist \(key): \(error)")
-                return rejected("InternalError")
-            }
-        }
-        logger.info("SetVariables: \(key) = \(value)")
-        switch hooks?.onSet?(self, key, value) ?? .applied {
-        case .applied: return (.accepted, nil)  // B05.FR.10
-        case .rebootRequired: return (.rebootRequired, nil)
+            if let problem = variables[key]?.validate?(key, value) { return rejected("InvalidValue", problem) }
+            return Answer(.accepted, persistent: attribute.persistent)
         }
     }
 

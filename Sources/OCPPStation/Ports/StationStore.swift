@@ -45,6 +45,8 @@ public protocol StationStore: Sendable {
     /// Device-model attribute values the CSMS changed (SetVariables on persistent variables).
     func variableValues() async throws -> [VariableAttributeKey: String]
     func setVariableValue(_ value: String, for key: VariableAttributeKey) async throws
+    /// Several values in one commit (a SetVariables request), in order: all are on disk, or none.
+    func setVariableValues(_ values: [(key: VariableAttributeKey, value: String)]) async throws
     /// The variable monitors (N07.FR.13), by id, each as the station's own text; the store does not read it.
     func monitors() async throws -> [Int: String]
     func saveMonitor(id: Int, _ text: String) async throws
@@ -69,6 +71,9 @@ public final class InMemoryStationStore: StationStore {
     public func variableValues() async throws -> [VariableAttributeKey: String] { state.withLock { $0.variables } }
     public func setVariableValue(_ value: String, for key: VariableAttributeKey) async throws {
         state.withLock { $0.variables[key] = value }
+    }
+    public func setVariableValues(_ values: [(key: VariableAttributeKey, value: String)]) async throws {
+        state.withLock { state in for (key, value) in values { state.variables[key] = value } }
     }
     public func monitors() async throws -> [Int: String] { state.withLock { $0.monitors } }
     public func saveMonitor(id: Int, _ text: String) async throws { state.withLock { $0.monitors[id] = text } }
