@@ -116,6 +116,12 @@ public final class StationAgent: Sendable {
             do {
                 let text = try FileAccess.readText(configuration.deviceModelFile)
                 deviceModel = try DeviceModel.parse(text, file: configuration.deviceModelFile)
+                // EVSE and Connector components the file does not describe come from the board (3 phases at 230 V).
+                deviceModel.addBoardComponents(board.evses.map { evse in
+                    DeviceModel.BoardEVSE(
+                        id: evse.id, maxPowerW: (evse.maxCurrentA * 230 * 3).rounded(),
+                        connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type) })
+                })
                 try deviceModel.checkRequiredVariables(file: configuration.deviceModelFile)
                 try Self.checkConsistency(board: board, deviceModel: deviceModel, file: configuration.deviceModelFile)
             } catch let error as DeviceModelError {

@@ -250,6 +250,19 @@ def test_a_new_device_model_merges_with_the_values_the_csms_set(csms, agent):
     assert value_of(csms, "TestCtrlr", "Kept") == "a"
 
 
+def test_evse_and_connector_components_the_file_lacks_come_from_the_board(csms, agent):
+    agent(without_evses=[2])
+    boot_accepted(csms)
+    assert value_of(csms, "Connector", "ConnectorType", evse={"id": 2, "connectorId": 1}) == "cType2"
+    assert value_of(csms, "EVSE", "AvailabilityState", evse={"id": 2}) == "Available"
+    mark = csms.mark()
+    csms.call("GetReport", {"requestId": 12, "componentVariable": [{"component": {"name": "EVSE", "evse": {"id": 2}},
+                                                                    "variable": {"name": "Power"}}]})
+    (power,) = report_pages(csms, 12, mark)
+    # 32 A (the board file) x 230 V x 3 phases.
+    assert power["variableCharacteristics"]["maxLimit"] == 22080 and power["variableCharacteristics"]["unit"] == "W"
+
+
 # --- reports --------------------------------------------------------------------------------------------------------
 
 def report_pages(csms, request_id, start, timeout=10):

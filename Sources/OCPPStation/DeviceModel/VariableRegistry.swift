@@ -2,7 +2,7 @@
 // a validator (beyond dataType, limits and valuesList), an effect applied when the CSMS sets it (at once, or
 // RebootRequired where it only takes effect after a reboot) and a getter for values the station knows live (power,
 // availability, the clock). GetVariables, SetVariables and the reports all go through it, so they agree.
-public import OCPPMessages
+internal import OCPPMessages
 
 /// What a set did once the value was stored.
 public enum VariableSetEffect: Sendable, Hashable {
@@ -94,6 +94,7 @@ extension ChargingStation {
     /// model, so reports and GetVariables see it.
     func setStationValue(_ value: String, for key: VariableAttributeKey) {
         deviceModel.setStationValue(value, for: key)
+        monitorWakeup.wake()  // the monitors look at it at once
     }
 
     /// Runs `effect` after the CSMS set `component.variable` (any instance, any EVSE) and it was stored: how code

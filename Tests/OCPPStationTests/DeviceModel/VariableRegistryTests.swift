@@ -97,3 +97,26 @@ struct VariableRegistryTests {
         #expect(pages.allSatisfy { $0.requestId == 3 })
     }
 }
+
+/// EVSE and Connector components come from the board where the file has none; the file's own are kept.
+struct BoardComponentsTests {
+    @Test func missingEVSEsAndConnectorsAreGeneratedFromTheBoard() throws {
+        var model = try DeviceModel.parse(DeviceModelTests.sample, file: "dm.json")  // has Connector 1/1 only
+        model.addBoardComponents([
+            .init(id: 1, maxPowerW: 22080, connectors: [.init(id: 1, type: "cType2")]),
+            .init(id: 2, maxPowerW: 11040, connectors: [.init(id: 1, type: "cCCS2"), .init(id: 2, type: "cType2")]),
+        ])
+        #expect(model.string("Connector", "AvailabilityState") == nil)  // addressed by EVSE: below
+        let connector = { (evse: Int, id: Int, variable: String) in
+            model.value(VariableAttributeKey(component: "Connector", evseId: evse, connectorId: id, variable: variable))
+        }
+        #expect(connector(2, 1, "ConnectorType") == "cCCS2")
+        #expect(connector(2, 2, "ConnectorType") == "cType2")
+        // The file's Connector 1/1 is kept as it was (its valuesList has no Reserved).
+        let kept = model.characteristics(of: VariableAttributeKey(component: "Connector", evseId: 1, connectorId: 1, variable: "AvailabilityState"))
+        #expect(kept?.valuesList == "Available,Occupied,Faulted")
+        let power = model.characteristics(of: VariableAttributeKey(component: "EVSE", evseId: 2, variable: "Power"))
+        #expect(power?.maxLimit == 11040 && power?.dataType == .decimal)
+        #expect(model.components.filter { $0.name == "EVSE" }.count == 2)
+    }
+}
