@@ -54,7 +54,6 @@ public actor ChargingStation: StationView {
     /// The variable monitors (block N, Monitoring/) and what wakes their timer.
     var monitoring = MonitorBook()
     let monitorWakeup = Wakeup()
-    var eventIdCounter = 0
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine

@@ -55,6 +55,16 @@ public struct MonitorBook: Sendable {
         nextId = (monitors.map(\.id).filter { $0 < customIdsBelow }.max() ?? 0) + 1
     }
 
+    private var lastEventId = 0
+
+    /// Event ids: from the start time in seconds, one up per event, so they do not repeat across restarts unless the
+    /// station notifies more than one event per second on average.
+    public mutating func nextEventId(startingAt seed: Int) -> Int {
+        if lastEventId == 0 { lastEventId = seed }
+        lastEventId += 1
+        return lastEventId
+    }
+
     public var sorted: [VariableMonitor] { monitors.values.sorted { $0.id < $1.id } }
 
     /// A fresh id (N04.FR.11).

@@ -58,12 +58,8 @@ extension ChargingStation {
         await queue(NewOutboxMessage(action: OCPPAction.notifyEvent.rawValue, payload: request.toJSON().serialized()))
     }
 
-    /// Event ids: from the start time in seconds, one up per event, so they do not repeat across restarts unless
-    /// the station notifies more than one event per second on average.
     func nextEventId() -> Int {
-        if eventIdCounter == 0 { eventIdCounter = Int(wallClock.systemSecondsSince1970()) % 1_000_000_000 }
-        eventIdCounter += 1
-        return eventIdCounter
+        monitoring.nextEventId(startingAt: Int(wallClock.systemSecondsSince1970()) % 1_000_000_000)
     }
 
     /// Wakes for the next periodic monitor (N08.FR.06/07); woken early when monitors change.

@@ -86,8 +86,6 @@ struct VariableRegistryTests {
 
     @Test func reportPagesCountFromZeroAndMarkContinuation() async throws {
         let station = try makeStation()
-        let data = await station.deviceModel.allVariables.map { _ in () }
-        #expect(!data.isEmpty)
         let pages = await station.notifyReportPages(
             requestId: 3,
             Array(repeating: ReportDataType(component: ComponentType(name: "A"), variable: VariableType(name: "B"), variableAttribute: [VariableAttributeType(value: "1")]), count: 60))
