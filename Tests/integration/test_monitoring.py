@@ -151,3 +151,16 @@ def test_the_hard_wired_monitor_reports_a_fault(csms, agent):
     data = event_data(csms, lambda d: d["variable"]["name"] == "Problem", mark)
     assert data["eventNotificationType"] == "HardWiredMonitor" and data["actualValue"] == "true"
     assert data["component"] == {"name": "EVSE", "evse": {"id": 2}} and data["trigger"] == "Delta"
+
+
+def test_monitoring_message_limits(csms, agent):
+    """N04.FR.09, N06.FR.06: MonitoringCtrlr.ItemsPerMessage -> CALLERROR OccurrenceConstraintViolation."""
+    agent(model={("MonitoringCtrlr", "ItemsPerMessage", "SetVariableMonitoring"): "2",
+                 ("MonitoringCtrlr", "ItemsPerMessage", "ClearVariableMonitoring"): "2"})
+    boot_accepted(csms)
+    data = [monitor(POWER_1, POWER, "Delta", 100, severity=s) for s in (1, 2, 3)]
+    answer = csms.call("SetVariableMonitoring", {"setMonitoringData": data})
+    assert (answer.type, answer.error_code) == (4, "OccurrenceConstraintViolation"), answer.text
+    assert [r["status"] for r in set_monitors(csms, *data[:2])] == ["Accepted", "Accepted"]
+    answer = csms.call("ClearVariableMonitoring", {"id": [1, 2, 3]})
+    assert (answer.type, answer.error_code) == (4, "OccurrenceConstraintViolation"), answer.text
