@@ -131,6 +131,21 @@ def test_monitors_survive_kill_9_and_monitoring_base_clears_them(csms, agent):
     assert answer.payload["status"] == "EmptyResultSet"  # N03.FR.05
 
 
+def test_the_monitoring_level_and_base_survive_a_restart(csms, agent):
+    station = agent()
+    boot_accepted(csms)
+    assert csms.call("SetMonitoringLevel", {"severity": 3}).payload["status"] == "Accepted"
+    assert csms.call("SetMonitoringBase", {"monitoringBase": "FactoryDefault"}).payload["status"] == "Accepted"
+    assert station.terminate()[0] == 0
+    mark = csms.mark()
+    agent(data_dir=station.data_dir)
+    boot_accepted(csms, start=mark)
+    answer = csms.call("GetVariables", {"getVariableData": [
+        {"component": {"name": "MonitoringCtrlr"}, "variable": {"name": "ActiveMonitoringLevel"}},
+        {"component": {"name": "MonitoringCtrlr"}, "variable": {"name": "ActiveMonitoringBase"}}]})
+    assert [r["attributeValue"] for r in answer.payload["getVariableResult"]] == ["3", "FactoryDefault"]
+
+
 def test_a_periodic_monitor_reports_every_period(csms, agent):
     agent()
     boot_accepted(csms)

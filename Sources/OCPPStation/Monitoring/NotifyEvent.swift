@@ -24,6 +24,7 @@ extension ChargingStation {
                 VariableMonitor(id: Self.hardWiredMonitorIds + index, key: key, type: .delta, value: 1, severity: 1, kind: .hardWiredMonitor))
         }
         monitoring = MonitorBook(monitors, customIdsBelow: Self.hardWiredMonitorIds)
+        await restoreKeptVariables()
         await evaluateMonitors()
     }
 

@@ -1,6 +1,7 @@
 // N03: SetMonitoringBase. The station has no preconfigured monitors: All keeps the custom ones, FactoryDefault and
 // HardWiredOnly delete them (N03.FR.03-05); the hard-wired monitors stay in every case.
 internal import OCPPMessages
+internal import Logging
 
 extension ChargingStation {
     func setMonitoringBase(_ request: SetMonitoringBaseRequest) async -> SetMonitoringBaseResponse {
@@ -13,11 +14,26 @@ extension ChargingStation {
         return SetMonitoringBaseResponse(status: .accepted)  // N03.FR.01
     }
 
-    /// A value the station sets itself and keeps across a reboot when the variable is persistent.
+    /// The ReadOnly variables the station sets itself on a CSMS request and keeps across a reboot (as settings: the
+    /// variable values on disk are the CSMS's writes, which a ReadOnly variable does not take).
+    static let keptMonitoringVariables = [
+        VariableAttributeKey(component: "MonitoringCtrlr", variable: "ActiveMonitoringBase"),
+        VariableAttributeKey(component: "MonitoringCtrlr", variable: "ActiveMonitoringLevel"),
+    ]
+
     func setAndKeep(_ value: String, _ key: VariableAttributeKey) async {
         guard deviceModel.value(key) != nil else { return }
         setStationValue(value, for: key)
-        guard case .found(let attribute, _) = deviceModel.lookup(key), attribute.persistent else { return }
-        try? await store.setVariableValue(value, for: key)
+        do {
+            try await store.setValue(value, forKey: "kept \(key)")
+        } catch {
+            logger.error("cannot keep \(key): \(error)")
+        }
+    }
+
+    func restoreKeptVariables() async {
+        for key in Self.keptMonitoringVariables {
+            if let value = try? await store.value(forKey: "kept \(key)") { setStationValue(value, for: key) }
+        }
     }
 }
