@@ -77,9 +77,11 @@ bench: build $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
 	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT) --bench-tool .build/release/station-bench
 
-## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas.
+## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas (and the required-variable list
+## from the appendix CSV when ../shared has it).
 generate:
 	python3 Scripts/generate-messages.py
+	if [ -f ../shared/ocpp-2.0.1/Appendices_CSV_v1.4/dm_components_vars.csv ]; then python3 Scripts/generate-required-variables.py; fi
 
 clean:
 	rm -rf .build run-data bench-data

@@ -51,6 +51,11 @@ public actor ChargingStation: StationView {
 
     // State
     var deviceModel: DeviceModel
+    /// What variables do besides holding a value: validators, effects on set, live values (DeviceModel/).
+    var variables = VariableRegistry(ChargingStation.variableBindings)
+    /// The variable monitors (block N, Monitoring/) and what wakes their timer.
+    var monitoring = MonitorBook()
+    let monitorWakeup = Wakeup()
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
@@ -147,7 +152,8 @@ public actor ChargingStation: StationView {
     }
 
     func adoptCSMSTime(_ time: OCPPDateTime) {
-        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06).
+        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06); another source first: keep the station's own.
+        guard timeFromCSMS else { return }
         clockOffset = time.secondsSince1970 - wallClock.systemSecondsSince1970()
     }
 
@@ -181,9 +187,11 @@ public actor ChargingStation: StationView {
                         inner.addTask { [weak self] in
                             for await input in inputs {
                                 await self?.process(input)
+                                await self?.evaluateMonitors()  // N07: monitors see what the input changed
                             }
                         }
                         inner.addTask { [weak self] in await self?.transactionTimer() }
+                        inner.addTask { [weak self] in await self?.monitorTimer() }
                     }
                 }
                 let outcome = await connectionLoop()
@@ -256,7 +264,7 @@ public actor ChargingStation: StationView {
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
         // with the time it happened and delivered after a crash too (A04.FR.02).
         await securityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
-        refreshAvailabilityVariables()
+        await loadMonitors()
     }
 
     /// One connection: a reader answering the CSMS, and the driver doing the station's own work.
@@ -375,7 +383,7 @@ public actor ChargingStation: StationView {
             networkProfiles.registeredSlot = networkProfiles.attemptedSlot
             if let interval {
                 // B01.FR.04: adopt the CSMS's heartbeat interval.
-                deviceModel.setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
+                setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
             }
             offlineSince = nil
             heartbeatWakeup.wake()
@@ -462,6 +470,7 @@ public actor ChargingStation: StationView {
     /// Every block's CALL handlers. A block lists its own in its folder (`ActionRoute`); adding a block adds a line here.
     static let routes = ActionRouter([
         deviceModelRoutes,
+        monitoringRoutes,
         provisioningRoutes,
         remoteControlRoutes,
         transactionRoutes,

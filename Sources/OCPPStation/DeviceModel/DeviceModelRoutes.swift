@@ -8,5 +8,8 @@ extension ChargingStation {
         .replyThenRun(SetVariablesRequest.self) { station, request in
             (try await station.setVariables(request), station.reconnectIfRequested())
         },
+        // B07/B08: the NotifyReport pages follow the answer.
+        .replyThenRun(GetBaseReportRequest.self) { station, request in station.getBaseReport(request) },
+        .replyThenRun(GetReportRequest.self) { station, request in try station.getReport(request) },
     ]
 }

@@ -51,7 +51,7 @@ extension ChargingStation {
                 networkProfiles.store(provisioned, slot: 1)
                 if let password = provisioning.basicAuthPassword {
                     try await store.setVariableValue(password, for: ConnectionKeys.password)
-                    deviceModel.setStationValue(password, for: ConnectionKeys.password)
+                    setStationValue(password, for: ConnectionKeys.password)
                 }
                 try await store.setValue(String(provisioning.securityProfile), forKey: ConnectionKeys.securityProfile)
                 logger.info("provisioned network connection profile 1: \(provisioned.ocppCsmsUrl), security profile \(provisioned.securityProfile)")
@@ -75,8 +75,8 @@ extension ChargingStation {
             if networkProfiles.slots.isEmpty { networkProfiles.store(provisioned, slot: 1) }
             networkProfiles.restoreActiveSecurityProfile(provisioning.securityProfile)
         }
-        deviceModel.setStationValue(provisioning.stationId, for: ConnectionKeys.identity)
-        deviceModel.setStationValue(String(networkProfiles.activeSecurityProfile), for: ConnectionKeys.securityProfileVariable)
+        setStationValue(provisioning.stationId, for: ConnectionKeys.identity)
+        setStationValue(String(networkProfiles.activeSecurityProfile), for: ConnectionKeys.securityProfileVariable)
         transport.setPingInterval(pingInterval)
     }
 
@@ -157,18 +157,18 @@ extension ChargingStation {
         let previous = networkProfiles.activeSecurityProfile
         let removed = networkProfiles.connected()
         if let slot = networkProfiles.attemptedSlot {
-            deviceModel.setStationValue(String(slot), for: ConnectionKeys.activeProfile)
+            setStationValue(String(slot), for: ConnectionKeys.activeProfile)
         }
         guard networkProfiles.activeSecurityProfile != previous else { return }
         // A05.FR.06: the new security profile is kept, and the slots below it are gone.
         let active = networkProfiles.activeSecurityProfile
-        deviceModel.setStationValue(String(active), for: ConnectionKeys.securityProfileVariable)
+        setStationValue(String(active), for: ConnectionKeys.securityProfileVariable)
         do {
             try await store.setValue(String(active), forKey: ConnectionKeys.securityProfile)
             for slot in removed { try await store.setValue(nil, forKey: ConnectionKeys.slot(slot)) }
             if !removed.isEmpty {
                 let priority = networkProfiles.priority.map(String.init).joined(separator: ",")
-                deviceModel.setStationValue(priority, for: ConnectionKeys.priority)
+                setStationValue(priority, for: ConnectionKeys.priority)
                 try await store.setVariableValue(priority, for: ConnectionKeys.priority)
             }
         } catch {

@@ -5,6 +5,12 @@ internal import OCPPMessages
 internal import Logging
 
 extension ChargingStation {
+    /// Whether the attribute may be written but never read (BasicAuthPassword): its value is never logged.
+    func attributeIsWriteOnly(_ key: VariableAttributeKey) -> Bool {
+        if case .found(let attribute, _) = deviceModel.lookup(key) { return attribute.mutability == .writeOnly }
+        return false
+    }
+
     /// Why a SetVariables value for a security-relevant variable is Rejected; nil when the generic checks decide.
     func securityProblem(with value: String, for key: VariableAttributeKey) -> String? {
         switch (key.component, key.variable, key.attributeType) {
@@ -33,19 +39,21 @@ extension ChargingStation {
         }
     }
 
-    /// A security-relevant variable was set (and stored).
-    func securityVariableSet(_ key: VariableAttributeKey) async {
-        switch (key.component, key.variable) {
-        case ("SecurityCtrlr", "BasicAuthPassword"):
-            // A01.FR.11: the change goes to the security log (never the password); the station reconnects with it.
-            await securityEvent("ReconfigurationOfSecurityParameters", techInfo: "BasicAuthPassword changed")
-            reconnectRequested = true
-        case ("OCPPCommCtrlr", "WebSocketPingInterval"):
-            transport.setPingInterval(pingInterval)
-        default:
-            break
-        }
-    }
+    /// What a set of these variables does (the device model's variable registry).
+    static let securityVariables: [VariableBinding] = [
+        .onSet("SecurityCtrlr", "BasicAuthPassword") { station, _, _ in
+            // A01.FR.11: the change goes to the security log (never the password); the station reconnects with it
+            // once the SetVariablesResponse is sent.
+            station.reconnectRequested = true
+            Task { await station.securityEvent("ReconfigurationOfSecurityParameters", techInfo: "BasicAuthPassword changed") }
+            return .applied
+        },
+        .onSet("OCPPCommCtrlr", "WebSocketPingInterval") { station, _, _ in
+            // Applies to the open connection at once.
+            station.transport.setPingInterval(station.pingInterval)
+            return .applied
+        },
+    ]
 
     /// The follow-up of a CALL whose answer asks for a reconnect: close the connection once the answer is sent.
     func reconnectIfRequested() -> (@Sendable () async -> Void)? {
