@@ -1,4 +1,4 @@
-// The authorization cache and the Local Authorization List in the station's SQLite file (tables of schema version 3).
+// The authorization cache and the Local Authorization List in the station's SQLite file (tables of schema version 4).
 // Each update is one SQLite transaction: a SendLocalList is on disk whole, with its version, or not at all.
 public import OCPPStation
 internal import OCPPMessages

@@ -47,10 +47,16 @@ enum StationSchema {
                 );
                 DROP TABLE IF EXISTS grdb_migrations;
                 """),
+        // The variable monitors (block N): kept across a reboot (N07.FR.13), each as the station's own JSON text.
+        Migration(
+            version: 3, tables: ["monitors"],
+            sql: """
+                CREATE TABLE monitors (id INTEGER PRIMARY KEY, monitor TEXT NOT NULL);
+                """),
         // The authorization cache (C10.FR.02) and the Local Authorization List (D01.FR.10): one row per idToken (key:
         // type and value), its idToken and idTokenInfo as JSON; the list's version is one row of local_list_version.
         Migration(
-            version: 3, tables: ["auth_cache", "local_list", "local_list_version"],
+            version: 4, tables: ["auth_cache", "local_list", "local_list_version"],
             sql: """
                 CREATE TABLE auth_cache (
                     key TEXT PRIMARY KEY NOT NULL,
@@ -139,6 +145,11 @@ enum StationSchema {
         }
         for (text, value) in try db.rows("SELECT key, value FROM variables", read: keyValue) {
             if let key = VariableAttributeKey(storageKey: text) { contents.variables[key] = value }
+        }
+        for (id, text) in try db.rows("SELECT id, monitor FROM monitors", read: { row throws(SQLiteError) in
+            (try row[0] as Int, try row[1] as String)
+        }) {
+            contents.monitors[id] = text
         }
         // The smallest index (outbox_transaction_id) answers this; afterwards the count is kept in memory.
         contents.queued = try db.value("SELECT COUNT(*) FROM outbox") ?? 0

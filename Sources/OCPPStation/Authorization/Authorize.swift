@@ -97,7 +97,6 @@ extension ChargingStation {
         } catch {
             logger.error("cannot persist the authorization cache: \(error)")
         }
-        refreshAuthorizationVariables()
     }
 
     /// Loads the list and the cache at start.
@@ -109,16 +108,6 @@ extension ChargingStation {
         } catch {
             logger.error("cannot read the authorization cache and local list: \(error)")
         }
-        refreshAuthorizationVariables()
     }
 
-    /// AuthCacheCtrlr.Storage, LocalAuthListCtrlr.Entries and .Storage report what is held.
-    func refreshAuthorizationVariables() {
-        deviceModel.setStationValue(
-            String(localAuthorization.cache.bytes), for: VariableAttributeKey(component: "AuthCacheCtrlr", variable: "Storage"))
-        deviceModel.setStationValue(
-            String(localAuthorization.list.entries.count), for: VariableAttributeKey(component: "LocalAuthListCtrlr", variable: "Entries"))
-        deviceModel.setStationValue(
-            String(localAuthorization.list.bytes), for: VariableAttributeKey(component: "LocalAuthListCtrlr", variable: "Storage"))
-    }
 }

@@ -15,7 +15,6 @@ extension ChargingStation {
             return ClearCacheResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "InternalError"))
         }
         localAuthorization.cache.clear()
-        refreshAuthorizationVariables()
         logger.info("ClearCache: the authorization cache is empty")
         return ClearCacheResponse(status: .accepted)
     }

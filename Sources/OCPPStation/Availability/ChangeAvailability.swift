@@ -90,7 +90,7 @@ extension ChargingStation {
     }
 
     /// Changes something a connector's status derives from (availability, reservations, a pending reset), and marks
-    /// the connectors whose status changed for a StatusNotification (and their AvailabilityState).
+    /// the connectors whose status changed for a StatusNotification (AvailabilityState is read live).
     func changeStatusInputs(_ body: () -> Void) {
         let keys = connectorKeys
         let before = keys.map(connectorStatus)
@@ -98,7 +98,6 @@ extension ChargingStation {
         for (key, status) in zip(keys, before) where connectorStatus(key) != status {
             reportedStatus[key] = nil
         }
-        refreshAvailabilityVariables()
         signalSink.yield(.statusChanged)
     }
 }

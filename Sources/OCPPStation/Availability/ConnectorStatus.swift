@@ -32,17 +32,9 @@ extension ChargingStation {
         case .powerChanged(let evse, let watts): change(evse) { $0.powerW = watts }
         case .tokenPresented: break
         }
-        refreshAvailabilityVariables()
         signalSink.yield(.statusChanged)
     }
 
-    /// The EVSE's AvailabilityState from its connectors' statuses.
-    static func evseStatus(_ statuses: [ConnectorStatusEnumType]) -> ConnectorStatusEnumType {
-        for status in [ConnectorStatusEnumType.faulted, .unavailable, .occupied, .reserved] where statuses.contains(status) {
-            return status
-        }
-        return statuses.first ?? .available
-    }
 
     var connectorKeys: [ConnectorKey] {
         board.evses.flatMap { evse in evse.connectors.map { ConnectorKey(evse: evse.id, connector: $0.id) } }
@@ -111,21 +103,6 @@ extension ChargingStation {
         statusRetryTask = Task {
             try? await Task.sleep(for: wait)
             if !Task.isCancelled { sink.yield(.statusChanged) }
-        }
-    }
-
-    /// Keeps the AvailabilityState variables of the device model in step with the connectors.
-    func refreshAvailabilityVariables() {
-        for key in connectorKeys {
-            deviceModel.setStationValue(
-                connectorStatus(key).rawValue,
-                for: VariableAttributeKey(component: "Connector", evseId: key.evse, connectorId: key.connector, variable: "AvailabilityState"))
-        }
-        for evse in board.evses {
-            let statuses = evse.connectors.map { connectorStatus(ConnectorKey(evse: evse.id, connector: $0.id)) }
-            let evseStatus = Self.evseStatus(statuses)
-            deviceModel.setStationValue(
-                evseStatus.rawValue, for: VariableAttributeKey(component: "EVSE", evseId: evse.id, variable: "AvailabilityState"))
         }
     }
 

@@ -32,7 +32,6 @@ extension ChargingStation {
             return SendLocalListResponse(status: .failed, statusInfo: StatusInfoType(reasonCode: "InternalError"))
         }
         localAuthorization.list.apply(change)
-        refreshAuthorizationVariables()
         logger.info("SendLocalList \(request.updateType.rawValue): version \(change.version), \(localAuthorization.list.entries.count) entries")
         return SendLocalListResponse(status: .accepted)
     }
