@@ -2,15 +2,19 @@
 SWIFT ?= swift
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-APT_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev libgpiod-dev socat python3-venv
+APT_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev libgpiod-dev libmodbus-dev socat python3-venv
 RELEASE_AGENT := .build/release/station-agent
 DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
-.PHONY: setup build build-debug test unit-test integration-test soak run bench generate link-order clean
+.PHONY: setup system-packages build build-debug test unit-test integration-test soak run bench generate link-order clean
 
-## setup: install the system packages and the Python venv the tests and `make run` use (idempotent).
-setup: $(VENV)/.installed
+## setup: install the system packages and the Python venv the tests and `make run` use (idempotent). `make build`,
+## `make run` and `make test` do it themselves: a fresh clone needs no separate step.
+setup: system-packages $(VENV)/.installed
+
+## system-packages: the C libraries the build links (SQLite, libgpiod, libmodbus) and socat for the Modbus tests.
+system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
@@ -38,7 +42,7 @@ LINK_FLAGS := $(if $(filter 1,$(PIE)),,-Xlinker -no-pie) -Xlinker --no-export-dy
 	-Xlinker --section-ordering-file=$(CURDIR)/Scripts/link-order.txt
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
 	-Xcc -ffunction-sections $(LINK_FLAGS)
-build:
+build: system-packages
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-agent
 
 ## link-order: regenerate Scripts/link-order.txt from a callgrind run of the release agent, then relink with it.
@@ -48,11 +52,11 @@ link-order: build $(VENV)/.installed
 	$(PYTHON) Scripts/generate-link-order.py --agent $(RELEASE_AGENT)
 	rm -f $(RELEASE_AGENT) && $(SWIFT) build $(RELEASE_FLAGS) --product station-agent
 
-build-debug:
+build-debug: system-packages
 	$(SWIFT) build --build-tests
 
 ## test: Swift unit tests, then the integration suite against the real CSMS (Python `ocpp` package).
-test: $(VENV)/.installed build-debug unit-test integration-test
+test: setup build-debug unit-test integration-test
 
 unit-test:
 	$(SWIFT) test --skip-build

@@ -52,6 +52,9 @@ public actor ChargingStation: StationView {
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
+    /// The contactor's interlock (Safety/): the engine grants energy, the interlock closes the contactor.
+    var safety: SafetyInterlock
+    var notifyEventIds: NotifyEventIds
     let authorizerOverride: (any IdTokenAuthorizer)?
     /// Beyond this many queued messages, intermediate Updated TransactionEvents are thinned (E12.FR.04/05).
     let queueCapacity: Int
@@ -118,6 +121,8 @@ public actor ChargingStation: StationView {
         self.store = store
         self.outbox = outbox
         self.engine = TransactionEngine(evseIds: board.evses.map(\.id), settings: TransactionSettings(deviceModel))
+        self.safety = SafetyInterlock(evseIds: board.evses.map(\.id))
+        self.notifyEventIds = NotifyEventIds(secondsSince1970: wallClock.systemSecondsSince1970())
         self.authorizerOverride = authorizer
         self.queueCapacity = max(1, queueCapacity)
         (self.inputs, self.inputSink) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
@@ -231,7 +236,12 @@ public actor ChargingStation: StationView {
             physical[state.evse] = state
             engine.restore(evse: state.evse, evCharging: state.evCharging, faults: state.faults)
             // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
-            if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
+            // Faults still active are reported again.
+            await performSafety(safety.restore(evse: state.evse, faults: state.faults, contactorClosed: state.contactorClosed))
+            if let plugged = state.connectors.first(where: \.plugged) {
+                await applySafety(.lockRequired(hasLock(evse: state.evse, connector: plugged.id)), evse: state.evse)
+                await applySafety(.controlPilot(state.evCharging ? .c : .b), evse: state.evse)
+            }
             if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
         await recoverTransactions()

@@ -1,4 +1,5 @@
 // Board files: JSON descriptions of a charger's hardware (boards/*.json), read strictly.
+internal import OCPPMessages
 public import OCPPStation
 
 /// A board file that cannot be used: which file, which field, and why — in one line.
@@ -34,10 +35,13 @@ public struct BoardConfiguration: Sendable, Hashable {
         public var id: Int
         /// An OCPP `ConnectorEnumType` value.
         public var type: String
+        /// The connector has a plug retention lock (`"lock": false` for a tethered cable).
+        public var hasLock: Bool
 
-        public init(id: Int, type: String) {
+        public init(id: Int, type: String, hasLock: Bool = true) {
             self.id = id
             self.type = type
+            self.hasLock = hasLock
         }
     }
 
@@ -68,12 +72,8 @@ public struct BoardConfiguration: Sendable, Hashable {
         }
     }
 
-    /// OCPP 2.0.1 `ConnectorEnumType`.
-    public static let connectorTypes: [String] = [
-        "cCCS1", "cCCS2", "cG105", "cTesla", "cType1", "cType2", "s309-1P-16A", "s309-1P-32A", "s309-3P-16A",
-        "s309-3P-32A", "sBS1361", "sCEE-7-7", "sType2", "sType3", "Other1PhMax16A", "Other1PhOver16A", "Other3Ph",
-        "Pan", "wInductive", "wResonant", "Undetermined", "Unknown",
-    ]
+    /// OCPP 2.0.1 `ConnectorEnumType`, from the generated enum.
+    public static let connectorTypes: [String] = ConnectorEnumType.allCases.map(\.rawValue)
 
     public var name: String
     public var description: String?
@@ -98,7 +98,7 @@ public struct BoardConfiguration: Sendable, Hashable {
     /// The EVSEs and connectors in the port's terms.
     public var evseDescriptions: [EVSEDescription] {
         evses.map { evse in
-            EVSEDescription(id: evse.id, connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type) })
+            EVSEDescription(id: evse.id, connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type, hasLock: $0.hasLock) })
         }
     }
 
@@ -196,7 +196,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         var connectors: [Connector] = []
         for (connectorIndex, connectorValue) in connectorValues.enumerated() {
             let connector = try HWJSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
-            try connector.rejectUnknownKeys(allowed: ["id", "type"])
+            try connector.rejectUnknownKeys(allowed: ["id", "type", "lock"])
             let connectorId = try connector.int("id")
             if connectorId != connectorIndex + 1 {
                 throw HWJSONFieldError(
@@ -207,7 +207,7 @@ public struct BoardConfiguration: Sendable, Hashable {
             guard connectorTypes.contains(type) else {
                 throw HWJSONFieldError(field: connector.fieldPath("type"), reason: "\(jsonQuoted(type)) is not a ConnectorEnumType value")
             }
-            connectors.append(Connector(id: connectorId, type: type))
+            connectors.append(Connector(id: connectorId, type: type, hasLock: try connector.optionalBool("lock") ?? true))
         }
         let meterFields = try fields.object("meter")
         try meterFields.rejectUnknownKeys(allowed: ["type"])

@@ -84,6 +84,13 @@ public final class SimulatedBoard: BoardHardware {
         continuation.finish()
     }
 
+    /// The system clock, seconds since 1970 (a meter sample's timestamp).
+    static func systemSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+    }
+
     static let monotonicSeconds: @Sendable () -> Double = {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -100,7 +107,7 @@ public final class SimulatedBoard: BoardHardware {
         try await core.setContactor(evse: evse, closed: closed)
     }
 
-    public func setConnectorLock(evse: Int, locked: Bool) async throws {
+    public func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws {
         try await core.setConnectorLock(evse: evse, locked: locked)
     }
 
