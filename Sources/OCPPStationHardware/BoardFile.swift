@@ -46,9 +46,18 @@ public struct BoardConfiguration: Sendable, Hashable {
     }
 
     public struct Meter: Sendable, Hashable {
-        public enum Kind: String, Sendable, Hashable, CaseIterable { case sim }
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            /// The sim board integrates what the simulated EV draws.
+            case sim
+            /// A Modbus RTU meter on a serial line (Modbus/).
+            case modbusRTU = "modbus-rtu"
+        }
         public var type: Kind
-        public init(type: Kind) { self.type = type }
+        public var modbus: ModbusMeterConfiguration?
+        public init(type: Kind, modbus: ModbusMeterConfiguration? = nil) {
+            self.type = type
+            self.modbus = modbus
+        }
     }
 
     public struct RFIDReader: Sendable, Hashable {
@@ -63,12 +72,15 @@ public struct BoardConfiguration: Sendable, Hashable {
         public var maxCurrentA: Double
         public var connectors: [Connector]
         public var meter: Meter
+        /// Real lines for this EVSE's contactor, lock, RCD, e-stop and LEDs (a mixed board: the rest stays simulated).
+        public var gpio: GPIOEVSEConfiguration?
 
-        public init(id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter) {
+        public init(id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter, gpio: GPIOEVSEConfiguration? = nil) {
             self.id = id
             self.maxCurrentA = maxCurrentA
             self.connectors = connectors
             self.meter = meter
+            self.gpio = gpio
         }
     }
 
@@ -149,6 +161,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         for (index, value) in evseValues.enumerated() {
             evses.append(try decodeEVSE(value, index: index, path: root.elementPath("evses", index)))
         }
+        try checkDuplicateLines(evses)
 
         var rfid: RFIDReader?
         if let reader = try root.optionalObject("rfid") {
@@ -179,7 +192,7 @@ public struct BoardConfiguration: Sendable, Hashable {
 
     private static func decodeEVSE(_ value: HWJSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
         let fields = try HWJSONFields(value, path: path)
-        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter"])
+        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter", "gpio"])
         let id = try fields.int("id")
         if id != index + 1 {
             throw HWJSONFieldError(
@@ -210,12 +223,19 @@ public struct BoardConfiguration: Sendable, Hashable {
             connectors.append(Connector(id: connectorId, type: type, hasLock: try connector.optionalBool("lock") ?? true))
         }
         let meterFields = try fields.object("meter")
-        try meterFields.rejectUnknownKeys(allowed: ["type"])
         let meterType = try meterFields.string("type")
-        guard let meterKind = Meter.Kind(rawValue: meterType) else {
+        let meter: Meter
+        switch Meter.Kind(rawValue: meterType) {
+        case .sim:
+            try meterFields.rejectUnknownKeys(allowed: ["type"])
+            meter = Meter(type: .sim)
+        case .modbusRTU:
+            meter = try decodeModbusMeter(meterFields)
+        case nil:
             throw HWJSONFieldError(field: meterFields.fieldPath("type"), reason: unsupported(meterType, Meter.Kind.allCases.map(\.rawValue), what: "meter type"))
         }
-        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: Meter(type: meterKind))
+        let gpio = try fields.optionalObject("gpio").map { (object: HWJSONFields) throws(HWJSONFieldError) in try decodeGPIO(object) }
+        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: meter, gpio: gpio)
     }
 
     private static func unsupported(_ value: String, _ supported: [String], what: String) -> String {
