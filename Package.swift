@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .library(name: "OCPPMessages", targets: ["OCPPMessages"]),
         .library(name: "OCPPStation", targets: ["OCPPStation"]),
+        .library(name: "OCPPStationHardware", targets: ["OCPPStationHardware"]),
         .library(name: "OCPPStationKit", targets: ["OCPPStationKit"]),
         .executable(name: "station-agent", targets: ["station-agent"]),
     ],
