@@ -166,14 +166,15 @@ def agent(request, tmp_path, csms):
     started = []
     request.node._agents = started
 
-    def start(station_id="CS001", model=None, data_dir=None, extra=(), url=None, name=None, log_level="debug"):
+    def start(station_id="CS001", model=None, data_dir=None, extra=(), url=None, name=None, log_level="debug",
+              board=None):
         name = name or f"agent{len(started)}"
         changes = dict(FAST)
         changes.update(model or {})
         model_path = device_model_with(tmp_path, changes, name=f"{name}-device-model.json")
         instance = Agent(tmp_path, name, data_dir, station_id)
         instance.args = [
-            "run", "--csms-url", url or csms.url, "--station-id", station_id, "--board", str(BOARD),
+            "run", "--csms-url", url or csms.url, "--station-id", station_id, "--board", str(board or BOARD),
             "--device-model", str(model_path), "--data-dir", str(instance.data_dir), "--log-level", log_level,
             *extra,
         ]
