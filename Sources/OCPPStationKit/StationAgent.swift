@@ -109,7 +109,7 @@ public final class StationAgent: Sendable {
         let directory = configuration.dataDirectory
         let databasePath = directory + "/station.db"
         let earlyStore =
-            FileAccess.isRegularFile(databasePath)
+            POSIXFiles.isRegularFile(databasePath)
             ? BackgroundResult { try SQLiteStationStore(path: databasePath, upgrade: false) } : nil
         let board: BoardConfiguration
         var deviceModel: DeviceModel
@@ -121,12 +121,19 @@ public final class StationAgent: Sendable {
                 throw StationAgentError(error.description)
             }
             do {
-                let text = try FileAccess.readText(configuration.deviceModelFile)
+                let text: String
+                do {
+                    text = try POSIXFiles.readText(configuration.deviceModelFile)
+                } catch {
+                    throw StationAgentError("device model \(configuration.deviceModelFile): \(error.reason)")
+                }
                 deviceModel = try DeviceModel.parse(text, file: configuration.deviceModelFile)
                 try deviceModel.checkRequiredVariables(file: configuration.deviceModelFile)
                 try Self.checkConsistency(board: board, deviceModel: deviceModel, file: configuration.deviceModelFile)
             } catch let error as DeviceModelError {
                 throw StationAgentError(error.description)
+            } catch let error as StationAgentError {
+                throw error
             } catch {
                 throw StationAgentError("device model \(configuration.deviceModelFile): \(error)")
             }
@@ -239,8 +246,8 @@ public final class StationAgent: Sendable {
     static func prepareDataDirectory(_ path: String, allowed: Set<String>) throws(StationAgentError) {
         var info = stat()
         if stat(path, &info) != 0 {
-            if errno != ENOENT { throw StationAgentError("--data-dir \(path): \(FileAccess.errorText(errno))") }
-            if let failure = FileAccess.makeDirectories(path) {
+            if errno != ENOENT { throw StationAgentError("--data-dir \(path): \(POSIXFiles.errnoMessage(errno))") }
+            if let failure = POSIXFiles.makeDirectories(path) {
                 throw StationAgentError("--data-dir \(path): cannot create: \(failure)")
             }
             return
@@ -249,10 +256,10 @@ public final class StationAgent: Sendable {
             throw StationAgentError("--data-dir \(path): not a directory")
         }
         if access(path, R_OK | W_OK | X_OK) != 0 {
-            throw StationAgentError("--data-dir \(path): not readable and writable: \(FileAccess.errorText(errno))")
+            throw StationAgentError("--data-dir \(path): not readable and writable: \(POSIXFiles.errnoMessage(errno))")
         }
-        guard let entries = FileAccess.listDirectory(path) else {
-            throw StationAgentError("--data-dir \(path): cannot list: \(FileAccess.errorText(errno))")
+        guard let entries = POSIXFiles.listDirectory(path) else {
+            throw StationAgentError("--data-dir \(path): cannot list: \(POSIXFiles.errnoMessage(errno))")
         }
         for name in entries.sorted() where !name.hasSuffix(".log") && !allowed.contains(name) {
             throw StationAgentError(
