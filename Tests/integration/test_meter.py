@@ -43,8 +43,8 @@ def meter(tmp_path):
 def test_meter_lost_mid_charge_and_found_again(csms, agent, meter, tmp_path):
     device, command = meter
     board = json.loads((ROOT / "boards/sim.json").read_text())
-    board["evses"][0]["meter"] = {"type": "modbus-rtu", "device": device, "map": "sdm630", "pollIntervalMs": 200,
-                                  "timeoutMs": 100, "retries": 1}
+    board["evses"][0]["meter"] = {"type": "modbus-rtu", "device": device, "map": "sdm630", "pollIntervalMs": 300,
+                                  "timeoutMs": 500, "retries": 2}
     path = tmp_path / "mixed.json"
     path.write_text(json.dumps(board))
     station = agent(board=path)
@@ -56,7 +56,7 @@ def test_meter_lost_mid_charge_and_found_again(csms, agent, meter, tmp_path):
 
     mark = csms.mark()
     command("silent")
-    wait_evse(station, 1, lambda e: not e["contactorClosed"], "meter lost: contactor open")
+    wait_evse(station, 1, lambda e: not e["contactorClosed"], "meter lost: contactor open", timeout=10)
     csms.wait_call("StatusNotification", lambda p: p["evseId"] == 1 and p["connectorStatus"] == "Faulted", start=mark)
     notify_event(csms, "FiscalMetering", "Problem", "true", mark)
     wait_tx(csms, "Updated", start=mark, where=lambda p: p["transactionInfo"].get("chargingState") == "SuspendedEVSE")
