@@ -13,8 +13,9 @@ struct NotifyEventIds: Sendable, Hashable {
     private var raised: [String: Int] = [:]
 
     init(secondsSince1970: Double) {
-        // Milliseconds since 2020: below 2^31 until 2044, increasing across restarts.
-        next = max(1, Int((secondsSince1970 - 1_577_836_800) * 1000) % Int(Int32.max))
+        // Seconds since 2020: below 2^31 (what CSMSs store) until 2088, and ahead of the ids of a run that raised
+        // fewer events than it lasted seconds.
+        next = max(1, Int(secondsSince1970 - 1_577_836_800))
     }
 
     mutating func raise(_ key: String) -> Int {
