@@ -92,6 +92,8 @@ public final class GPIOEVSELines: Sendable {
         var contactorCommanded = false
         var lockCommanded = false
         var faults: Set<HardwareFault> = []
+        /// Faults the board knows of beyond these lines (simulated ones on a mixed board), for the fault LED.
+        var otherFaults = false
         /// Last debounced level per input.
         var levels: [Input: Bool] = [:]
     }
@@ -169,9 +171,19 @@ public final class GPIOEVSELines: Sendable {
         }
     }
 
-    /// The status LEDs: available (no fault, contactor open), charging (contactor closed), fault.
+    /// The status LEDs: available (no fault, contactor open), charging (contactor closed), fault. `faulted`: faults
+    /// the board knows of beyond these lines; the lines' own faults and the contactor are added here, and the LEDs
+    /// follow every input change by themselves.
     public func showStatus(faulted: Bool, charging: Bool) {
-        for (name, on) in [("available", !faulted && !charging), ("charging", charging && !faulted), ("fault", faulted)] {
+        state.withLock { $0.otherFaults = faulted }
+        refreshLEDs(charging: charging)
+    }
+
+    private func refreshLEDs(charging: Bool? = nil) {
+        let (faulted, closed) = state.withLock { state in
+            (state.otherFaults || state.faults.contains(where: \.makesConnectorFaulted), charging ?? state.contactorCommanded)
+        }
+        for (name, on) in [("available", !faulted && !closed), ("charging", closed && !faulted), ("fault", faulted)] {
             if let line = outputs[name] { try? driver.setValue(line, on) }
         }
     }
@@ -247,6 +259,7 @@ public final class GPIOEVSELines: Sendable {
             }
             return state.faults.remove(fault) != nil ? [.faultCleared(evse: evse, fault: fault)] : []
         }
+        if !events.isEmpty { refreshLEDs() }
         for event in events { emit(event) }
     }
 }

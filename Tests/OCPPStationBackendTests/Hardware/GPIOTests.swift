@@ -152,6 +152,7 @@ struct GPIOTests {
         #expect(events.list.withLock { $0.isEmpty }, "idle inputs are no faults")
         chip.drive("RCD", physical: false)  // tripped
         #expect(try await events.wait(for: 1) == [.faultRaised(evse: 1, fault: .groundFault)])
+        #expect(chip.physical("LEDR") == true && chip.physical("LEDG") == false, "the fault LED follows the input by itself")
         chip.drive("RCD", physical: true)
         #expect(try await events.wait(for: 2).last == .faultCleared(evse: 1, fault: .groundFault))
         // The contactor's mirror contact closes while it is commanded open: welded.
