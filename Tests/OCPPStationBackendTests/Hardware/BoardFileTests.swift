@@ -115,7 +115,7 @@ struct BoardFileTests {
          #"board file boards/x.json: rfid.type: "pn532" is not a supported RFID reader type (supported: "sim")"#),
         // Not JSON
         (#""hal": "sim","#, #""hal": "sim",,"#,
-         "board file boards/x.json: invalid JSON at line 3, column 16: unexpected ',', expected a string key"),
+         "board file boards/x.json: invalid JSON at line 3, column 16: expected a string key"),
         (#""name": "two","#, #""name": "two", "name": "three","#,
          #"board file boards/x.json: invalid JSON at line 2, column 18: duplicate key "name""#),
     ])
@@ -201,8 +201,8 @@ struct BoardFileTests {
 
     @Test func wholeFileErrors() {
         #expect(message("") == "board file boards/x.json: invalid JSON at line 1, column 1: the text is empty")
-        #expect(message("not json") == "board file boards/x.json: invalid JSON at line 1, column 1: unexpected 'n', expected a value")
-        #expect(message("{\"name\": \"x\"") == "board file boards/x.json: invalid JSON at line 1, column 13: unexpected end of text, expected ',' or '}'")
+        #expect(message("not json") == "board file boards/x.json: invalid JSON at line 1, column 1: invalid literal")
+        #expect(message("{\"name\": \"x\"") == "board file boards/x.json: invalid JSON at line 1, column 13: unterminated object")
         #expect(message("[1, 2]") == "board file boards/x.json: expected a JSON object at the top level, got an array")
         #expect(message("{}") == "board file boards/x.json: name: required field is missing")
         #expect(message(#"{"name": "a\nb", "hal": "sim", "evses": []}"#) == "board file boards/x.json: evses: must list at least one EVSE")
@@ -232,7 +232,7 @@ struct BoardFileTests {
             _ = try BoardConfiguration.load(path: bad)
             Issue.record("loaded an invalid board file")
         } catch {
-            #expect(error.description == "board file \(bad): invalid JSON at line 3, column 10: unexpected 's', expected a value")
+            #expect(error.description == "board file \(bad): invalid JSON at line 3, column 10: unexpected character")
         }
         let good = dir.file("good.json")
         try HardwareTestSupport.write(Self.validBoard, to: good)

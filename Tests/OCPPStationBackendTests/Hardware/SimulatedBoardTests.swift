@@ -105,7 +105,7 @@ struct SimulatedBoardTests {
     @Test func invalidStateFileIsRefusedAndLeftUntouched() throws {
         let configuration = try HardwareTestSupport.simBoard()
         let cases: [(content: String, expected: String)] = [
-            ("{\"version\":1,", "invalid JSON at line 1, column 14: unexpected end of text, expected a string key"),
+            ("{\"version\":1,", "invalid JSON at line 1, column 14: expected a string key"),
             ("", "invalid JSON at line 1, column 1: the text is empty"),
             (#"{"version":1,"evses":[]}"#, #"evses: has 0 EVSE(s) but the board "sim" has 2"#),
             (#"{"version":2,"evses":[]}"#, "version: unsupported version 2 (this agent writes version 1)"),
