@@ -3,12 +3,19 @@ map of Tests/integration/boards) on a serial port, normally one end of a `socat`
 the station's libmodbus backend opens.
 
     modbus_peer.py --port PTY --map sdm630 [--address 1] [--baud 9600] [--parity N] [--stopbits 1]
+    modbus_peer.py --socat DIR --map sdm630 ...   # makes the pair itself: DIR/station (the station's end), DIR/meter
+
+With --socat the peer owns socat and ends it when it ends, which it does when its stdin closes: a test that dies
+leaves no process behind.
 
 Prints `ready` once it serves. Commands on stdin, one a line: `answer` (default), `silent` (the meter stops answering:
 meter lost), `crc` (every answer's CRC corrupted), `exception` (illegal data address for every request),
 `energy WH` (set the import register), `quit`."""
 import argparse
 import asyncio
+import os
+import signal
+import subprocess
 import struct
 import sys
 
@@ -60,13 +67,41 @@ def fill(block, layout, quantity, value):
 
 async def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", required=True)
+    parser.add_argument("--port")
+    parser.add_argument("--socat")
     parser.add_argument("--map", required=True, choices=list(MAPS))
     parser.add_argument("--address", type=int, default=1)
     parser.add_argument("--baud", type=int, default=9600)
     parser.add_argument("--parity", default="N")
     parser.add_argument("--stopbits", type=int, default=1)
     args = parser.parse_args()
+    if args.socat:
+        SOCAT.append(subprocess.Popen(["socat", f"pty,raw,echo=0,link={args.socat}/station",
+                                  f"pty,raw,echo=0,link={args.socat}/meter"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for _ in range(500):
+            if os.path.exists(f"{args.socat}/meter") and os.path.exists(f"{args.socat}/station"):
+                break
+            await asyncio.sleep(0.01)
+        args.port = f"{args.socat}/meter"
+    # The test that started us may die without a word (and other children may hold our stdin open): when our parent
+    # changes, we end, and socat with us.
+    parent = os.getppid()
+
+    async def watch_parent():
+        while os.getppid() == parent:
+            await asyncio.sleep(0.5)
+        _end()
+
+    watcher = asyncio.create_task(watch_parent())
+    try:
+        await serve(args)
+    finally:
+        watcher.cancel()
+        _end()
+
+
+async def serve(args):
 
     table, layout = MAPS[args.map]
     block = ModbusSparseDataBlock({})
@@ -117,5 +152,23 @@ def crc16(data):
     return crc.to_bytes(2, "little")
 
 
+SOCAT = []
+
+
+def _end(*_):
+    """Ends socat and this process at once. Only async-signal-safe calls: this runs in a signal handler too, where a
+    lock the interrupted code holds (stdout's, subprocess's) would deadlock."""
+    for process in SOCAT:
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    # A parent that blocks signals in the spawning thread (Swift's test runner does) passes its mask on: undo it, so
+    # that SIGTERM reaches us and socat.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGTERM, _end)
     asyncio.run(main())

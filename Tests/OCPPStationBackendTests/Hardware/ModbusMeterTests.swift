@@ -7,10 +7,11 @@ import Testing
 
 @testable import OCPPStationHardware
 
-/// socat's pty pair and the pymodbus meter on its far end.
+/// The pymodbus meter on one end of a socat pty pair (modbus_peer.py --socat runs socat itself and ends it when its
+/// stdin closes, so a test that dies leaves nothing behind). Children get no stdout/stderr of ours: a leftover child
+/// holding `swift test`'s output pipe would keep it waiting.
 final class ModbusPeer: @unchecked Sendable {  // used by one test at a time; its pipes are only touched by that test
     let directory: String
-    let socat = Process()
     let peer = Process()
     private let input = Pipe()
     private let output = Pipe()
@@ -20,23 +21,17 @@ final class ModbusPeer: @unchecked Sendable {  // used by one test at a time; it
         let root = HardwareTestSupport.repositoryRoot()
         directory = NSTemporaryDirectory() + "modbus-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(directory)/station", "pty,raw,echo=0,link=\(directory)/meter"]
-        try socat.run()
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory + "/meter") {
-            usleep(10_000)
-        }
         peer.executableURL = URL(fileURLWithPath: root + "/.venv/bin/python")
         peer.arguments = [
-            root + "/Tests/integration/modbus_peer.py", "--port", directory + "/meter", "--map", map,
+            root + "/Tests/integration/modbus_peer.py", "--socat", directory, "--map", map,
             "--address", String(address), "--baud", String(baud), "--parity", parity,
         ]
         peer.standardInput = input
         peer.standardOutput = output
+        peer.standardError = FileHandle.nullDevice
         try peer.run()
         try expectLine("ready")
     }
-
     /// Sends a command to the meter (`silent`, `crc`, `exception`, `answer`, `energy WH`).
     func command(_ line: String) throws {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
@@ -54,9 +49,9 @@ final class ModbusPeer: @unchecked Sendable {  // used by one test at a time; it
     }
 
     deinit {
-        // Not waitUntilExit: it can hang on a cooperative thread; Foundation reaps the children.
+        // Closing its stdin ends the peer (and its socat); not waitUntilExit: it can hang on a cooperative thread.
+        try? input.fileHandleForWriting.close()
         peer.terminate()
-        socat.terminate()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
