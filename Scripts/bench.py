@@ -12,7 +12,11 @@ Measured against a minimal CSMS on loopback (websockets, answering every CALL th
   * replay: 10,000 queued TransactionEvents delivered to the CSMS after boot (events/s, and the agent's CPU time as a
     share of the replay's wall time);
   * idle memory with 100,000 events queued (the CSMS keeps the boot Pending, so nothing drains);
-  * the binary: size stripped, and whether ICU's data is linked in.
+  * the binary: size stripped, and whether ICU's data is linked in;
+  * with TLS (security profile 2, a PKI generated on the spot): the agent's own figure for connect + TLS handshake +
+    upgrade (its log line), over the first connection and reconnects the CSMS forces, and idle memory connected.
+  * the device model: a FullInventory GetBaseReport (to its CALLRESULT, and to the last NotifyReport page received)
+    and a 50-item SetVariables (to its CALLRESULT), each CSMS CALL on an idle connected station.
 Figures are printed as min / median / max; nothing here is an assertion.
 """
 import argparse
@@ -83,6 +87,79 @@ class BenchCSMS:
                 await ws.send(json.dumps([3, message[1], self.results.get(action, dict)()]))
                 if action == "StatusNotification" and message[3].get("evseId") == 2:
                     self.idle.set()
+
+
+class DeviceModelCSMS(BenchCSMS):
+    """Answers like BenchCSMS; `ask` sends a CALL to the station and returns its answer; the NotifyReport pages are
+    counted per requestId and `report_done` is set when the last one (tbc false) arrives."""
+
+    def __init__(self):
+        super().__init__()
+        self.ws = None
+        self.answers = {}
+        self.report_done = asyncio.Event()
+        self.report_pages = 0
+
+    async def serve(self, ws):
+        self.ws = ws
+        async for text in ws:
+            received = time.monotonic_ns()
+            message = json.loads(text)
+            if message[0] in (3, 4):
+                future = self.answers.pop(message[1], None)
+                if future:
+                    future.set_result((received, message))
+                continue
+            action = message[2]
+            if action == "BootNotification":
+                self.boot.set()
+            if action == "NotifyReport":
+                self.report_pages += 1
+                if not message[3].get("tbc", False):
+                    self.report_done_at = received
+                    self.report_done.set()
+            await ws.send(json.dumps([3, message[1], self.results.get(action, dict)()]))
+            if action == "StatusNotification" and message[3].get("evseId") == 2:
+                self.idle.set()
+
+    async def ask(self, action, payload):
+        message_id = f"bench-{time.monotonic_ns()}"
+        future = asyncio.get_running_loop().create_future()
+        self.answers[message_id] = future
+        sent = time.monotonic_ns()
+        await self.ws.send(json.dumps([2, message_id, action, payload]))
+        received, answer = await asyncio.wait_for(future, 10)
+        assert answer[0] == 3, answer
+        return sent, received, answer
+
+
+async def device_model_run(agent, data_dir, port, runs):
+    """FullInventory GetBaseReport and a 50-item SetVariables against an idle, connected station."""
+    csms = DeviceModelCSMS()
+    server = await websockets.serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"])
+    process = subprocess.Popen(agent_args(agent, port, data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answered, reported, pages, set50 = [], [], [], []
+    try:
+        await asyncio.wait_for(csms.idle.wait(), 10)
+        await asyncio.sleep(0.5)
+        for run in range(runs):
+            csms.report_done.clear()
+            csms.report_pages = 0
+            sent, received, _ = await csms.ask("GetBaseReport", {"requestId": run, "reportBase": "FullInventory"})
+            await asyncio.wait_for(csms.report_done.wait(), 10)
+            answered.append((received - sent) / 1e6)
+            reported.append((csms.report_done_at - sent) / 1e6)
+            pages.append(csms.report_pages)
+            items = [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"},
+                      "attributeValue": str(60 + i)} for i in range(50)]
+            sent, received, answer = await csms.ask("SetVariables", {"setVariableData": items})
+            assert all(r["attributeStatus"] == "Accepted" for r in answer[2]["setVariableResult"]), answer
+            set50.append((received - sent) / 1e6)
+    finally:
+        stop(process)
+        server.close()
+        await server.wait_closed()
+    return answered, reported, pages, set50
 
 
 def memory_kib(pid):
@@ -179,6 +256,57 @@ async def queued_idle_run(agent, bench_tool, data_dir, port, count, settle_secon
         await server.wait_closed()
 
 
+async def tls_run(agent, work, port, reconnects=5, settle_seconds=3.0):
+    """Security profile 2 against a wss:// CSMS; returns (handshake ms list, anonymous KiB, rss KiB)."""
+    import ssl
+    sys.path.insert(0, str(ROOT / "Tests" / "integration"))
+    from pki import PKI
+    from conftest import device_model_with
+    pki = PKI(work / "pki")
+    context = pki.server_context()
+    model = device_model_with(work, {("OCPPCommCtrlr", "RetryBackOffWaitMinimum", None): "1",
+                                     ("OCPPCommCtrlr", "RetryBackOffRandomRange", None): "0"}, name="tls-model.json")
+    csms = BenchCSMS()
+    sockets = []
+
+    async def handler(ws):
+        sockets.append(ws)
+        await csms.handler(ws)
+    server = await websockets.serve(handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"], ssl=context)
+    args = agent_args(agent, port, work / "tls-data")
+    args[args.index("--csms-url") + 1] = f"wss://localhost:{port}/ocpp"
+    args[args.index("--device-model") + 1] = str(model)
+    args[args.index("--log-level") + 1] = "info"
+    args += ["--security-profile", "2", "--basic-auth-password", "bench-password-0123", "--ca-file", str(pki.root.path)]
+    log = work / "tls-agent.log"
+    with open(log, "wb") as err:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        await asyncio.wait_for(csms.idle.wait(), 20)
+        for _ in range(reconnects):
+            count = len(sockets)
+            await sockets[-1].close()
+            deadline = time.monotonic() + 20
+            while len(sockets) == count and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(settle_seconds)
+        anonymous, rss = memory_kib(process.pid)
+    finally:
+        stop(process)
+        server.close()
+        await server.wait_closed()
+    times = [float(line.rsplit(": ", 1)[1].split()[0]) for line in log.read_text().splitlines()
+             if "TLS handshake, upgrade:" in line]
+    return times, anonymous, rss
+
+
+async def print_tls(agent, work, port):
+    times, anonymous, rss = await tls_run(agent, work, port)
+    print(f"TLS (profile 2): connect + handshake + upgrade, first (overlapping start-up) {times[0]:.0f} ms, "
+          f"reconnects {summary(times[1:], 'ms')}; idle connected: Anonymous {anonymous / 1024:.2f} MiB, "
+          f"Rss {rss / 1024:.2f} MiB")
+
+
 def footprint(agent):
     stripped = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-strip-")) / "station-agent"
     try:
@@ -195,6 +323,13 @@ def summary(values, unit):
     return f"min {values[0]:.2f} {unit}, median {statistics.median(values):.2f} {unit}, max {values[-1]:.2f} {unit} ({len(values)} runs)"
 
 
+async def print_device_model(agent, data_dir, options):
+    answered, reported, pages, set50 = await device_model_run(agent, data_dir, options.port, options.runs)
+    print(f"GetBaseReport FullInventory -> CALLRESULT: {summary(answered, 'ms')}")
+    print(f"GetBaseReport FullInventory -> last of {pages[0]} NotifyReport pages received: {summary(reported, 'ms')}")
+    print(f"SetVariables with 50 items (persistent: one commit) -> CALLRESULT: {summary(set50, 'ms')}")
+
+
 async def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agent", default=str(ROOT / ".build/release/station-agent"))
@@ -205,11 +340,27 @@ async def main():
     parser.add_argument("--enqueue-count", type=int, default=2000)
     parser.add_argument("--replay-count", type=int, default=10_000)
     parser.add_argument("--queued-count", type=int, default=100_000)
+    parser.add_argument("--only", choices=["idle", "tls"], help="only the idle memory run, or only the TLS run")
+    parser.add_argument("--only-device-model", action="store_true", help="only the device-model figures")
     options = parser.parse_args()
     agent = str(pathlib.Path(options.agent).resolve())
+    if options.only_device_model:
+        work = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-bench-"))
+        try:
+            await print_device_model(agent, work / "device-model", options)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     bench_tool = str(pathlib.Path(options.bench_tool).resolve())
     work = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-bench-"))
     try:
+        if options.only == "idle":
+            idle = await one_run(agent, work / "idle", options.port, True, options.idle_seconds)
+            print(f"idle, connected, 2 EVSEs: Anonymous {idle['anonymous_kib'] / 1024:.2f} MiB, Rss {idle['rss_kib'] / 1024:.2f} MiB")
+            return
+        if options.only == "tls":
+            await print_tls(agent, work, options.port)
+            return
         fresh, reused = [], []
         reused_dir = work / "reused"
         for run in range(options.runs):
@@ -234,6 +385,8 @@ async def main():
               f"{replay['rate']:.0f} events/s, agent CPU {100 * replay['cpu_share']:.1f} % of that time")
         anonymous, rss = await queued_idle_run(agent, bench_tool, work / "queued", options.port, options.queued_count)
         print(f"idle with {options.queued_count} events queued: Anonymous {anonymous / 1024:.2f} MiB, Rss {rss / 1024:.2f} MiB")
+        await print_tls(agent, work, options.port)
+        await print_device_model(agent, work / "device-model", options)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -25,6 +25,8 @@ public actor ChargingStation: StationView {
         case heartbeatDue
         case reset
         case shutdown
+        /// Close this connection and open the next one at once (a new password or certificate, A01/A02).
+        case reconnect
     }
 
     /// What the station processes in order, whether or not a connection is open: hardware events and the work
@@ -49,12 +51,17 @@ public actor ChargingStation: StationView {
 
     // State
     var deviceModel: DeviceModel
+    /// What variables do besides holding a value: validators, effects on set, live values (DeviceModel/).
+    var variables = VariableRegistry(ChargingStation.variableBindings)
+    /// The variable monitors (block N, Monitoring/) and what wakes their timer.
+    var monitoring = MonitorBook()
+    let monitorWakeup = Wakeup()
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
     /// The contactor's interlock (Safety/): the engine grants energy, the interlock closes the contactor.
     var safety: SafetyInterlock
-    var notifyEventIds: NotifyEventIds
+    var faultEventCauses = FaultEventCauses()
     let authorizerOverride: (any IdTokenAuthorizer)?
     /// Beyond this many queued messages, intermediate Updated TransactionEvents are thinned (E12.FR.04/05).
     let queueCapacity: Int
@@ -84,7 +91,14 @@ public actor ChargingStation: StationView {
     var session: RPCSession?
     var sessionOpened = false
     var lastBootAction: BootStateMachine.Action?
+    /// When the BootNotification may go again after Pending or Rejected; kept across reconnects (B02.FR.04, B03.FR.02).
+    var bootRetryAt: ContinuousClock.Instant?
     let heartbeatWakeup = Wakeup()
+    // Connection and security (Provisioning/Connection.swift, Security/)
+    let provisioning: ConnectionProvisioning
+    var networkProfiles = NetworkProfiles()
+    let securityLog: (any SecurityEventLog)?
+    var reconnectRequested = false
 
     /// Where signals go: the driver of the current connection. Each connection gets a fresh stream, because an
     /// AsyncStream ends for good when a task waiting on it is cancelled (as the driver is when a connection drops).
@@ -114,15 +128,18 @@ public actor ChargingStation: StationView {
         wallClock: any WallClock = SystemWallClock(),
         authorizer: (any IdTokenAuthorizer)? = nil,
         queueCapacity: Int = ChargingStation.defaultQueueCapacity,
+        provisioning: ConnectionProvisioning = ConnectionProvisioning(stationId: "CS001", csmsURL: "ws://127.0.0.1/ocpp", securityProfile: 0),
+        securityLog: (any SecurityEventLog)? = nil,
         logger: Logger
     ) {
+        self.provisioning = provisioning
+        self.securityLog = securityLog
         self.deviceModel = deviceModel
         self.board = board
         self.store = store
         self.outbox = outbox
         self.engine = TransactionEngine(evseIds: board.evses.map(\.id), settings: TransactionSettings(deviceModel))
         self.safety = SafetyInterlock(evseIds: board.evses.map(\.id))
-        self.notifyEventIds = NotifyEventIds(secondsSince1970: wallClock.systemSecondsSince1970())
         self.authorizerOverride = authorizer
         self.queueCapacity = max(1, queueCapacity)
         (self.inputs, self.inputSink) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
@@ -139,7 +156,8 @@ public actor ChargingStation: StationView {
     }
 
     func adoptCSMSTime(_ time: OCPPDateTime) {
-        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06).
+        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06); another source first: keep the station's own.
+        guard timeFromCSMS else { return }
         clockOffset = time.secondsSince1970 - wallClock.systemSecondsSince1970()
     }
 
@@ -173,9 +191,11 @@ public actor ChargingStation: StationView {
                         inner.addTask { [weak self] in
                             for await input in inputs {
                                 await self?.process(input)
+                                await self?.evaluateMonitors()  // N07: monitors see what the input changed
                             }
                         }
                         inner.addTask { [weak self] in await self?.transactionTimer() }
+                        inner.addTask { [weak self] in await self?.monitorTimer() }
                     }
                 }
                 let outcome = await connectionLoop()
@@ -226,6 +246,7 @@ public actor ChargingStation: StationView {
         } catch {
             logger.error("cannot read the station's state: \(error); booting with the device model's values")
         }
+        await loadNetworkProfiles()
         prepared = true
         preparedWakeup.wake()
         defer {
@@ -251,55 +272,26 @@ public actor ChargingStation: StationView {
         }
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
         // with the time it happened and delivered after a crash too (A04.FR.02).
-        await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
-        refreshAvailabilityVariables()
-    }
-
-    func connectionLoop() async -> Outcome {
-        lazy var backoff = ReconnectBackoff(
-            waitMinimum: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffWaitMinimum") ?? 5),
-            randomRange: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRandomRange") ?? 10),
-            repeatTimes: deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRepeatTimes") ?? 5)
-        while true {
-            if resetRequested { return .reset }
-            if Task.isShuttingDownGracefully || Task.isCancelled { return .stopped }
-            do {
-                sessionOpened = false
-                try await transport.withConnection { [self] connection in
-                    try await self.runSession(connection)
-                }
-            } catch {
-                logger.info("connection to CSMS ended: \(error)")
-            }
-            await waitUntilPrepared()  // the back-off variables may have been changed by the CSMS before
-            if sessionOpened { backoff.reset() }
-            if offlineSince == nil { offlineSince = ContinuousClock.now }
-            if resetRequested { return .reset }
-            if Task.isShuttingDownGracefully || Task.isCancelled { return .stopped }
-            let delay = backoff.nextDelay(random: Double.random(in: 0...1))
-            logger.info("reconnecting in \(delay)")
-            do {
-                // A reset that becomes due while offline (OnIdle, the last transaction ended) ends the wait early.
-                let wakeup = resetWakeup
-                try await cancelWhenGracefulShutdown {
-                    await wakeup.wait(until: ContinuousClock.now + delay)
-                    try Task.checkCancellation()
-                }
-            } catch {
-                return resetRequested ? .reset : .stopped
-            }
-        }
+        await securityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
+        await loadMonitors()
     }
 
     /// One connection: a reader answering the CSMS, and the driver doing the station's own work.
     func runSession(_ connection: CSMSConnection) async throws {
         sessionOpened = true
+        await connectionOpened()
+        if boot.registration == .accepted && networkProfiles.switchedSinceRegistration {
+            // Errata B10.FR.10: connected through another network connection profile than the one the CSMS
+            // accepted: register again, though the station did not reboot; nothing else goes before that.
+            boot.registerAgain()
+        }
         let rpc = RPCSession(
             send: connection.send,
             dispatch: { [weak self] action, payload in
                 guard let self else { return .failure(OCPPCallError(.internalError, "station stopped")) }
                 return await self.dispatch(action, payload)
             },
+            refuseUnknown: { [weak self] name in await self?.boot.refusal(forActionNamed: name) },
             logger: logger)
         session = rpc
         defer { session = nil }
@@ -335,7 +327,12 @@ public actor ChargingStation: StationView {
         if Task.isShuttingDownGracefully { return }
         var iterator = signals.makeAsyncIterator()
         if boot.registration != .accepted {
-            try await sendBootNotification(rpc)
+            if let retryAt = bootRetryAt, retryAt > ContinuousClock.now {
+                // B02.FR.04, B03.FR.02: a new connection does not cut short the interval the CSMS gave.
+                scheduleBootRetry(after: retryAt - ContinuousClock.now)
+            } else {
+                try await sendBootNotification(rpc)
+            }
         } else {
             // Reconnected after being accepted: no new BootNotification (B01.FR.03 asks for one per boot only).
             if let since = offlineSince,
@@ -354,6 +351,8 @@ public actor ChargingStation: StationView {
                 return
             case .reset:
                 if resetRequested { return }
+            case .reconnect:
+                if reconnectRequested { return }
             case .statusChanged:
                 if boot.maySendUnprompted { await reportStatusChanges(rpc) }
             case .heartbeatDue:
@@ -389,21 +388,28 @@ public actor ChargingStation: StationView {
         lastBootAction = nil
         switch action {
         case .registered(let interval):
+            bootRetryAt = nil
+            networkProfiles.registeredSlot = networkProfiles.attemptedSlot
             if let interval {
                 // B01.FR.04: adopt the CSMS's heartbeat interval.
-                deviceModel.setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
+                setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
             }
             offlineSince = nil
             heartbeatWakeup.wake()
             await afterAccepted(rpc)
         case .retry(let wait):
-            bootRetryGeneration += 1
-            let generation = bootRetryGeneration
-            let sink = signalSink
-            scheduleBootRetry {
-                try? await Task.sleep(for: wait)
-                sink.yield(.bootRetryDue(generation: generation))
-            }
+            bootRetryAt = ContinuousClock.now + wait
+            scheduleBootRetry(after: wait)
+        }
+    }
+
+    func scheduleBootRetry(after wait: Duration) {
+        bootRetryGeneration += 1
+        let generation = bootRetryGeneration
+        let sink = signalSink
+        scheduleBootRetry {
+            try? await Task.sleep(for: wait)
+            sink.yield(.bootRetryDue(generation: generation))
         }
     }
 
@@ -473,6 +479,7 @@ public actor ChargingStation: StationView {
     /// Every block's CALL handlers. A block lists its own in its folder (`ActionRoute`); adding a block adds a line here.
     static let routes = ActionRouter([
         deviceModelRoutes,
+        monitoringRoutes,
         provisioningRoutes,
         remoteControlRoutes,
         transactionRoutes,

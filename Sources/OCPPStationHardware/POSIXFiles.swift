@@ -8,16 +8,15 @@ import Musl
 import Darwin
 #endif
 
-/// The one POSIX file helper of the package (the agent's start-up path uses it too: no Foundation file APIs).
-package enum POSIXFiles {
-    package enum ReadError: Error, Equatable {
+enum POSIXFiles {
+    enum ReadError: Error, Equatable {
         case notFound
         case isDirectory
         case tooLarge(limit: Int)
         /// Any other failure, with the operating system's message.
         case failed(String)
 
-        package var reason: String {
+        var reason: String {
             switch self {
             case .notFound: return "file not found"
             case .isDirectory: return "is a directory, not a file"
@@ -27,13 +26,13 @@ package enum POSIXFiles {
         }
     }
 
-    package static func errnoMessage(_ code: Int32 = errno) -> String {
+    static func errnoMessage(_ code: Int32 = errno) -> String {
         guard let message = strerror(code) else { return "errno \(code)" }
         return String(cString: message)
     }
 
     /// The whole file. Fails for directories and files larger than `limit`.
-    package static func readFile(path: String, limit: Int = 4 << 20) throws(ReadError) -> [UInt8] {
+    static func readFile(path: String, limit: Int = 4 << 20) throws(ReadError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let code = errno
@@ -129,43 +128,5 @@ package enum POSIXFiles {
 
     static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
-
-    /// A whole UTF-8 text file (a device model); the error says what went wrong in words.
-    package static func readText(_ path: String) throws(ReadError) -> String {
-        let bytes = try readFile(path: path, limit: 16 << 20)
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .failed("not UTF-8 text") }
-        return text
-    }
-
-    /// `mkdir -p` (mode 0700): nil on success, otherwise why not.
-    package static func makeDirectories(_ path: String) -> String? {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += component
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { return "\(prefix): \(errnoMessage())" }
-            prefix += "/"
-        }
-        return nil
-    }
-
-    /// A regular file, following symbolic links.
-    package static func isRegularFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-    }
-
-    /// The names in a directory, without `.` and `..`; nil when it cannot be listed (errno says why).
-    package static func listDirectory(_ path: String) -> [String]? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }

@@ -12,7 +12,9 @@ import Testing
 
 struct FaultLatencyTests {
     struct Offline: CSMSTransport {
-        func withConnection(_ session: @escaping @Sendable (CSMSConnection) async throws -> Void) async throws {
+        func withConnection(
+            _ profile: ConnectionProfile, _ session: @escaping @Sendable (CSMSConnection) async throws -> Void
+        ) async throws {
             throw CancellationError()
         }
     }

@@ -192,15 +192,13 @@ struct SafetyInterlockTests {
     }
 }
 
-struct NotifyEventIdTests {
-    @Test func idsCountUpFromTheClockAndTheClearingEventNamesItsCause() {
-        var ids = NotifyEventIds(secondsSince1970: 1_800_000_000)
-        let raised = ids.raise("1/ground-fault")
-        #expect(raised == 1_800_000_000 - 1_577_836_800)
-        let other = ids.raise("2/emergency-stop")
-        let cleared = ids.clear("1/ground-fault")
-        #expect(other == raised + 1 && cleared.id == raised + 2 && cleared.cause == raised)
-        #expect(ids.clear("1/ground-fault").cause == nil, "cleared once")
-        #expect(raised < Int(Int32.max))
+struct FaultEventCausesTests {
+    @Test func theClearingEventNamesTheRaisingOneOnce() {
+        var causes = FaultEventCauses()
+        causes.raised("1/ground-fault", eventId: 41)
+        causes.raised("2/emergency-stop", eventId: 42)
+        #expect(causes.cleared("1/ground-fault") == 41)
+        #expect(causes.cleared("1/ground-fault") == nil, "cleared once")
+        #expect(causes.cleared("2/emergency-stop") == 42)
     }
 }

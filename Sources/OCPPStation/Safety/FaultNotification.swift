@@ -5,39 +5,26 @@
 // in order, after BootNotification Accepted.
 internal import OCPPMessages
 
-/// Event ids for the station's NotifyEvents. Seeded from the clock so that ids are not reused after a restart
-/// (the CSMS may refer to one as a `cause`), then counted up.
-struct NotifyEventIds: Sendable, Hashable {
-    private var next: Int
-    /// The event that raised each active fault, for the clearing event's `cause`.
+/// The event that raised each active fault, for the clearing event's `cause`. Event ids themselves come from the
+/// station's one allocator (Monitoring/NotifyEvent.swift), shared with the monitors.
+struct FaultEventCauses: Sendable, Hashable {
     private var raised: [String: Int] = [:]
 
-    init(secondsSince1970: Double) {
-        // Seconds since 2020: below 2^31 (what CSMSs store) until 2088, and ahead of the ids of a run that raised
-        // fewer events than it lasted seconds.
-        next = max(1, Int(secondsSince1970 - 1_577_836_800))
+    mutating func raised(_ key: String, eventId: Int) {
+        raised[key] = eventId
     }
 
-    mutating func raise(_ key: String) -> Int {
-        let id = allocate()
-        raised[key] = id
-        return id
-    }
-
-    mutating func clear(_ key: String) -> (id: Int, cause: Int?) {
-        (allocate(), raised.removeValue(forKey: key))
-    }
-
-    private mutating func allocate() -> Int {
-        defer { next = next == Int(Int32.max) ? 1 : next + 1 }
-        return next
+    mutating func cleared(_ key: String) -> Int? {
+        raised.removeValue(forKey: key)
     }
 }
 
 extension ChargingStation {
     func queueFaultEvent(evse: Int, fault: HardwareFault, active: Bool) async {
         let key = "\(evse)/\(fault.rawValue)"
-        let (eventId, cause) = active ? (notifyEventIds.raise(key), nil) : notifyEventIds.clear(key)
+        let eventId = nextEventId()
+        var cause: Int?
+        if active { faultEventCauses.raised(key, eventId: eventId) } else { cause = faultEventCauses.cleared(key) }
         // The plug lock is a connector's component; the protective devices are the EVSE's.
         let connector =
             fault.component == HardwareFault.lockFailure.component
