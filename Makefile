@@ -7,7 +7,8 @@ RELEASE_AGENT := .build/release/station-agent
 DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
-.PHONY: setup build build-debug test unit-test integration-test soak run bench generate link-order clean
+.PHONY: setup build build-debug test unit-test integration-test soak run bench bench-codec fuzz test-sanitize generate \
+	link-order clean
 
 ## setup: install the system packages and the Python venv the tests and `make run` use (idempotent).
 setup: $(VENV)/.installed
@@ -75,10 +76,32 @@ run: build $(VENV)/.installed
 bench: build $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
 	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT) --bench-tool .build/release/station-bench
+	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
+
+## bench-codec: only the codec figure: OCPPMessages beside the Python `ocpp` package on the same frame, and the ratio.
+bench-codec: $(VENV)/.installed
+	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
+	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
+
+## fuzz: every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer
+## report (Scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 10 bash Scripts/fuzz.sh
+
+## test-sanitize: the Swift tests under AddressSanitizer + UndefinedBehaviorSanitizer, then under ThreadSanitizer, each
+## in its own build folder (.build-asan, .build-tsan).
+ASAN_FLAGS := --scratch-path .build-asan --sanitize=address --sanitize=undefined
+TSAN_FLAGS := --scratch-path .build-tsan --sanitize=thread
+test-sanitize:
+	nice -n 10 $(SWIFT) build --build-tests $(ASAN_FLAGS)
+	nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
+	nice -n 10 $(SWIFT) build --build-tests $(TSAN_FLAGS)
+	nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
 
 ## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas.
 generate:
 	python3 Scripts/generate-messages.py
 
 clean:
-	rm -rf .build run-data bench-data
+	rm -rf .build .build-asan .build-tsan .build-fuzz run-data bench-data
