@@ -98,9 +98,10 @@ ASAN_FLAGS := --scratch-path .build-asan --sanitize=address -Xcc -fsanitize=unde
 TSAN_FLAGS := --scratch-path .build-tsan --sanitize=thread
 test-sanitize:
 	nice -n 10 $(SWIFT) build --build-tests $(ASAN_FLAGS)
-	nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
 	nice -n 10 $(SWIFT) build --build-tests $(TSAN_FLAGS)
-	nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
+	TSAN_OPTIONS=halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
 
 ## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas.
 generate:
