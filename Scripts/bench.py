@@ -12,7 +12,9 @@ Measured against a minimal CSMS on loopback (websockets, answering every CALL th
   * replay: 10,000 queued TransactionEvents delivered to the CSMS after boot (events/s, and the agent's CPU time as a
     share of the replay's wall time);
   * idle memory with 100,000 events queued (the CSMS keeps the boot Pending, so nothing drains);
-  * the binary: size stripped, and whether ICU's data is linked in.
+  * the binary: size stripped, and whether ICU's data is linked in;
+  * the device model: a FullInventory GetBaseReport (to its CALLRESULT, and to the last NotifyReport page received)
+    and a 50-item SetVariables (to its CALLRESULT), each CSMS CALL on an idle connected station.
 Figures are printed as min / median / max; nothing here is an assertion.
 """
 import argparse
@@ -83,6 +85,79 @@ class BenchCSMS:
                 await ws.send(json.dumps([3, message[1], self.results.get(action, dict)()]))
                 if action == "StatusNotification" and message[3].get("evseId") == 2:
                     self.idle.set()
+
+
+class DeviceModelCSMS(BenchCSMS):
+    """Answers like BenchCSMS; `ask` sends a CALL to the station and returns its answer; the NotifyReport pages are
+    counted per requestId and `report_done` is set when the last one (tbc false) arrives."""
+
+    def __init__(self):
+        super().__init__()
+        self.ws = None
+        self.answers = {}
+        self.report_done = asyncio.Event()
+        self.report_pages = 0
+
+    async def serve(self, ws):
+        self.ws = ws
+        async for text in ws:
+            received = time.monotonic_ns()
+            message = json.loads(text)
+            if message[0] in (3, 4):
+                future = self.answers.pop(message[1], None)
+                if future:
+                    future.set_result((received, message))
+                continue
+            action = message[2]
+            if action == "BootNotification":
+                self.boot.set()
+            if action == "NotifyReport":
+                self.report_pages += 1
+                if not message[3].get("tbc", False):
+                    self.report_done_at = received
+                    self.report_done.set()
+            await ws.send(json.dumps([3, message[1], self.results.get(action, dict)()]))
+            if action == "StatusNotification" and message[3].get("evseId") == 2:
+                self.idle.set()
+
+    async def ask(self, action, payload):
+        message_id = f"bench-{time.monotonic_ns()}"
+        future = asyncio.get_running_loop().create_future()
+        self.answers[message_id] = future
+        sent = time.monotonic_ns()
+        await self.ws.send(json.dumps([2, message_id, action, payload]))
+        received, answer = await asyncio.wait_for(future, 10)
+        assert answer[0] == 3, answer
+        return sent, received, answer
+
+
+async def device_model_run(agent, data_dir, port, runs):
+    """FullInventory GetBaseReport and a 50-item SetVariables against an idle, connected station."""
+    csms = DeviceModelCSMS()
+    server = await websockets.serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"])
+    process = subprocess.Popen(agent_args(agent, port, data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answered, reported, pages, set50 = [], [], [], []
+    try:
+        await asyncio.wait_for(csms.idle.wait(), 10)
+        await asyncio.sleep(0.5)
+        for run in range(runs):
+            csms.report_done.clear()
+            csms.report_pages = 0
+            sent, received, _ = await csms.ask("GetBaseReport", {"requestId": run, "reportBase": "FullInventory"})
+            await asyncio.wait_for(csms.report_done.wait(), 10)
+            answered.append((received - sent) / 1e6)
+            reported.append((csms.report_done_at - sent) / 1e6)
+            pages.append(csms.report_pages)
+            items = [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThreshold"},
+                      "attributeValue": str(60 + i)} for i in range(50)]
+            sent, received, answer = await csms.ask("SetVariables", {"setVariableData": items})
+            assert all(r["attributeStatus"] == "Accepted" for r in answer[2]["setVariableResult"]), answer
+            set50.append((received - sent) / 1e6)
+    finally:
+        stop(process)
+        server.close()
+        await server.wait_closed()
+    return answered, reported, pages, set50
 
 
 def memory_kib(pid):
@@ -195,6 +270,13 @@ def summary(values, unit):
     return f"min {values[0]:.2f} {unit}, median {statistics.median(values):.2f} {unit}, max {values[-1]:.2f} {unit} ({len(values)} runs)"
 
 
+async def print_device_model(agent, data_dir, options):
+    answered, reported, pages, set50 = await device_model_run(agent, data_dir, options.port, options.runs)
+    print(f"GetBaseReport FullInventory -> CALLRESULT: {summary(answered, 'ms')}")
+    print(f"GetBaseReport FullInventory -> last of {pages[0]} NotifyReport pages received: {summary(reported, 'ms')}")
+    print(f"SetVariables with 50 items (persistent: one commit) -> CALLRESULT: {summary(set50, 'ms')}")
+
+
 async def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agent", default=str(ROOT / ".build/release/station-agent"))
@@ -205,8 +287,16 @@ async def main():
     parser.add_argument("--enqueue-count", type=int, default=2000)
     parser.add_argument("--replay-count", type=int, default=10_000)
     parser.add_argument("--queued-count", type=int, default=100_000)
+    parser.add_argument("--only-device-model", action="store_true", help="only the device-model figures")
     options = parser.parse_args()
     agent = str(pathlib.Path(options.agent).resolve())
+    if options.only_device_model:
+        work = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-bench-"))
+        try:
+            await print_device_model(agent, work / "device-model", options)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     bench_tool = str(pathlib.Path(options.bench_tool).resolve())
     work = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-bench-"))
     try:
@@ -234,6 +324,7 @@ async def main():
               f"{replay['rate']:.0f} events/s, agent CPU {100 * replay['cpu_share']:.1f} % of that time")
         anonymous, rss = await queued_idle_run(agent, bench_tool, work / "queued", options.port, options.queued_count)
         print(f"idle with {options.queued_count} events queued: Anonymous {anonymous / 1024:.2f} MiB, Rss {rss / 1024:.2f} MiB")
+        await print_device_model(agent, work / "device-model", options)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -49,6 +49,11 @@ public actor ChargingStation: StationView {
 
     // State
     var deviceModel: DeviceModel
+    /// What variables do besides holding a value: validators, effects on set, live values (DeviceModel/).
+    var variables = VariableRegistry(ChargingStation.variableBindings)
+    /// The variable monitors (block N, Monitoring/) and what wakes their timer.
+    var monitoring = MonitorBook()
+    let monitorWakeup = Wakeup()
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
@@ -134,7 +139,8 @@ public actor ChargingStation: StationView {
     }
 
     func adoptCSMSTime(_ time: OCPPDateTime) {
-        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06).
+        // TimeSource Heartbeat: take the CSMS's clock (B01.FR.06); another source first: keep the station's own.
+        guard timeFromCSMS else { return }
         clockOffset = time.secondsSince1970 - wallClock.systemSecondsSince1970()
     }
 
@@ -168,9 +174,11 @@ public actor ChargingStation: StationView {
                         inner.addTask { [weak self] in
                             for await input in inputs {
                                 await self?.process(input)
+                                await self?.evaluateMonitors()  // N07: monitors see what the input changed
                             }
                         }
                         inner.addTask { [weak self] in await self?.transactionTimer() }
+                        inner.addTask { [weak self] in await self?.monitorTimer() }
                     }
                 }
                 let outcome = await connectionLoop()
@@ -242,7 +250,7 @@ public actor ChargingStation: StationView {
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
         // with the time it happened and delivered after a crash too (A04.FR.02).
         await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
-        refreshAvailabilityVariables()
+        await loadMonitors()
     }
 
     func connectionLoop() async -> Outcome {
@@ -381,7 +389,7 @@ public actor ChargingStation: StationView {
         case .registered(let interval):
             if let interval {
                 // B01.FR.04: adopt the CSMS's heartbeat interval.
-                deviceModel.setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
+                setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
             }
             offlineSince = nil
             heartbeatWakeup.wake()
@@ -460,46 +468,22 @@ public actor ChargingStation: StationView {
         }
     }
 
-    /// The handlers, one per supported action. A known action without a handler answers NotSupported
-    /// (Part 4 §4.3: "Requested Action is recognized but not supported by the receiver").
+    /// Every block's CALL handlers. A block lists its own in its folder (`ActionRoute`); adding a block adds a line here.
+    static let routes = ActionRouter([
+        deviceModelRoutes,
+        monitoringRoutes,
+        provisioningRoutes,
+        remoteControlRoutes,
+        transactionRoutes,
+    ])
+
+    /// A known action that no block handles answers NotSupported (Part 4 §4.3: "Requested Action is recognized but
+    /// not supported by the receiver").
     func handle(_ action: OCPPAction, _ payload: JSONValue) async throws -> CallReply {
-        switch action {
-        case .getVariables: return try await reply(payload) { (request: GetVariablesRequest) in try self.getVariables(request) }
-        case .setVariables: return try await reply(payload) { (request: SetVariablesRequest) in try await self.setVariables(request) }
-        case .triggerMessage: return try await replyWithFollowUp(payload) { (request: TriggerMessageRequest) in self.triggerMessage(request) }
-        case .reset: return try await replyWithFollowUp(payload) { (request: ResetRequest) in await self.reset(request) }
-        case .requestStartTransaction:
-            return try await replyWithFollowUp(payload) { (request: RequestStartTransactionRequest) in self.requestStartTransaction(request) }
-        case .requestStopTransaction:
-            return try await replyWithFollowUp(payload) { (request: RequestStopTransactionRequest) in self.requestStopTransaction(request) }
-        case .getTransactionStatus:
-            return try await reply(payload) { (request: GetTransactionStatusRequest) in try await self.getTransactionStatus(request) }
-        default:
+        guard let route = Self.routes.route(for: action) else {
             throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
         }
-    }
-
-    private func decode<Request: OCPPRequest>(_ payload: JSONValue) throws -> Request {
-        do {
-            return try Request(validating: payload)
-        } catch {
-            throw OCPPCallError(error.code, "\(error.path.isEmpty ? "payload" : error.path): \(error.reason)")
-        }
-    }
-
-    private func reply<Request: OCPPRequest>(
-        _ payload: JSONValue, _ body: (Request) async throws -> Request.Response
-    ) async throws -> CallReply {
-        let request: Request = try decode(payload)
-        return CallReply(payload: try await body(request).toJSON())
-    }
-
-    private func replyWithFollowUp<Request: OCPPRequest>(
-        _ payload: JSONValue, _ body: (Request) async throws -> (Request.Response, (@Sendable () async -> Void)?)
-    ) async throws -> CallReply {
-        let request: Request = try decode(payload)
-        let (response, followUp) = try await body(request)
-        return CallReply(payload: response.toJSON(), afterSent: followUp)
+        return try await route.handle(self, payload)
     }
 }
 

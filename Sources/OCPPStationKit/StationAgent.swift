@@ -59,7 +59,8 @@ public final class StationAgent: Sendable {
     public let configuration: StationAgentConfiguration
     /// The command a Reset runs instead of re-executing the agent (from the board file), if any.
     public let rebootCommand: [String]?
-    let station: ChargingStation
+    /// The station, to register a manufacturer's own variables (`register`) before `run()`.
+    public let station: ChargingStation
     let board: any BoardHardware
     let store: any StationStore
     let logger: Logger
@@ -115,6 +116,12 @@ public final class StationAgent: Sendable {
             do {
                 let text = try FileAccess.readText(configuration.deviceModelFile)
                 deviceModel = try DeviceModel.parse(text, file: configuration.deviceModelFile)
+                // EVSE and Connector components the file does not describe come from the board (3 phases at 230 V).
+                deviceModel.addBoardComponents(board.evses.map { evse in
+                    DeviceModel.BoardEVSE(
+                        id: evse.id, maxPowerW: (evse.maxCurrentA * 230 * 3).rounded(),
+                        connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type) })
+                })
                 try deviceModel.checkRequiredVariables(file: configuration.deviceModelFile)
                 try Self.checkConsistency(board: board, deviceModel: deviceModel, file: configuration.deviceModelFile)
             } catch let error as DeviceModelError {
@@ -274,7 +281,8 @@ public final class StationAgent: Sendable {
 // reflection at start-up.
 struct StationService: Service, CustomStringConvertible {
     var description: String { "station" }
-    let station: ChargingStation
+    /// The station, to register a manufacturer's own variables (`register`) before `run()`.
+    public let station: ChargingStation
     let outcome: OutcomeBox
     func run() async throws {
         outcome.value = await station.run()
@@ -284,7 +292,8 @@ struct StationService: Service, CustomStringConvertible {
 struct BoardService: Service, CustomStringConvertible {
     var description: String { "board" }
     let board: any BoardHardware
-    let station: ChargingStation
+    /// The station, to register a manufacturer's own variables (`register`) before `run()`.
+    public let station: ChargingStation
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await board.run(station: station)

@@ -16,6 +16,7 @@ public final class SQLiteStationStore: StationStore {
     struct Contents {
         var settings: [String: String] = [:]
         var variables: [VariableAttributeKey: String] = [:]
+        var monitors: [Int: String] = [:]
         /// How many messages the outbox holds: counted at open, then kept in step with every commit and removal.
         var queued = 0
     }
@@ -77,6 +78,39 @@ public final class SQLiteStationStore: StationStore {
         try await database.run { db in
             try db.run("INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", key.storageKey, value)
             self.cache.withLock { $0.variables[key] = value }
+        }
+    }
+
+    public func setVariableValues(_ values: [(key: VariableAttributeKey, value: String)]) async throws {
+        guard !values.isEmpty else { return }
+        try await database.run { db in
+            try db.transaction {
+                for (key, value) in values {
+                    try db.run("INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", key.storageKey, value)
+                }
+            }
+            self.cache.withLock { cache in for (key, value) in values { cache.variables[key] = value } }
+        }
+    }
+
+    public func monitors() async throws -> [Int: String] {
+        cache.withLock { $0.monitors }
+    }
+
+    public func saveMonitor(id: Int, _ text: String) async throws {
+        try await database.run { db in
+            try db.run("INSERT OR REPLACE INTO monitors (id, monitor) VALUES (?, ?)", id, text)
+            self.cache.withLock { $0.monitors[id] = text }
+        }
+    }
+
+    public func removeMonitors(ids: [Int]) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.run { db in
+            try db.transaction {
+                for id in ids { try db.run("DELETE FROM monitors WHERE id = ?", id) }
+            }
+            self.cache.withLock { cache in for id in ids { cache.monitors[id] = nil } }
         }
     }
 

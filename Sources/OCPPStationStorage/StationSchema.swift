@@ -47,6 +47,12 @@ enum StationSchema {
                 );
                 DROP TABLE IF EXISTS grdb_migrations;
                 """),
+        // The variable monitors (block N): kept across a reboot (N07.FR.13), each as the station's own JSON text.
+        Migration(
+            version: 3, tables: ["monitors"],
+            sql: """
+                CREATE TABLE monitors (id INTEGER PRIMARY KEY, monitor TEXT NOT NULL);
+                """),
     ]
 
     /// The schema this agent writes. A file with a newer one is refused, never downgraded.
@@ -121,6 +127,11 @@ enum StationSchema {
         }
         for (text, value) in try db.rows("SELECT key, value FROM variables", read: keyValue) {
             if let key = VariableAttributeKey(storageKey: text) { contents.variables[key] = value }
+        }
+        for (id, text) in try db.rows("SELECT id, monitor FROM monitors", read: { row throws(SQLiteError) in
+            (try row[0] as Int, try row[1] as String)
+        }) {
+            contents.monitors[id] = text
         }
         // The smallest index (outbox_transaction_id) answers this; afterwards the count is kept in memory.
         contents.queued = try db.value("SELECT COUNT(*) FROM outbox") ?? 0

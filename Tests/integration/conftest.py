@@ -30,10 +30,13 @@ FAST = {
 }
 
 
-def device_model_with(directory, changes, name="device-model.json"):
+def device_model_with(directory, changes, name="device-model.json", components=(), without_evses=()):
     """A copy of device-model.json in `directory` with the Actual value of each (component, variable, instance)
-    changed to the given string; instance None means the variable without an instance. Returns the path."""
-    model = json.loads(DEVICE_MODEL.read_text())
+    changed to the given string; instance None means the variable without an instance; `components` (entries in
+    the file's shape) are appended; the EVSE and Connector components of the EVSE ids in `without_evses` are left
+    out. Returns the path."""
+    model = [c for c in json.loads(DEVICE_MODEL.read_text()) if c.get("evse", {}).get("id") not in without_evses]
+    model += list(components)
     for (component, variable, instance), value in changes.items():
         found = False
         for c in model:
@@ -160,17 +163,21 @@ def csms():
 
 @pytest.fixture
 def agent(request, tmp_path, csms):
-    """agent(station_id="CS001", model={changes}, data_dir=None, extra=[flags], url=None) starts `station-agent run`
-    against `csms` (or `url`) with the FAST device model plus `model` changes; stopped (SIGTERM, SIGKILL) after."""
+    """agent(station_id="CS001", model={changes}, data_dir=None, extra=[flags], url=None, components=[...],
+    without_evses=[ids]) starts
+    `station-agent run` against `csms` (or `url`) with the FAST device model plus `model` changes and `components`
+    appended; stopped (SIGTERM, SIGKILL) after."""
     require_agent()
     started = []
     request.node._agents = started
 
-    def start(station_id="CS001", model=None, data_dir=None, extra=(), url=None, name=None, log_level="debug"):
+    def start(station_id="CS001", model=None, data_dir=None, extra=(), url=None, name=None, log_level="debug",
+              components=(), without_evses=()):
         name = name or f"agent{len(started)}"
         changes = dict(FAST)
         changes.update(model or {})
-        model_path = device_model_with(tmp_path, changes, name=f"{name}-device-model.json")
+        model_path = device_model_with(tmp_path, changes, name=f"{name}-device-model.json", components=components,
+                                       without_evses=without_evses)
         instance = Agent(tmp_path, name, data_dir, station_id)
         instance.args = [
             "run", "--csms-url", url or csms.url, "--station-id", station_id, "--board", str(BOARD),

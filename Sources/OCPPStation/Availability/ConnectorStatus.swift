@@ -32,7 +32,6 @@ extension ChargingStation {
         case .powerChanged(let evse, let watts): change(evse) { $0.powerW = watts }
         case .tokenPresented: break
         }
-        refreshAvailabilityVariables()
         signalSink.yield(.statusChanged)
     }
 
@@ -83,22 +82,6 @@ extension ChargingStation {
         statusRetryTask = Task {
             try? await Task.sleep(for: wait)
             if !Task.isCancelled { sink.yield(.statusChanged) }
-        }
-    }
-
-    /// Keeps the AvailabilityState variables of the device model in step with the connectors.
-    func refreshAvailabilityVariables() {
-        for key in connectorKeys {
-            deviceModel.setStationValue(
-                connectorStatus(key).rawValue,
-                for: VariableAttributeKey(component: "Connector", evseId: key.evse, connectorId: key.connector, variable: "AvailabilityState"))
-        }
-        for evse in board.evses {
-            let statuses = evse.connectors.map { connectorStatus(ConnectorKey(evse: evse.id, connector: $0.id)) }
-            let evseStatus: ConnectorStatusEnumType =
-                statuses.contains(.faulted) ? .faulted : statuses.contains(.occupied) ? .occupied : statuses.first ?? .available
-            deviceModel.setStationValue(
-                evseStatus.rawValue, for: VariableAttributeKey(component: "EVSE", evseId: evse.id, variable: "AvailabilityState"))
         }
     }
 

@@ -1,5 +1,5 @@
 // The OCPP device model (Part 1 §4, Part 2 block B): components, their variables and each variable's attributes.
-internal import OCPPMessages
+public import OCPPMessages
 
 public struct DeviceModel: Sendable {
     public struct Component: Sendable, Hashable {
@@ -8,6 +8,14 @@ public struct DeviceModel: Sendable {
         public var evseId: Int?
         public var connectorId: Int?
         public var variables: [Variable]
+
+        public init(name: String, instance: String? = nil, evseId: Int? = nil, connectorId: Int? = nil, variables: [Variable]) {
+            self.name = name
+            self.instance = instance
+            self.evseId = evseId
+            self.connectorId = connectorId
+            self.variables = variables
+        }
     }
 
     public struct Variable: Sendable, Hashable {
@@ -15,48 +23,103 @@ public struct DeviceModel: Sendable {
         public var instance: String?
         public var attributes: [Attribute]
         public var characteristics: Characteristics
+
+        public init(name: String, instance: String? = nil, attributes: [Attribute], characteristics: Characteristics) {
+            self.name = name
+            self.instance = instance
+            self.attributes = attributes
+            self.characteristics = characteristics
+        }
     }
 
     public struct Attribute: Sendable, Hashable {
-        /// An OCPP `AttributeEnumType` value: Actual, Target, MinSet, MaxSet.
-        public var type: String
+        public var type: AttributeEnumType
         public var value: String
-        /// An OCPP `MutabilityEnumType` value: ReadOnly, WriteOnly, ReadWrite.
-        public var mutability: String
+        public var mutability: MutabilityEnumType
         public var persistent: Bool
         public var constant: Bool
+
+        public init(
+            type: AttributeEnumType = .actual, value: String, mutability: MutabilityEnumType = .readWrite,
+            persistent: Bool = false, constant: Bool = false
+        ) {
+            self.type = type
+            self.value = value
+            self.mutability = mutability
+            self.persistent = persistent
+            self.constant = constant
+        }
     }
 
     public struct Characteristics: Sendable, Hashable {
-        /// An OCPP `DataEnumType` value.
-        public var dataType: String
+        public var dataType: DataEnumType
         public var unit: String?
         public var minLimit: Double?
         public var maxLimit: Double?
         public var valuesList: String?
         public var supportsMonitoring: Bool
+
+        public init(
+            dataType: DataEnumType, unit: String? = nil, minLimit: Double? = nil, maxLimit: Double? = nil,
+            valuesList: String? = nil, supportsMonitoring: Bool = false
+        ) {
+            self.dataType = dataType
+            self.unit = unit
+            self.minLimit = minLimit
+            self.maxLimit = maxLimit
+            self.valuesList = valuesList
+            self.supportsMonitoring = supportsMonitoring
+        }
     }
 
     public private(set) var components: [Component]
     private var index: [VariableAttributeKey: (component: Int, variable: Int, attribute: Int)]
 
     public init(components: [Component]) {
-        self.components = components
+        self.components = []
         self.index = [:]
-        for (c, component) in components.enumerated() {
-            for (v, variable) in component.variables.enumerated() {
-                for (a, attribute) in variable.attributes.enumerated() {
-                    index[Self.key(component, variable, attribute.type)] = (c, v, a)
-                }
+        for component in components { add(component) }
+    }
+
+    static func key(_ component: Component, _ variable: Variable, _ attributeType: AttributeEnumType) -> VariableAttributeKey {
+        VariableAttributeKey(
+            component: component.name, componentInstance: component.instance, evseId: component.evseId,
+            connectorId: component.connectorId, variable: variable.name, variableInstance: variable.instance,
+            attributeType: attributeType.rawValue)
+    }
+
+    /// Adds a component, or its variables to the component of the same identity; an attribute already there is
+    /// replaced.
+    public mutating func add(_ component: Component) {
+        let c: Int
+        if let existing = components.firstIndex(where: {
+            $0.name == component.name && $0.instance == component.instance && $0.evseId == component.evseId
+                && $0.connectorId == component.connectorId
+        }) {
+            c = existing
+        } else {
+            c = components.count
+            components.append(Component(
+                name: component.name, instance: component.instance, evseId: component.evseId,
+                connectorId: component.connectorId, variables: []))
+        }
+        for variable in component.variables {
+            if let v = components[c].variables.firstIndex(where: { $0.name == variable.name && $0.instance == variable.instance }) {
+                components[c].variables[v] = variable
+            } else {
+                components[c].variables.append(variable)
+            }
+        }
+        for (v, variable) in components[c].variables.enumerated() {
+            for (a, attribute) in variable.attributes.enumerated() {
+                index[Self.key(components[c], variable, attribute.type)] = (c, v, a)
             }
         }
     }
 
-    static func key(_ component: Component, _ variable: Variable, _ attributeType: String) -> VariableAttributeKey {
-        VariableAttributeKey(
-            component: component.name, componentInstance: component.instance, evseId: component.evseId,
-            connectorId: component.connectorId, variable: variable.name, variableInstance: variable.instance,
-            attributeType: attributeType)
+    /// Every variable with its component, in the file's order (reports walk this).
+    public var allVariables: [(component: Component, variable: Variable)] {
+        components.flatMap { component in component.variables.map { (component, $0) } }
     }
 
     // MARK: Lookup
@@ -83,6 +146,11 @@ public struct DeviceModel: Sendable {
             component.variables.contains { $0.name == key.variable && $0.instance == key.variableInstance }
         }
         return variableExists ? .unsupportedAttributeType : .unknownVariable
+    }
+
+    public func characteristics(of key: VariableAttributeKey) -> Characteristics? {
+        guard let (c, v, _) = index[key] else { return nil }
+        return components[c].variables[v].characteristics
     }
 
     public func value(_ key: VariableAttributeKey) -> String? {
@@ -123,7 +191,7 @@ public struct DeviceModel: Sendable {
         case .unsupportedAttributeType: return .unsupportedAttributeType
         case .found(let attribute, let characteristics):
             // B05.FR.09: a ReadOnly variable cannot be set.
-            if attribute.mutability == "ReadOnly" || attribute.constant {
+            if attribute.mutability == .readOnly || attribute.constant {
                 return .rejected(reason: "ReadOnly")
             }
             // B05.FR.07/08: wrongly formatted or out of range.
@@ -137,34 +205,37 @@ public struct DeviceModel: Sendable {
     }
 
     /// Whether `value` is valid for a variable with these characteristics; nil when it is, otherwise why not.
-    public static func check(value: String, against characteristics: Characteristics) -> String? {
+    /// `allowUnset`: an empty value means "no value yet" (a Target not set, a live value), as in a device-model file.
+    public static func check(value: String, against characteristics: Characteristics, allowUnset: Bool = false) -> String? {
+        if allowUnset && value.isEmpty { return nil }
         if value.utf8.count > 2500 { return "longer than 2500 characters" }
         let list = characteristics.valuesList.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         switch characteristics.dataType {
-        case "string":
+        case .string:
             if let max = characteristics.maxLimit, Double(value.count) > max { return "longer than \(Int(max)) characters" }
-        case "integer":
+        case .integer:
             guard let number = Int(value) else { return "\"\(value)\" is not an integer" }
             return checkRange(Double(number), characteristics)
-        case "decimal":
+        case .decimal:
             guard let number = Double(value), number.isFinite else { return "\"\(value)\" is not a decimal" }
             return checkRange(number, characteristics)
-        case "boolean":
+        case .boolean:
             if value != "true" && value != "false" { return "\"\(value)\" is not true or false" }
-        case "dateTime":
+        case .dateTime:
             if !value.isEmpty && OCPPDateTime(rfc3339: value) == nil { return "\"\(value)\" is not an RFC 3339 date-time" }
-        case "OptionList":
+        case .optionList:
             if let list, !list.contains(value) { return "\"\(value)\" is not one of \(characteristics.valuesList ?? "")" }
-        case "SequenceList", "MemberList":
+        case .sequenceList, .memberList:
             // An empty list is a valid value (AlignedDataTxEndedMeasurands: "when left empty, no ... measurands").
             if let max = characteristics.maxLimit, Double(value.count) > max { return "longer than \(Int(max)) characters" }
             if let list, !value.isEmpty {
-                for item in value.split(separator: ",", omittingEmptySubsequences: false) where !list.contains(String(item)) {
-                    return "\"\(item)\" is not one of \(characteristics.valuesList ?? "")"
+                var seen = Set<Substring>()
+                for item in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    if !list.contains(String(item)) { return "\"\(item)\" is not one of \(characteristics.valuesList ?? "")" }
+                    // A MemberList is a set: each member once.
+                    if characteristics.dataType == .memberList && !seen.insert(item).inserted { return "\(item) appears twice" }
                 }
             }
-        default:
-            return "unknown dataType \(characteristics.dataType)"
         }
         return nil
     }

@@ -19,11 +19,6 @@ public struct DeviceModelError: Error, Sendable, CustomStringConvertible {
 }
 
 extension DeviceModel {
-    static let attributeTypes: Set<String> = ["Actual", "Target", "MinSet", "MaxSet"]
-    static let mutabilities: Set<String> = ["ReadOnly", "WriteOnly", "ReadWrite"]
-    static let dataTypes: Set<String> = [
-        "string", "decimal", "integer", "dateTime", "boolean", "OptionList", "SequenceList", "MemberList",
-    ]
 
     /// Parses and validates a device-model document. `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(DeviceModelError) -> DeviceModel {
@@ -38,26 +33,41 @@ extension DeviceModel {
         return model
     }
 
-    /// The variables the station cannot run without, checked once at start.
+    /// The variables the station cannot run without, checked once at start: every variable the appendix marks
+    /// required (`requiredVariables`, generated from dm_components_vars.csv with reviewed overrides) for every
+    /// component the file holds and every controller the station implements, with the appendix's dataType.
     public func checkRequiredVariables(file: String) throws(DeviceModelError) {
-        let required: [(String, String, String?, String)] = [
-            ("ChargingStation", "Model", nil, "string"),
-            ("ChargingStation", "VendorName", nil, "string"),
-            // Part 2 §2.1.3: MessageTimeout lives in the Default instance.
-            ("OCPPCommCtrlr", "MessageTimeout", "Default", "integer"),
-        ]
-        for (component, variable, instance, type) in required {
-            let key = VariableAttributeKey(component: component, variable: variable, variableInstance: instance)
-            guard case .found(_, let characteristics) = lookup(key) else {
-                throw DeviceModelError(file: file, field: key.description, reason: "required variable is missing")
+        let present = Set(components.map(\.name))
+        for required in Self.requiredVariables
+        where Self.implementedComponents.contains(required.component) || present.contains(required.component) {
+            let holders = components.filter { $0.name == required.component }
+            let label = required.component + "." + required.variable + (required.instance.map { "(\($0))" } ?? "")
+            if holders.isEmpty {
+                throw DeviceModelError(file: file, field: label, reason: "missing required variable (component \(required.component) is missing)")
             }
-            if characteristics.dataType != type {
-                throw DeviceModelError(file: file, field: key.description, reason: "dataType must be \(type)")
+            for component in holders {
+                let field = component.name + component.address + "." + required.variable + (required.instance.map { "(\($0))" } ?? "")
+                guard let variable = component.variables.first(where: { $0.name == required.variable && $0.instance == required.instance }) else {
+                    throw DeviceModelError(file: file, field: field, reason: "missing required variable")
+                }
+                if variable.characteristics.dataType != required.dataType {
+                    throw DeviceModelError(
+                        file: file, field: field,
+                        reason: "dataType is \(variable.characteristics.dataType.rawValue), the appendix says \(required.dataType.rawValue)")
+                }
             }
         }
         if let timeout = integer("OCPPCommCtrlr", "MessageTimeout", instance: "Default"), timeout < 1 {
             throw DeviceModelError(file: file, field: "OCPPCommCtrlr.MessageTimeout(Default)", reason: "must be at least 1 second")
         }
+    }
+}
+
+extension DeviceModel.Component {
+    /// "(instance)[evse 1 connector 1]", empty for a plain component: how errors and logs name it.
+    var address: String {
+        (instance.map { "(\($0))" } ?? "")
+            + (evseId.map { "[evse \($0)" + (connectorId.map { " connector \($0)" } ?? "") + "]" } ?? "")
     }
 }
 
@@ -127,7 +137,9 @@ private struct Reader {
             for variable in component.variables {
                 for attribute in variable.attributes {
                     let key = DeviceModel.key(component, variable, attribute.type)
-                    if !seen.insert(key).inserted { throw fail("[\(index)]", "\(key) is defined twice") }
+                    if !seen.insert(key).inserted {
+                        throw fail("[\(index)](\(component.name)).\(variable.name)", "duplicate variable: \(key) is defined twice")
+                    }
                 }
             }
             components.append(component)
@@ -174,7 +186,7 @@ private struct Reader {
             if attributes.contains(where: { $0.type == attribute.type }) {
                 throw fail(attributeField, "attribute type \(attribute.type) appears twice")
             }
-            if let problem = DeviceModel.check(value: attribute.value, against: characteristics) {
+            if let problem = DeviceModel.check(value: attribute.value, against: characteristics, allowUnset: true) {
                 throw fail("\(attributeField).value", problem)
             }
             attributes.append(attribute)
@@ -184,13 +196,13 @@ private struct Reader {
 
     func attribute(_ value: JSONValue, _ field: String) throws(DeviceModelError) -> DeviceModel.Attribute {
         let object = try self.object(value, field, allowed: ["type", "value", "mutability", "persistent", "constant"])
-        let type = try string(object, "type", field, required: false) ?? "Actual"
-        if !DeviceModel.attributeTypes.contains(type) {
-            throw fail("\(field).type", "\"\(type)\" is not Actual, Target, MinSet or MaxSet")
+        let typeText = try string(object, "type", field, required: false) ?? "Actual"
+        guard let type = AttributeEnumType(rawValue: typeText) else {
+            throw fail("\(field).type", "\"\(typeText)\" is not Actual, Target, MinSet or MaxSet")
         }
-        let mutability = try string(object, "mutability", field, required: false) ?? "ReadWrite"
-        if !DeviceModel.mutabilities.contains(mutability) {
-            throw fail("\(field).mutability", "\"\(mutability)\" is not ReadOnly, WriteOnly or ReadWrite")
+        let mutabilityText = try string(object, "mutability", field, required: false) ?? "ReadWrite"
+        guard let mutability = MutabilityEnumType(rawValue: mutabilityText) else {
+            throw fail("\(field).mutability", "\"\(mutabilityText)\" is not ReadOnly, WriteOnly or ReadWrite")
         }
         let value = try string(object, "value", field, required: false) ?? ""
         return .init(
@@ -202,12 +214,14 @@ private struct Reader {
     func characteristics(_ value: JSONValue, _ field: String) throws(DeviceModelError) -> DeviceModel.Characteristics {
         let object = try self.object(
             value, field, allowed: ["dataType", "unit", "minLimit", "maxLimit", "valuesList", "supportsMonitoring"])
-        let dataType = try string(object, "dataType", field)!
-        if !DeviceModel.dataTypes.contains(dataType) {
-            throw fail("\(field).dataType", "\"\(dataType)\" is not a DataEnumType value (\(DeviceModel.dataTypes.sorted().joined(separator: ", ")))")
+        let dataTypeText = try string(object, "dataType", field)!
+        guard let dataType = DataEnumType(rawValue: dataTypeText) else {
+            throw fail(
+                "\(field).dataType",
+                "\"\(dataTypeText)\" is not a DataEnumType value (\(DataEnumType.allCases.map(\.rawValue).sorted().joined(separator: ", ")))")
         }
         let valuesList = try string(object, "valuesList", field, required: false)
-        if ["OptionList", "SequenceList", "MemberList"].contains(dataType) && valuesList == nil && dataType == "OptionList" {
+        if dataType == .optionList && valuesList == nil {
             throw fail("\(field).valuesList", "required for an OptionList")
         }
         let minLimit = try number(object, "minLimit", field)

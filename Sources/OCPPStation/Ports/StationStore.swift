@@ -45,6 +45,12 @@ public protocol StationStore: Sendable {
     /// Device-model attribute values the CSMS changed (SetVariables on persistent variables).
     func variableValues() async throws -> [VariableAttributeKey: String]
     func setVariableValue(_ value: String, for key: VariableAttributeKey) async throws
+    /// Several values in one commit (a SetVariables request), in order: all are on disk, or none.
+    func setVariableValues(_ values: [(key: VariableAttributeKey, value: String)]) async throws
+    /// The variable monitors (N07.FR.13), by id, each as the station's own text; the store does not read it.
+    func monitors() async throws -> [Int: String]
+    func saveMonitor(id: Int, _ text: String) async throws
+    func removeMonitors(ids: [Int]) async throws
     /// Flushes and closes (SQLite: checkpoint, no WAL left behind). Later calls fail.
     func close() async throws
 }
@@ -54,6 +60,7 @@ public final class InMemoryStationStore: StationStore {
     private struct State {
         var values: [String: String] = [:]
         var variables: [VariableAttributeKey: String] = [:]
+        var monitors: [Int: String] = [:]
     }
     private let state = Mutex(State())
 
@@ -64,6 +71,14 @@ public final class InMemoryStationStore: StationStore {
     public func variableValues() async throws -> [VariableAttributeKey: String] { state.withLock { $0.variables } }
     public func setVariableValue(_ value: String, for key: VariableAttributeKey) async throws {
         state.withLock { $0.variables[key] = value }
+    }
+    public func setVariableValues(_ values: [(key: VariableAttributeKey, value: String)]) async throws {
+        state.withLock { state in for (key, value) in values { state.variables[key] = value } }
+    }
+    public func monitors() async throws -> [Int: String] { state.withLock { $0.monitors } }
+    public func saveMonitor(id: Int, _ text: String) async throws { state.withLock { $0.monitors[id] = text } }
+    public func removeMonitors(ids: [Int]) async throws {
+        state.withLock { state in for id in ids { state.monitors[id] = nil } }
     }
     public func close() async throws {}
 }

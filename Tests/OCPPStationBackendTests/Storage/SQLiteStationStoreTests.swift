@@ -5,6 +5,27 @@ import Testing
 @testable import OCPPStationStorage
 
 struct SQLiteStationStoreTests {
+    /// A SetVariables request's values in one commit, and the variable monitors (N07.FR.13), survive reopening.
+    @Test func variableBatchesAndMonitorsSurviveReopening() async throws {
+        try await withDatabasePath { path in
+            let a = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "OfflineThreshold")
+            let b = VariableAttributeKey(component: "TestCtrlr", variable: "Current", attributeType: "Target")
+            do {
+                let store = try SQLiteStationStore(path: path)
+                try await store.setVariableValues([(a, "1"), (b, "16"), (a, "2")])  // in order: the last one wins
+                try await store.saveMonitor(id: 1, "one")
+                try await store.saveMonitor(id: 2, "two")
+                try await store.saveMonitor(id: 1, "one again")
+                try await store.removeMonitors(ids: [2])
+                try await store.close()
+            }
+            let reopened = try SQLiteStationStore(path: path)
+            #expect(try await reopened.variableValues() == [a: "2", b: "16"])
+            #expect(try await reopened.monitors() == [1: "one again"])
+            try await reopened.close()
+        }
+    }
+
     @Test func valuesSurviveReopeningAndCloseLeavesNoWAL() async throws {
         try await withDatabasePath { path in
             let key = VariableAttributeKey(component: "OCPPCommCtrlr", variable: "HeartbeatInterval")
@@ -58,7 +79,7 @@ struct SQLiteStationStoreTests {
             try await SQLiteStationStore(path: path).close()
             try execute("PRAGMA user_version = 7", on: path)
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
-            #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to 2)")) {
+            #expect(throws: StationStoreError(path: path, reason: "written by a newer agent (schema version 7, this agent reads up to \(StationSchema.version))")) {
                 try SQLiteStationStore(path: path)
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

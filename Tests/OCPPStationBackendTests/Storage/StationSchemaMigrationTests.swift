@@ -35,7 +35,7 @@ struct StationSchemaMigrationTests {
         try await withDatabasePath { path in
             try execute((file == "version 1" ? Self.version1 : Self.preVersion) + Self.data, on: path)
             let store = try SQLiteStationStore(path: path)
-            #expect(try store.pragma("user_version") == "2")
+            #expect(try store.pragma("user_version") == String(StationSchema.version))
             #expect(try store.pragma("journal_mode") == "wal")
             #expect(try await store.value(forKey: "bootReason") == "RemoteReset")
             #expect(try await store.variableValues() == [Self.heartbeat: "60"])
@@ -71,7 +71,7 @@ struct StationSchemaMigrationTests {
             #expect(try db.value("SELECT COUNT(*) FROM sqlite_master WHERE name = 'outbox'") as Int? == 0)
             db.close()
             let store = try SQLiteStationStore(path: path)
-            #expect(try store.pragma("user_version") == "2")
+            #expect(try store.pragma("user_version") == String(StationSchema.version))
             try await store.close()
             // A current file opens without an upgrade as before.
             let again = try SQLiteStationStore(path: path, upgrade: false)

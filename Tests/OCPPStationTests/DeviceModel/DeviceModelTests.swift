@@ -1,3 +1,4 @@
+import Foundation
 import OCPPMessages
 import Testing
 
@@ -29,7 +30,6 @@ struct DeviceModelTests {
 
     @Test func parsesAndLooksUp() throws {
         let model = try DeviceModel.parse(Self.sample, file: "dm.json")
-        try model.checkRequiredVariables(file: "dm.json")
         #expect(model.integer("OCPPCommCtrlr", "MessageTimeout", instance: "Default") == 30)
         #expect(model.lookup(VariableAttributeKey(component: "Nope", variable: "X")) == .unknownComponent)
         #expect(model.lookup(VariableAttributeKey(component: "OCPPCommCtrlr", variable: "Nope")) == .unknownVariable)
@@ -79,5 +79,57 @@ struct DeviceModelTests {
     @Test func missingMessageTimeoutIsReported() throws {
         let model = try DeviceModel.parse("[]", file: "dm.json")
         #expect(throws: DeviceModelError.self) { try model.checkRequiredVariables(file: "dm.json") }
+    }
+
+    /// Value checks behind SetVariables (B05.FR.07/08) and loading: dataType, limits, valuesList.
+    @Test(arguments: [
+        (DataEnumType.integer, "12", nil as Double?, nil as Double?, nil as String?, nil as String?),
+        (.integer, "1.5", nil, nil, nil, "\"1.5\" is not an integer"),
+        (.integer, "0", 1, nil, nil, "below minLimit 1"),
+        (.integer, "86401", nil, 86400, nil, "above maxLimit 86400"),
+        (.decimal, "2.5", 0, 10, nil, nil),
+        (.decimal, "nan", nil, nil, nil, "\"nan\" is not a decimal"),
+        (.decimal, "-0.1", 0, nil, nil, "below minLimit 0"),
+        (.boolean, "true", nil, nil, nil, nil),
+        (.boolean, "True", nil, nil, nil, "\"True\" is not true or false"),
+        (.dateTime, "2026-12-03T12:00:00Z", nil, nil, nil, nil),
+        (.dateTime, "yesterday", nil, nil, nil, "\"yesterday\" is not an RFC 3339 date-time"),
+        (.string, "abcdef", nil, 5, nil, "longer than 5 characters"),
+        (.optionList, "Occupied", nil, nil, "Available,Occupied", nil),
+        (.optionList, "Gone", nil, nil, "Available,Occupied", "\"Gone\" is not one of Available,Occupied"),
+        (.memberList, "EVConnected,Authorized", nil, nil, "EVConnected,Authorized,PowerPathClosed", nil),
+        (.memberList, "", nil, nil, "EVConnected,Authorized", nil),
+        (.memberList, "EVConnected,Nope", nil, nil, "EVConnected,Authorized", "\"Nope\" is not one of EVConnected,Authorized"),
+        (.memberList, "EVConnected,EVConnected", nil, nil, "EVConnected,Authorized", "EVConnected appears twice"),
+        (.sequenceList, "NTP,Heartbeat", nil, nil, "Heartbeat,NTP,GPS", nil),
+        (.sequenceList, "NTP,Sundial", nil, nil, "Heartbeat,NTP,GPS", "\"Sundial\" is not one of Heartbeat,NTP,GPS"),
+    ])
+    func valuesAreChecked(
+        dataType: DataEnumType, value: String, minLimit: Double?, maxLimit: Double?, valuesList: String?, expected: String?
+    ) {
+        let characteristics = DeviceModel.Characteristics(
+            dataType: dataType, minLimit: minLimit, maxLimit: maxLimit, valuesList: valuesList)
+        #expect(DeviceModel.check(value: value, against: characteristics) == expected)
+    }
+
+    /// The required-variable list (generated from the appendix CSV) is enforced at load, naming what is missing.
+    @Test func requiredVariablesAreEnforced() throws {
+        let model = try DeviceModel.parse(Self.sample, file: "dm.json")
+        do {
+            try model.checkRequiredVariables(file: "dm.json")
+            Issue.record("a model without AlignedDataCtrlr was accepted")
+        } catch {
+            #expect(error.description.contains("missing required variable"), "\(error.description)")
+        }
+        #expect(DeviceModel.requiredVariables.contains { $0.component == "OCPPCommCtrlr" && $0.variable == "ActiveNetworkProfile" && $0.dataType == .integer })
+        #expect(DeviceModel.requiredVariables.contains { $0.component == "EVSE" && $0.variable == "Power" && $0.dataType == .decimal })
+    }
+
+    /// The shipped device-model.json passes every load check.
+    @Test func shippedDeviceModelLoads() throws {
+        let path = #filePath.split(separator: "/").dropLast(4).joined(separator: "/")
+        let text = try String(contentsOfFile: "/" + path + "/device-model.json", encoding: .utf8)
+        let model = try DeviceModel.parse(text, file: "device-model.json")
+        try model.checkRequiredVariables(file: "device-model.json")
     }
 }
