@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // The OCPP 2.0.1 message layer: generated message types, JSON, OCPP-J frames, schema validation. No I/O.
@@ -48,7 +49,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // OCPP-J over WebSocket (SwiftNIO + swift-websocket's WSCore).
+        // OCPP-J over WebSocket (SwiftNIO + swift-websocket's WSCore), TLS with swift-nio-ssl.
         .target(
             name: "OCPPStationWebSocket",
             dependencies: [
@@ -59,6 +60,9 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "WSCore", package: "swift-websocket"),
+                // RFC 7692 permessage-deflate; its extension negotiation speaks HTTPTypes' header fields.
+                .product(name: "WSCompression", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -13,6 +13,8 @@ Measured against a minimal CSMS on loopback (websockets, answering every CALL th
     share of the replay's wall time);
   * idle memory with 100,000 events queued (the CSMS keeps the boot Pending, so nothing drains);
   * the binary: size stripped, and whether ICU's data is linked in;
+  * with TLS (security profile 2, a PKI generated on the spot): the agent's own figure for connect + TLS handshake +
+    upgrade (its log line), over the first connection and reconnects the CSMS forces, and idle memory connected.
   * the device model: a FullInventory GetBaseReport (to its CALLRESULT, and to the last NotifyReport page received)
     and a 50-item SetVariables (to its CALLRESULT), each CSMS CALL on an idle connected station.
 Figures are printed as min / median / max; nothing here is an assertion.
@@ -254,6 +256,57 @@ async def queued_idle_run(agent, bench_tool, data_dir, port, count, settle_secon
         await server.wait_closed()
 
 
+async def tls_run(agent, work, port, reconnects=5, settle_seconds=3.0):
+    """Security profile 2 against a wss:// CSMS; returns (handshake ms list, anonymous KiB, rss KiB)."""
+    import ssl
+    sys.path.insert(0, str(ROOT / "Tests" / "integration"))
+    from pki import PKI
+    from conftest import device_model_with
+    pki = PKI(work / "pki")
+    context = pki.server_context()
+    model = device_model_with(work, {("OCPPCommCtrlr", "RetryBackOffWaitMinimum", None): "1",
+                                     ("OCPPCommCtrlr", "RetryBackOffRandomRange", None): "0"}, name="tls-model.json")
+    csms = BenchCSMS()
+    sockets = []
+
+    async def handler(ws):
+        sockets.append(ws)
+        await csms.handler(ws)
+    server = await websockets.serve(handler, "127.0.0.1", port, subprotocols=["ocpp2.0.1"], ssl=context)
+    args = agent_args(agent, port, work / "tls-data")
+    args[args.index("--csms-url") + 1] = f"wss://localhost:{port}/ocpp"
+    args[args.index("--device-model") + 1] = str(model)
+    args[args.index("--log-level") + 1] = "info"
+    args += ["--security-profile", "2", "--basic-auth-password", "bench-password-0123", "--ca-file", str(pki.root.path)]
+    log = work / "tls-agent.log"
+    with open(log, "wb") as err:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        await asyncio.wait_for(csms.idle.wait(), 20)
+        for _ in range(reconnects):
+            count = len(sockets)
+            await sockets[-1].close()
+            deadline = time.monotonic() + 20
+            while len(sockets) == count and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(settle_seconds)
+        anonymous, rss = memory_kib(process.pid)
+    finally:
+        stop(process)
+        server.close()
+        await server.wait_closed()
+    times = [float(line.rsplit(": ", 1)[1].split()[0]) for line in log.read_text().splitlines()
+             if "TLS handshake, upgrade:" in line]
+    return times, anonymous, rss
+
+
+async def print_tls(agent, work, port):
+    times, anonymous, rss = await tls_run(agent, work, port)
+    print(f"TLS (profile 2): connect + handshake + upgrade, first (overlapping start-up) {times[0]:.0f} ms, "
+          f"reconnects {summary(times[1:], 'ms')}; idle connected: Anonymous {anonymous / 1024:.2f} MiB, "
+          f"Rss {rss / 1024:.2f} MiB")
+
+
 def footprint(agent):
     stripped = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-strip-")) / "station-agent"
     try:
@@ -287,6 +340,7 @@ async def main():
     parser.add_argument("--enqueue-count", type=int, default=2000)
     parser.add_argument("--replay-count", type=int, default=10_000)
     parser.add_argument("--queued-count", type=int, default=100_000)
+    parser.add_argument("--only", choices=["idle", "tls"], help="only the idle memory run, or only the TLS run")
     parser.add_argument("--only-device-model", action="store_true", help="only the device-model figures")
     options = parser.parse_args()
     agent = str(pathlib.Path(options.agent).resolve())
@@ -300,6 +354,13 @@ async def main():
     bench_tool = str(pathlib.Path(options.bench_tool).resolve())
     work = pathlib.Path(tempfile.mkdtemp(prefix="ocpp-bench-"))
     try:
+        if options.only == "idle":
+            idle = await one_run(agent, work / "idle", options.port, True, options.idle_seconds)
+            print(f"idle, connected, 2 EVSEs: Anonymous {idle['anonymous_kib'] / 1024:.2f} MiB, Rss {idle['rss_kib'] / 1024:.2f} MiB")
+            return
+        if options.only == "tls":
+            await print_tls(agent, work, options.port)
+            return
         fresh, reused = [], []
         reused_dir = work / "reused"
         for run in range(options.runs):
@@ -324,6 +385,7 @@ async def main():
               f"{replay['rate']:.0f} events/s, agent CPU {100 * replay['cpu_share']:.1f} % of that time")
         anonymous, rss = await queued_idle_run(agent, bench_tool, work / "queued", options.port, options.queued_count)
         print(f"idle with {options.queued_count} events queued: Anonymous {anonymous / 1024:.2f} MiB, Rss {rss / 1024:.2f} MiB")
+        await print_tls(agent, work, options.port)
         await print_device_model(agent, work / "device-model", options)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -25,6 +25,8 @@ public actor ChargingStation: StationView {
         case heartbeatDue
         case reset
         case shutdown
+        /// Close this connection and open the next one at once (a new password or certificate, A01/A02).
+        case reconnect
     }
 
     /// What the station processes in order, whether or not a connection is open: hardware events and the work
@@ -86,7 +88,14 @@ public actor ChargingStation: StationView {
     var session: RPCSession?
     var sessionOpened = false
     var lastBootAction: BootStateMachine.Action?
+    /// When the BootNotification may go again after Pending or Rejected; kept across reconnects (B02.FR.04, B03.FR.02).
+    var bootRetryAt: ContinuousClock.Instant?
     let heartbeatWakeup = Wakeup()
+    // Connection and security (Provisioning/Connection.swift, Security/)
+    let provisioning: ConnectionProvisioning
+    var networkProfiles = NetworkProfiles()
+    let securityLog: (any SecurityEventLog)?
+    var reconnectRequested = false
 
     /// Where signals go: the driver of the current connection. Each connection gets a fresh stream, because an
     /// AsyncStream ends for good when a task waiting on it is cancelled (as the driver is when a connection drops).
@@ -116,8 +125,12 @@ public actor ChargingStation: StationView {
         wallClock: any WallClock = SystemWallClock(),
         authorizer: (any IdTokenAuthorizer)? = nil,
         queueCapacity: Int = ChargingStation.defaultQueueCapacity,
+        provisioning: ConnectionProvisioning = ConnectionProvisioning(stationId: "CS001", csmsURL: "ws://127.0.0.1/ocpp", securityProfile: 0),
+        securityLog: (any SecurityEventLog)? = nil,
         logger: Logger
     ) {
+        self.provisioning = provisioning
+        self.securityLog = securityLog
         self.deviceModel = deviceModel
         self.board = board
         self.store = store
@@ -229,6 +242,7 @@ public actor ChargingStation: StationView {
         } catch {
             logger.error("cannot read the station's state: \(error); booting with the device model's values")
         }
+        await loadNetworkProfiles()
         prepared = true
         preparedWakeup.wake()
         defer {
@@ -249,55 +263,26 @@ public actor ChargingStation: StationView {
         }
         // Part 2 block A, security events: StartupOfTheDevice after a power-up, ResetOrReboot after a reset; queued
         // with the time it happened and delivered after a crash too (A04.FR.02).
-        await queueSecurityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
+        await securityEvent(bootReason == .powerUp ? "StartupOfTheDevice" : "ResetOrReboot")
         await loadMonitors()
-    }
-
-    func connectionLoop() async -> Outcome {
-        lazy var backoff = ReconnectBackoff(
-            waitMinimum: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffWaitMinimum") ?? 5),
-            randomRange: .seconds(deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRandomRange") ?? 10),
-            repeatTimes: deviceModel.integer("OCPPCommCtrlr", "RetryBackOffRepeatTimes") ?? 5)
-        while true {
-            if resetRequested { return .reset }
-            if Task.isShuttingDownGracefully || Task.isCancelled { return .stopped }
-            do {
-                sessionOpened = false
-                try await transport.withConnection { [self] connection in
-                    try await self.runSession(connection)
-                }
-            } catch {
-                logger.info("connection to CSMS ended: \(error)")
-            }
-            await waitUntilPrepared()  // the back-off variables may have been changed by the CSMS before
-            if sessionOpened { backoff.reset() }
-            if offlineSince == nil { offlineSince = ContinuousClock.now }
-            if resetRequested { return .reset }
-            if Task.isShuttingDownGracefully || Task.isCancelled { return .stopped }
-            let delay = backoff.nextDelay(random: Double.random(in: 0...1))
-            logger.info("reconnecting in \(delay)")
-            do {
-                // A reset that becomes due while offline (OnIdle, the last transaction ended) ends the wait early.
-                let wakeup = resetWakeup
-                try await cancelWhenGracefulShutdown {
-                    await wakeup.wait(until: ContinuousClock.now + delay)
-                    try Task.checkCancellation()
-                }
-            } catch {
-                return resetRequested ? .reset : .stopped
-            }
-        }
     }
 
     /// One connection: a reader answering the CSMS, and the driver doing the station's own work.
     func runSession(_ connection: CSMSConnection) async throws {
         sessionOpened = true
+        await connectionOpened()
+        if boot.registration == .accepted && networkProfiles.switchedSinceRegistration {
+            // Errata B10.FR.10: connected through another network connection profile than the one the CSMS
+            // accepted: register again, though the station did not reboot; nothing else goes before that.
+            boot.registerAgain()
+        }
         let rpc = RPCSession(
             send: connection.send,
             dispatch: { [weak self] action, payload in
                 guard let self else { return .failure(OCPPCallError(.internalError, "station stopped")) }
                 return await self.dispatch(action, payload)
             },
+            refuseUnknown: { [weak self] name in await self?.boot.refusal(forActionNamed: name) },
             logger: logger)
         session = rpc
         defer { session = nil }
@@ -333,7 +318,12 @@ public actor ChargingStation: StationView {
         if Task.isShuttingDownGracefully { return }
         var iterator = signals.makeAsyncIterator()
         if boot.registration != .accepted {
-            try await sendBootNotification(rpc)
+            if let retryAt = bootRetryAt, retryAt > ContinuousClock.now {
+                // B02.FR.04, B03.FR.02: a new connection does not cut short the interval the CSMS gave.
+                scheduleBootRetry(after: retryAt - ContinuousClock.now)
+            } else {
+                try await sendBootNotification(rpc)
+            }
         } else {
             // Reconnected after being accepted: no new BootNotification (B01.FR.03 asks for one per boot only).
             if let since = offlineSince,
@@ -352,6 +342,8 @@ public actor ChargingStation: StationView {
                 return
             case .reset:
                 if resetRequested { return }
+            case .reconnect:
+                if reconnectRequested { return }
             case .statusChanged:
                 if boot.maySendUnprompted { await reportStatusChanges(rpc) }
             case .heartbeatDue:
@@ -387,6 +379,8 @@ public actor ChargingStation: StationView {
         lastBootAction = nil
         switch action {
         case .registered(let interval):
+            bootRetryAt = nil
+            networkProfiles.registeredSlot = networkProfiles.attemptedSlot
             if let interval {
                 // B01.FR.04: adopt the CSMS's heartbeat interval.
                 setStationValue(String(interval.components.seconds), for: StoreKeys.heartbeatInterval)
@@ -395,13 +389,18 @@ public actor ChargingStation: StationView {
             heartbeatWakeup.wake()
             await afterAccepted(rpc)
         case .retry(let wait):
-            bootRetryGeneration += 1
-            let generation = bootRetryGeneration
-            let sink = signalSink
-            scheduleBootRetry {
-                try? await Task.sleep(for: wait)
-                sink.yield(.bootRetryDue(generation: generation))
-            }
+            bootRetryAt = ContinuousClock.now + wait
+            scheduleBootRetry(after: wait)
+        }
+    }
+
+    func scheduleBootRetry(after wait: Duration) {
+        bootRetryGeneration += 1
+        let generation = bootRetryGeneration
+        let sink = signalSink
+        scheduleBootRetry {
+            try? await Task.sleep(for: wait)
+            sink.yield(.bootRetryDue(generation: generation))
         }
     }
 

@@ -64,3 +64,46 @@ enum FileAccess {
         return names
     }
 }
+
+extension FileAccess {
+    /// Writes a whole file atomically (a temporary file, fsync, rename) with `mode`; nil on success, otherwise why not.
+    static func writeFile(_ path: String, _ text: String, mode: mode_t) -> String? {
+        let temporary = path + ".new"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        if descriptor < 0 { return "\(temporary): \(errorText(errno))" }
+        // The mode given to open is filtered by the umask; a key must end up 0600 whatever the umask.
+        fchmod(descriptor, mode)
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let reason = errorText(errno)
+                close(descriptor)
+                unlink(temporary)
+                return "\(temporary): \(reason)"
+            }
+            written += count
+        }
+        if fsync(descriptor) != 0 {
+            let reason = errorText(errno)
+            close(descriptor)
+            unlink(temporary)
+            return "\(temporary): \(reason)"
+        }
+        close(descriptor)
+        if rename(temporary, path) != 0 { return "\(path): \(errorText(errno))" }
+        return nil
+    }
+
+    /// Appends one line to a file, creating it with mode 0600.
+    static func appendLine(_ path: String, _ line: String) -> String? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if descriptor < 0 { return errorText(errno) }
+        defer { close(descriptor) }
+        let bytes = Array((line + "\n").utf8)
+        let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        return count == bytes.count ? nil : errorText(errno)
+    }
+}

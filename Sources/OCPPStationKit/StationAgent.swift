@@ -46,6 +46,14 @@ public struct StationAgentConfiguration: Sendable {
         self.clientCertificateFile = clientCertificateFile
         self.clientKeyFile = clientKeyFile
     }
+
+    /// The security profile the flags ask for: --security-profile, or else what the other flags imply (a client
+    /// certificate: 3; wss://: 2; a password: 1; otherwise 0, the development mode without authentication).
+    public var resolvedSecurityProfile: Int {
+        if let securityProfile { return securityProfile }
+        if csmsURL.hasPrefix("wss://") { return clientCertificateFile != nil ? 3 : 2 }
+        return basicAuthPassword != nil ? 1 : 0
+    }
 }
 
 /// Bad input: one line naming the file or flag, the field, and the reason.
@@ -70,36 +78,56 @@ public final class StationAgent: Sendable {
     /// `*.log` is refused at start.
     public static let storageFiles: Set<String> = ["station.db", "station.db-wal", "station.db-shm", "station.db-journal"]
 
+    /// The TLS material in the data directory: copied there from the flags on first start, kept afterwards.
+    public static let csmsRootFile = "csms-root.pem"
+    public static let stationCertificateFile = "station-cert.pem"
+    public static let stationKeyFile = "station-key.pem"
+    static let securityFiles: Set<String> = [csmsRootFile, stationCertificateFile, stationKeyFile]
+
     /// Validates the configuration and every file it names, and opens the station's state. Throws a
     /// `StationAgentError` with one clear line on bad input; changes nothing it was given.
     public init(configuration: StationAgentConfiguration, logger: Logger) throws(StationAgentError) {
         self.configuration = configuration
         self.logger = logger
         try Self.checkFlags(configuration)
+        let directory = configuration.dataDirectory
+        let securityProfile = configuration.resolvedSecurityProfile
+        // The TLS material: what an earlier start stored in the data directory wins over the flags (the CSMS may
+        // have installed newer material); on first start the flags' files, which are copied there.
+        let tlsFiles = WebSocketCSMSTransport.TLSFiles(
+            csmsRootCertificates: Self.existing(directory, Self.csmsRootFile) ?? configuration.caFile,
+            clientCertificate: Self.existing(directory, Self.stationCertificateFile) ?? configuration.clientCertificateFile,
+            clientKey: Self.existing(directory, Self.stationKeyFile) ?? configuration.clientKeyFile)
+        let material = try Self.checkTLSMaterial(tlsFiles, securityProfile: securityProfile, configuration: configuration)
         // One event-loop thread serves the CSMS connection and the board's sockets: the agent's I/O is light, and
         // each thread costs memory on a small controller.
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.eventLoopGroup = eventLoopGroup
-        let transport: WebSocketCSMSTransport
-        do {
-            transport = try WebSocketCSMSTransport(
-                configuration: .init(
-                    url: WebSocketCSMSTransport.endpoint(csmsURL: configuration.csmsURL, stationId: configuration.stationId),
-                    pingInterval: nil),
-                eventLoopGroup: eventLoopGroup, logger: logger)
-        } catch {
-            throw StationAgentError("--csms-url: \(error.description)")
+        let transport = WebSocketCSMSTransport(
+            configuration: .init(tlsFiles: tlsFiles), eventLoopGroup: eventLoopGroup, logger: logger)
+        let provisioning = ConnectionProvisioning(
+            stationId: configuration.stationId, csmsURL: configuration.csmsURL, securityProfile: securityProfile,
+            basicAuthPassword: configuration.basicAuthPassword, hasCSMSRootCertificate: material.csmsRoot,
+            hasStationCertificate: material.stationCertificate)
+        // The TCP connect, TLS handshake and HTTP upgrade run while the files are read and the state is opened: they
+        // are the two halves of the time to the first BootNotification. Nothing is sent before the station runs; if
+        // the input turns out bad, the process exits and the connection just closes. It is used only if the stored
+        // network connection profile 1 is what the flags say (a first start, or the CSMS changed nothing). With a
+        // password, only on a first start: later the stored password wins, and a stale one must not be sent.
+        let firstStart = !FileAccess.isRegularFile(directory + "/station.db")
+        if let password = configuration.basicAuthPassword ?? (securityProfile == 0 || securityProfile == 3 ? "" : nil),
+            password.isEmpty || firstStart
+        {
+            transport.startConnecting(
+                ConnectionProfile(
+                    slot: 1, csmsURL: configuration.csmsURL, stationId: configuration.stationId,
+                    securityProfile: securityProfile, basicAuthPassword: password.isEmpty ? nil : password))
         }
-        // The TCP connect and HTTP upgrade run while the files are read and the state is opened: they are the two
-        // halves of the time to the first BootNotification. Nothing is sent before the station runs; if the input
-        // turns out bad, the process exits and the connection just closes.
-        transport.startConnecting()
 
         // An existing database opens and checks itself on another thread while the files are parsed: the two are
         // the longest steps before the first BootNotification. Opening a current file changes nothing in it; if
         // the input turns out bad, it is closed again before the agent refuses to start. A new database is only
         // created, and an older one only migrated, once everything validated: bad input changes nothing.
-        let directory = configuration.dataDirectory
         let databasePath = directory + "/station.db"
         let earlyStore =
             FileAccess.isRegularFile(databasePath)
@@ -131,7 +159,9 @@ public final class StationAgent: Sendable {
             }
             try Self.prepareDataDirectory(
                 directory,
-                allowed: Self.storageFiles.union(board.dataDirectoryFileNames).union(SimulatedBoard.leftoverFileNames))
+                allowed: Self.storageFiles.union(Self.securityFiles).union(board.dataDirectoryFileNames)
+                    .union(SimulatedBoard.leftoverFileNames))
+            try Self.copyTLSMaterial(configuration, into: directory, logger: logger)
             do {
                 switch earlyStore?.wait() {
                 case .success(let opened): store = opened
@@ -163,16 +193,15 @@ public final class StationAgent: Sendable {
         self.store = store
         // The same SQLite file holds the station's values and the durable outbox with the open transaction records.
         self.station = ChargingStation(
-            deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport, logger: logger)
+            deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport,
+            provisioning: provisioning,
+            securityLog: SecurityLogFile(path: directory + "/" + SecurityLogFile.fileName, logger: logger), logger: logger)
     }
 
     static func checkFlags(_ configuration: StationAgentConfiguration) throws(StationAgentError) {
         let url = configuration.csmsURL
         if !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) {
             throw StationAgentError("--csms-url \(url): must start with ws:// or wss://")
-        }
-        if url.hasPrefix("wss://") {
-            throw StationAgentError("--csms-url \(url): wss:// (security profiles 2 and 3) is not supported yet")
         }
         let id = configuration.stationId
         // SecurityCtrlr.Identity is an identifierString of at most 48 characters.
@@ -183,16 +212,93 @@ public final class StationAgent: Sendable {
             if !(0...3).contains(profile) {
                 throw StationAgentError("--security-profile \(profile): must be 0, 1, 2 or 3")
             }
-            if profile != 0 {
-                throw StationAgentError("--security-profile \(profile): security profiles 1-3 are not supported yet")
+        }
+        let profile = configuration.resolvedSecurityProfile
+        if let problem = WebSocketCSMSTransport.problem(withURL: url, securityProfile: profile) {
+            throw StationAgentError("--csms-url \(url): \(problem)")
+        }
+        if let password = configuration.basicAuthPassword {
+            // A00.FR.304 (errata): 16 to 40 characters (BasicAuthPassword's maxLimit in device-model.json).
+            if password.count < 16 || password.count > 40 {
+                throw StationAgentError("--basic-auth-password: must be 16 to 40 characters")
+            }
+            // A00.FR.303: with Basic auth the identity may not contain ":" (nor "." for some CSMSs).
+            if id.contains(":") { throw StationAgentError("--station-id: may not contain \":\" with Basic authentication") }
+        } else if profile == 1 || profile == 2 {
+            throw StationAgentError("--security-profile \(profile): needs --basic-auth-password")
+        }
+        if (configuration.clientCertificateFile == nil) != (configuration.clientKeyFile == nil) {
+            throw StationAgentError("--client-cert and --client-key go together")
+        }
+    }
+
+    static func existing(_ directory: String, _ name: String) -> String? {
+        let path = directory + "/" + name
+        return FileAccess.isRegularFile(path) ? path : nil
+    }
+
+    /// Reads and checks the TLS material the security profile needs (and any the flags name): refuses to start
+    /// naming the file and the reason. Returns what is there.
+    static func checkTLSMaterial(
+        _ files: WebSocketCSMSTransport.TLSFiles, securityProfile: Int, configuration: StationAgentConfiguration
+    ) throws(StationAgentError) -> (csmsRoot: Bool, stationCertificate: Bool) {
+        let named: [(String, String?)] = [
+            ("--ca-file", files.csmsRootCertificates), ("--client-cert", files.clientCertificate),
+            ("--client-key", files.clientKey),
+        ]
+        for (flag, path) in named {
+            guard let path else { continue }
+            do {
+                _ = try FileAccess.readText(path)
+            } catch {
+                throw StationAgentError("\(flag) \(path): \(error.description)")
             }
         }
-        let notYet: [(String, String?)] = [
-            ("--basic-auth-password", configuration.basicAuthPassword), ("--ca-file", configuration.caFile),
-            ("--client-cert", configuration.clientCertificateFile), ("--client-key", configuration.clientKeyFile),
+        let needsRoot = securityProfile >= 2 || files.csmsRootCertificates != nil
+        let hasStation = files.clientCertificate != nil && files.clientKey != nil
+        if needsRoot {
+            do {
+                _ = try WebSocketCSMSTransport.tlsConfiguration(securityProfile: hasStation ? 3 : 2, files: files)
+            } catch {
+                throw StationAgentError(error.description)
+            }
+        } else if hasStation {
+            throw StationAgentError("--client-cert: a station certificate needs the CSMS root certificates (--ca-file)")
+        }
+        if securityProfile == 3 && !hasStation {
+            throw StationAgentError("--security-profile 3: needs --client-cert and --client-key")
+        }
+        return (needsRoot, hasStation)
+    }
+
+    /// First start: the flags' TLS material goes into the data directory (the key readable by the agent only).
+    /// Later starts keep what is there (the CSMS may have installed newer material); different flags are a warning.
+    static func copyTLSMaterial(_ configuration: StationAgentConfiguration, into directory: String, logger: Logger)
+        throws(StationAgentError)
+    {
+        let copies: [(String, String?, String, mode_t)] = [
+            ("--ca-file", configuration.caFile, csmsRootFile, 0o644),
+            ("--client-cert", configuration.clientCertificateFile, stationCertificateFile, 0o644),
+            ("--client-key", configuration.clientKeyFile, stationKeyFile, 0o600),
         ]
-        for (flag, value) in notYet where value != nil {
-            throw StationAgentError("\(flag): not supported yet (security profiles come in a later release)")
+        for (flag, source, name, mode) in copies {
+            guard let source else { continue }
+            let target = directory + "/" + name
+            let text: String
+            do {
+                text = try FileAccess.readText(source)
+            } catch {
+                throw StationAgentError("\(flag) \(source): \(error.description)")
+            }
+            if FileAccess.isRegularFile(target) {
+                if (try? FileAccess.readText(target)) != text {
+                    logger.warning("\(flag) \(source) differs from \(target), which was installed earlier and is kept")
+                }
+                continue
+            }
+            if let failure = FileAccess.writeFile(target, text, mode: mode) {
+                throw StationAgentError("--data-dir: cannot store \(flag) \(source): \(failure)")
+            }
         }
     }
 

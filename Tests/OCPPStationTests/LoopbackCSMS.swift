@@ -17,7 +17,9 @@ final class LoopbackCSMS: CSMSTransport {
 
     var connectionCount: Int { connections.withLock { $0 } }
 
-    func withConnection(_ session: @escaping @Sendable (CSMSConnection) async throws -> Void) async throws {
+    func withConnection(
+        _ profile: ConnectionProfile, _ session: @escaping @Sendable (CSMSConnection) async throws -> Void
+    ) async throws {
         let (incoming, sink) = AsyncThrowingStream.makeStream(of: String.self, throwing: (any Error).self)
         toStation.withLock { $0 = sink }
         connections.withLock { $0 += 1 }

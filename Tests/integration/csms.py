@@ -409,7 +409,15 @@ class CSMS:
 
     def __init__(self, boot_status="Accepted", boot_interval=300, subprotocols=(SUBPROTOCOL,), port=0,
                  host="127.0.0.1", force_subprotocol=None, keep_frames=True, on_frame=None, message_timeout=5.0,
-                 response_timeout=10):
+                 response_timeout=10, ssl_context=None, basic_auth=None, url_host=None):
+        # ssl_context: serve wss:// with this ssl.SSLContext (the URL names url_host, default "localhost", so the
+        # station can check the host name). basic_auth: {station id: password}; a connection without the right
+        # Authorization header gets HTTP 401 (A00.FR.324). auth_attempts: (user, password or None) per upgrade.
+        self.ssl_context = ssl_context
+        self.basic_auth = basic_auth
+        self.url_host = url_host or ("localhost" if ssl_context is not None else host)
+        self.auth_attempts = []
+        self.upgrade_requests = []  # the headers of every upgrade request, in order
         self.boot_status = boot_status
         self.boot_interval = boot_interval
         self.authorize_status = "Accepted"
@@ -470,9 +478,27 @@ class CSMS:
                     return protocol
             return None  # handshake completes without the header; _on_connect closes at once
         self._server = await websockets.serve(
-            self._on_connect, self.host, self.port, select_subprotocol=select, ping_interval=None)
+            self._on_connect, self.host, self.port, select_subprotocol=select, ping_interval=None,
+            ssl=self.ssl_context, process_request=self._check_request)
         self.port = self._server.sockets[0].getsockname()[1]
         self.listening = True
+
+    def _check_request(self, connection, request):
+        """HTTP Basic authentication (security profiles 1 and 2), when basic_auth is set."""
+        self.upgrade_requests.append(dict(request.headers.raw_items()))
+        if self.basic_auth is None:
+            return None
+        import base64
+        header = request.headers.get("Authorization", "")
+        user = password = None
+        if header.startswith("Basic "):
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        self.auth_attempts.append((user, password))
+        station_id = request.path.rsplit("/", 1)[-1]
+        if user != station_id or self.basic_auth.get(station_id) != password:
+            self._emit(f"== refused upgrade from {user!r}: wrong credentials")
+            return connection.respond(401, "wrong credentials\n")
+        return None
 
     def refuse_connections(self):
         """Stops listening (new connections are refused) and closes the open connection, as a CSMS that went down."""
@@ -544,7 +570,8 @@ class CSMS:
     @property
     def url(self):
         """The OCPP-J endpoint URL; the station appends /<station id>."""
-        return f"ws://{self.host}:{self.port}/ocpp"
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://{self.url_host}:{self.port}/ocpp"
 
     async def _on_connect(self, ws):
         path = ws.request.path

@@ -100,8 +100,8 @@ def test_corrupt_state_file_is_reported_and_left_unchanged(tmp_path):
     assert sorted(p.name for p in data.iterdir()) == ["station.db"]
 
 
-def test_security_profile_2_is_not_supported_yet(tmp_path):
-    refused(run_agent(args(tmp_path) + ["--security-profile", "2"]), "--security-profile")
+def test_security_profile_2_needs_wss(tmp_path):
+    refused(run_agent(args(tmp_path) + ["--security-profile", "2", "--basic-auth-password", "x" * 16]), "wss://")
 
 
 def test_unknown_flag_and_missing_flag(tmp_path):
@@ -140,16 +140,33 @@ def test_corrupt_sim_board_state_is_reported_and_kept(tmp_path):
     assert (data / "sim-board.json").read_text() == '{"version": 1, "evses": "nope"}'
 
 
-@pytest.mark.parametrize("flags", [
-    ["--security-profile", "1"],
-    ["--security-profile", "3"],
-    ["--basic-auth-password", "secret-password"],
-    ["--ca-file", "/tmp/ca.pem"],
-    ["--client-cert", "/tmp/c.pem", "--client-key", "/tmp/k.pem"],
-])
-def test_other_security_flags_are_not_supported_yet(tmp_path, flags):
-    line = refused(run_agent(args(tmp_path) + flags), flags[0], "not supported yet")
-    assert "secret-password" not in line
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    from pki import PKI
+    return PKI(tmp_path_factory.mktemp("pki"))
+
+
+def test_bad_security_flags_are_refused_naming_flag_or_file(tmp_path, pki):
+    """A00 provisioning: bad security input refuses to start, naming the flag or file and the reason; the password
+    never appears."""
+    wss = {"--csms-url": "wss://localhost:9/ocpp"}
+    password = ["--basic-auth-password", "secret-password-0123"]
+    refused(run_agent(args(tmp_path) + ["--security-profile", "1"]), "--basic-auth-password")
+    line = refused(run_agent(args(tmp_path) + ["--basic-auth-password", "secret-pass"]), "--basic-auth-password", "16")
+    assert "secret-pass" not in line
+    refused(run_agent(args(tmp_path, **wss) + password), "--ca-file")
+    refused(run_agent(args(tmp_path, **wss) + password + ["--ca-file", str(tmp_path / "missing.pem")]),
+            "--ca-file", "missing.pem", "No such file")
+    garbage = write(tmp_path / "garbage.pem", "not a certificate\n")
+    refused(run_agent(args(tmp_path, **wss) + password + ["--ca-file", str(garbage)]), "garbage.pem")
+    cert, _ = pki.station
+    _, other_key = pki.other_station
+    refused(run_agent(args(tmp_path, **wss) + ["--ca-file", str(pki.root.path), "--client-cert", str(cert),
+                                               "--client-key", str(other_key)]), "does not match")
+    refused(run_agent(args(tmp_path, **wss) + ["--security-profile", "3", "--ca-file", str(pki.root.path)]),
+            "--client-cert")
+    # Nothing was created: bad input changes nothing.
+    assert not (tmp_path / "data").exists()
 
 
 def test_bad_input_leaves_an_older_state_file_unmigrated(tmp_path):

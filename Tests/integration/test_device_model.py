@@ -289,7 +289,8 @@ def file_identity(component, variable):
             variable.get("instance"))
 
 
-LIVE = {"DateTime", "AvailabilityState", "Power", "Problem"}
+# The station sets these itself (Identity from --station-id, the security and network profile of the connection).
+LIVE = {"DateTime", "AvailabilityState", "Power", "Problem", "Identity", "SecurityProfile", "ActiveNetworkProfile"}
 
 
 def test_full_base_report_reassembled_equals_the_device_model(csms, agent, tmp_path):

@@ -26,7 +26,8 @@ extension ChargingStation {
         for ((data, key), var answer) in zip(items, answers) {
             if answer.status == .accepted {
                 _ = deviceModel.write(data.attributeValue, to: key)
-                logger.info("SetVariables: \(key) = \(data.attributeValue)")
+                // A WriteOnly value (BasicAuthPassword) is never logged.
+                logger.info("SetVariables: \(key) = \(attributeIsWriteOnly(key) ? "(WriteOnly, not shown)" : data.attributeValue)")
                 // B05.FR.10, or RebootRequired when the variable takes effect only after a reboot.
                 if variables[key]?.onSet?(self, key, data.attributeValue) == .rebootRequired { answer.status = .rebootRequired }
             }
@@ -71,6 +72,8 @@ extension ChargingStation {
                 return rejected(Self.reasonCode(problem), problem)
             }
             if let problem = variables[key]?.validate?(key, value) { return rejected("InvalidValue", problem) }
+            // A00.FR.205, A05.FR.02/03/10: rules that depend on the station's security state (Security/).
+            if let problem = securityProblem(with: value, for: key) { return rejected("InvalidValue", problem) }
             return Answer(.accepted, persistent: attribute.persistent)
         }
     }

@@ -81,6 +81,7 @@ extension ChargingStation {
     /// Every block's variables; `ChargingStation.init` builds the registry from them.
     static var variableBindings: [VariableBinding] {
         clockVariables + provisioningVariables + availabilityVariables + meteringVariables + transactionVariables
+            + securityVariables
     }
 
     /// The value GetVariables, reports and monitors see: the live value for an Actual attribute that has a getter,

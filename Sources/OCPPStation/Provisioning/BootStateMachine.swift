@@ -40,6 +40,11 @@ public struct BootStateMachine: Sendable, Hashable {
         }
     }
 
+    /// The registration must be made again without a reboot (errata B10.FR.10: another network connection profile).
+    public mutating func registerAgain() {
+        registration = .unregistered
+    }
+
     /// The BootNotification failed (timeout, CALLERROR, invalid answer, connection lost).
     public func failed() -> Action {
         .retry(after: Self.defaultRetryInterval)
@@ -55,6 +60,13 @@ public struct BootStateMachine: Sendable, Hashable {
             // B02.FR.01: while Pending the CSMS may read and configure the station.
             return nil
         }
+    }
+
+    /// The refusal for a CALL whose action is not an OCPP 2.0.1 action: while Rejected that is SecurityError too
+    /// (B03.FR.08 says any CALL), otherwise nil (the RPC layer answers NotImplemented).
+    public func refusal(forActionNamed name: String) -> OCPPCallError? {
+        guard registration == .rejected else { return nil }
+        return OCPPCallError(.securityError, "\(name) refused: the CSMS rejected this station's BootNotification")
     }
 
     /// Whether the station may send a CALL on its own initiative (B01.FR.08, B02.FR.02, B03.FR.02).

@@ -22,6 +22,7 @@ public typealias CallDispatcher = @Sendable (OCPPAction, JSONValue) async -> Res
 public actor RPCSession {
     private let sendText: @Sendable (String) async throws -> Void
     private let dispatch: CallDispatcher
+    private let refuseUnknown: (@Sendable (String) async -> OCPPCallError?)?
     private let logger: Logger
     private let ids = MessageIDGenerator()
     private let clock = ContinuousClock()
@@ -48,9 +49,15 @@ public actor RPCSession {
     /// When the station last sent anything (for the Heartbeat rule: only after an interval of no exchange).
     public private(set) var lastSent: ContinuousClock.Instant
 
-    public init(send: @escaping @Sendable (String) async throws -> Void, dispatch: @escaping CallDispatcher, logger: Logger) {
+    /// - Parameter refuseUnknown: the CALLERROR for a CALL of an unknown action, when it is not NotImplemented
+    ///   (B03.FR.08: SecurityError while the boot is Rejected).
+    public init(
+        send: @escaping @Sendable (String) async throws -> Void, dispatch: @escaping CallDispatcher,
+        refuseUnknown: (@Sendable (String) async -> OCPPCallError?)? = nil, logger: Logger
+    ) {
         self.sendText = send
         self.dispatch = dispatch
+        self.refuseUnknown = refuseUnknown
         self.logger = logger
         self.lastSent = ContinuousClock.now
     }
@@ -169,7 +176,9 @@ public actor RPCSession {
     /// Handles one text frame from the CSMS; answers CALLs. Never throws for bad input: a malformed frame gets the
     /// CALLERROR Part 4 names, or is dropped when it was meant as an answer.
     public func receive(_ text: String) async throws {
-        logger.debug("<- \(text)")
+        // A new BasicAuthPassword arrives in a SetVariables frame: such a frame is never logged (A00: the password
+        // is never reported or logged).
+        logger.debug("<- \(text.contains("BasicAuthPassword") ? "(a frame setting BasicAuthPassword, not shown)" : text)")
         let message: RPCMessage
         do {
             message = try RPCMessage.parse(text)
@@ -202,6 +211,8 @@ public actor RPCSession {
                 case .failure(let error):
                     reply = error.frame(messageId: id)
                 }
+            } else if let refusal = await refuseUnknown?(actionName) {
+                reply = refusal.frame(messageId: id)
             } else {
                 // Part 4 §4.3: NotImplemented = the requested Action is not known by the receiver.
                 reply = OCPPCallError(.notImplemented, "\(actionName) is not an OCPP 2.0.1 action").frame(messageId: id)

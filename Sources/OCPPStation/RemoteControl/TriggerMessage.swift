@@ -38,6 +38,12 @@ extension ChargingStation {
     }
 
     func sendTriggered(_ message: MessageTriggerEnumType, evseId: Int?, connectorId: Int?, _ rpc: RPCSession) async throws {
+        // The boot state when the message would go decides, not the one when TriggerMessage was answered: a
+        // BootNotification answered Rejected in between holds it back (B02.FR.02, B03.FR.02).
+        guard boot.maySendTriggered || message == .bootNotification else {
+            logger.info("triggered \(message.rawValue) not sent: the boot is \(boot.registration)")
+            return
+        }
         switch message {
         case .bootNotification:
             if boot.registration != .accepted { try await sendBootNotification(rpc) }

@@ -1,12 +1,27 @@
-// A04: SecurityEventNotification. After every boot: StartupOfTheDevice after a power-up, ResetOrReboot after a
-// reset (Part 2 appendix, security events). Security events go through the durable outbox: they keep the time they
-// happened and are delivered after an outage or a crash too (A04.FR.02).
+// A04: security events. Every event the station detects goes to the security log; those the Part 2 appendix
+// marks critical are also sent as SecurityEventNotification through the durable outbox: they keep the time they
+// happened and are delivered after an outage or a crash too (A04.FR.02). After every boot: StartupOfTheDevice
+// after a power-up, ResetOrReboot after a reset.
 internal import OCPPMessages
 internal import Logging
 
 extension ChargingStation {
-    func queueSecurityEvent(_ type: String) async {
-        let request = SecurityEventNotificationRequest(type: type, timestamp: now())
+    /// The events the Part 2 appendix (security events) marks critical: pushed to the CSMS (A04.FR.01).
+    static let criticalSecurityEvents: Set<String> = [
+        "FirmwareUpdated", "SettingSystemTime", "StartupOfTheDevice", "ResetOrReboot", "SecurityLogWasCleared",
+        "MemoryExhaustion", "TamperDetectionActivated", "InvalidFirmwareSignature", "InvalidFirmwareSigningCertificate",
+        "InvalidCsmsCertificate", "InvalidChargingStationCertificate", "InvalidTLSVersion", "InvalidTLSCipherSuite",
+        "MaintenanceLoginAccepted", "MaintenanceLoginFailed",
+    ]
+
+    /// Records a security event in the security log and, when critical, queues its SecurityEventNotification.
+    /// `techInfo` must never hold a secret.
+    func securityEvent(_ type: String, techInfo: String? = nil) async {
+        let timestamp = now()
+        logger.notice("security event \(type)\(techInfo.map { ": \($0)" } ?? "")")
+        await securityLog?.record(type: type, timestamp: timestamp.rfc3339, techInfo: techInfo)
+        guard Self.criticalSecurityEvents.contains(type) else { return }
+        let request = SecurityEventNotificationRequest(type: type, timestamp: timestamp, techInfo: techInfo)
         await queue(NewOutboxMessage(action: OCPPAction.securityEventNotification.rawValue, payload: request.toJSON().serialized()))
     }
 

@@ -2,15 +2,17 @@ internal import Synchronization
 
 /// Wakes waiting tasks early (a timer whose deadline changed). A wake with nobody waiting is kept for the next
 /// wait, so none is lost. Every waiter is woken: a wake is a hint to look again, and waiters loop.
-final class Wakeup: Sendable {
+public final class Wakeup: Sendable {
     private struct State {
         var waiters: [CheckedContinuation<Void, Never>] = []
         var pending = false
     }
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Returns at the next `wake()` (or at once if one came since the last wait), or when the task is cancelled.
-    func wait() async {
+    public func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
@@ -28,7 +30,7 @@ final class Wakeup: Sendable {
         }
     }
 
-    func wake() {
+    public func wake() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.waiters.isEmpty { state.pending = true }
             defer { state.waiters.removeAll() }
@@ -40,7 +42,7 @@ final class Wakeup: Sendable {
 
 extension Wakeup {
     /// Returns at the next `wake()` or at `deadline` (nil: no deadline), whichever comes first.
-    func wait(until deadline: ContinuousClock.Instant?) async {
+    public func wait(until deadline: ContinuousClock.Instant?) async {
         guard let deadline else { return await wait() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(until: deadline, clock: ContinuousClock()) }
