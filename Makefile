@@ -7,7 +7,8 @@ RELEASE_AGENT := .build/release/station-agent
 DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
-.PHONY: setup system-packages build build-debug test unit-test integration-test soak run bench generate link-order clean
+.PHONY: setup system-packages build build-debug test unit-test integration-test soak run bench bench-codec fuzz \
+	test-sanitize generate link-order clean
 
 ## setup: install the system packages and the Python venv the tests and `make run` use (idempotent). `make build`,
 ## `make run` and `make test` do it themselves: a fresh clone needs no separate step.
@@ -80,6 +81,32 @@ run: build $(VENV)/.installed
 bench: build $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
 	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT) --bench-tool .build/release/station-bench
+	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
+
+## bench-codec: only the codec figure: OCPPMessages beside the Python `ocpp` package on the same frame, and the ratio.
+bench-codec: $(VENV)/.installed
+	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
+	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
+
+## fuzz: every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer
+## report (Scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 10 bash Scripts/fuzz.sh
+
+## test-sanitize: the Swift tests under AddressSanitizer + UndefinedBehaviorSanitizer, then under ThreadSanitizer, each
+## in its own build folder (.build-asan, .build-tsan). swiftc has no -sanitize=undefined on Linux (Swift code traps on
+## overflow and out-of-bounds by itself), so UBSan instruments the C code (C shims of NIO, BoringSSL, the SQLite shim)
+## through clang and is linked in by clang's driver.
+ASAN_FLAGS := --scratch-path .build-asan --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	-Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined
+TSAN_FLAGS := --scratch-path .build-tsan --sanitize=thread
+test-sanitize:
+	nice -n 10 $(SWIFT) build --build-tests $(ASAN_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
+	nice -n 10 $(SWIFT) build --build-tests $(TSAN_FLAGS)
+	TSAN_OPTIONS=halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
 
 ## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas (and the required-variable list
 ## from the appendix CSV when ../shared has it).
@@ -88,4 +115,4 @@ generate:
 	if [ -f ../shared/ocpp-2.0.1/Appendices_CSV_v1.4/dm_components_vars.csv ]; then python3 Scripts/generate-required-variables.py; fi
 
 clean:
-	rm -rf .build run-data bench-data
+	rm -rf .build .build-asan .build-tsan .build-fuzz run-data bench-data
