@@ -2,15 +2,20 @@
 SWIFT ?= swift
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-APT_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev libgpiod-dev socat python3-venv openssl
+APT_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev libgpiod-dev libmodbus-dev socat python3-venv openssl
 RELEASE_AGENT := .build/release/station-agent
 DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
-.PHONY: setup build build-debug test unit-test integration-test soak run bench generate link-order clean
+.PHONY: setup system-packages build build-debug test unit-test integration-test soak run bench bench-codec fuzz \
+	test-sanitize generate link-order clean
 
-## setup: install the system packages and the Python venv the tests and `make run` use (idempotent).
-setup: $(VENV)/.installed
+## setup: install the system packages and the Python venv the tests and `make run` use (idempotent). `make build`,
+## `make run` and `make test` do it themselves: a fresh clone needs no separate step.
+setup: system-packages $(VENV)/.installed
+
+## system-packages: the C libraries the build links (SQLite, libgpiod, libmodbus) and socat for the Modbus tests.
+system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
@@ -39,7 +44,7 @@ LINK_FLAGS := $(if $(filter 1,$(PIE)),-Xlinker -pie,-Xlinker -no-pie) -Xlinker -
 	-Xlinker --no-export-dynamic -Xlinker --icf=safe -Xlinker --section-ordering-file=$(CURDIR)/Scripts/link-order.txt
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections \
 	-Xcc -ffunction-sections -Xcc -fstack-protector-strong $(LINK_FLAGS)
-build:
+build: system-packages
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-agent
 
 ## link-order: regenerate Scripts/link-order.txt from a callgrind run of the release agent, then relink with it.
@@ -49,11 +54,11 @@ link-order: build $(VENV)/.installed
 	$(PYTHON) Scripts/generate-link-order.py --agent $(RELEASE_AGENT)
 	rm -f $(RELEASE_AGENT) && $(SWIFT) build $(RELEASE_FLAGS) --product station-agent
 
-build-debug:
+build-debug: system-packages
 	$(SWIFT) build --build-tests
 
 ## test: Swift unit tests, then the integration suite against the real CSMS (Python `ocpp` package).
-test: $(VENV)/.installed build-debug unit-test integration-test
+test: setup build-debug unit-test integration-test
 
 unit-test:
 	$(SWIFT) test --skip-build
@@ -76,6 +81,32 @@ run: build $(VENV)/.installed
 bench: build $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
 	$(PYTHON) Scripts/bench.py --agent $(RELEASE_AGENT) --bench-tool .build/release/station-bench
+	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
+
+## bench-codec: only the codec figure: OCPPMessages beside the Python `ocpp` package on the same frame, and the ratio.
+bench-codec: $(VENV)/.installed
+	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
+	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
+
+## fuzz: every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer
+## report (Scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 10 bash Scripts/fuzz.sh
+
+## test-sanitize: the Swift tests under AddressSanitizer + UndefinedBehaviorSanitizer, then under ThreadSanitizer, each
+## in its own build folder (.build-asan, .build-tsan). swiftc has no -sanitize=undefined on Linux (Swift code traps on
+## overflow and out-of-bounds by itself), so UBSan instruments the C code (C shims of NIO, BoringSSL, the SQLite shim)
+## through clang and is linked in by clang's driver.
+ASAN_FLAGS := --scratch-path .build-asan --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	-Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined
+TSAN_FLAGS := --scratch-path .build-tsan --sanitize=thread
+test-sanitize:
+	nice -n 10 $(SWIFT) build --build-tests $(ASAN_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
+	nice -n 10 $(SWIFT) build --build-tests $(TSAN_FLAGS)
+	TSAN_OPTIONS=halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
 
 ## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas (and the required-variable list
 ## from the appendix CSV when ../shared has it).
@@ -84,4 +115,4 @@ generate:
 	if [ -f ../shared/ocpp-2.0.1/Appendices_CSV_v1.4/dm_components_vars.csv ]; then python3 Scripts/generate-required-variables.py; fi
 
 clean:
-	rm -rf .build run-data bench-data
+	rm -rf .build .build-asan .build-tsan .build-fuzz run-data bench-data

@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .library(name: "OCPPMessages", targets: ["OCPPMessages"]),
         .library(name: "OCPPStation", targets: ["OCPPStation"]),
+        .library(name: "OCPPStationHardware", targets: ["OCPPStationHardware"]),
         .library(name: "OCPPStationKit", targets: ["OCPPStationKit"]),
         .executable(name: "station-agent", targets: ["station-agent"]),
     ],
@@ -81,11 +82,27 @@ let package = Package(
             dependencies: ["OCPPStation", "CSQLite"],
             swiftSettings: swiftSettings
         ),
+        // Debian's libmodbus (libmodbus-dev): Modbus RTU framing, CRC, timeouts, exception responses for the meters.
+        .systemLibrary(
+            name: "CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"]), .brew(["libmodbus"])]
+        ),
+        // libgpiod (libgpiod-dev), the v1 API of Debian 12 and Raspberry Pi OS: GPIO lines for contactors, locks, RCD,
+        // e-stop and LEDs.
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
         // Hardware backends behind the BoardHardware port: board files and the simulated board.
         .target(
             name: "OCPPStationHardware",
             dependencies: [
                 "OCPPStation",
+                "OCPPMessages",
+                "CModbus",
+                "CGPIOD",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

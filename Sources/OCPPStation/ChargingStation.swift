@@ -62,6 +62,9 @@ public actor ChargingStation: StationView {
     var boot = BootStateMachine()
     var bootReason: BootReasonEnumType = .powerUp
     var engine: TransactionEngine
+    /// The contactor's interlock (Safety/): the engine grants energy, the interlock closes the contactor.
+    var safety: SafetyInterlock
+    var faultEventCauses = FaultEventCauses()
     let authorizerOverride: (any IdTokenAuthorizer)?
     /// The Local Authorization List and the authorization cache (Authorization/), persisted in `authorizationStore`.
     var localAuthorization = LocalAuthorization()
@@ -156,6 +159,7 @@ public actor ChargingStation: StationView {
         self.store = store
         self.outbox = outbox
         self.engine = TransactionEngine(evseIds: board.evses.map(\.id), settings: TransactionSettings(deviceModel))
+        self.safety = SafetyInterlock(evseIds: board.evses.map(\.id))
         self.authorizerOverride = authorizer
         self.authorizationStore = authorizationStore ?? InMemoryAuthorizationStore()
         self.queueCapacity = max(1, queueCapacity)
@@ -277,7 +281,12 @@ public actor ChargingStation: StationView {
             physical[state.evse] = state
             engine.restore(evse: state.evse, evCharging: state.evCharging, faults: state.faults)
             // The hardware outlives the agent: no power path and no lock survive a restart without an authorization.
-            if state.contactorClosed { await perform([.contactor(evse: state.evse, closed: false)]) }
+            // Faults still active are reported again.
+            await performSafety(safety.restore(evse: state.evse, faults: state.faults, contactorClosed: state.contactorClosed))
+            if let plugged = state.connectors.first(where: \.plugged) {
+                await applySafety(.lockRequired(hasLock(evse: state.evse, connector: plugged.id)), evse: state.evse)
+                await applySafety(.controlPilot(state.evCharging ? .c : .b), evse: state.evse)
+            }
             if state.locked { await perform([.lock(evse: state.evse, locked: false)]) }
         }
         await loadAuthorization()

@@ -1,4 +1,5 @@
 // Board files: JSON descriptions of a charger's hardware (boards/*.json), read strictly.
+internal import OCPPMessages
 public import OCPPStation
 
 /// A board file that cannot be used: which file, which field, and why — in one line.
@@ -34,17 +35,29 @@ public struct BoardConfiguration: Sendable, Hashable {
         public var id: Int
         /// An OCPP `ConnectorEnumType` value.
         public var type: String
+        /// The connector has a plug retention lock (`"lock": false` for a tethered cable).
+        public var hasLock: Bool
 
-        public init(id: Int, type: String) {
+        public init(id: Int, type: String, hasLock: Bool = true) {
             self.id = id
             self.type = type
+            self.hasLock = hasLock
         }
     }
 
     public struct Meter: Sendable, Hashable {
-        public enum Kind: String, Sendable, Hashable, CaseIterable { case sim }
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            /// The sim board integrates what the simulated EV draws.
+            case sim
+            /// A Modbus RTU meter on a serial line (Modbus/).
+            case modbusRTU = "modbus-rtu"
+        }
         public var type: Kind
-        public init(type: Kind) { self.type = type }
+        public var modbus: ModbusMeterConfiguration?
+        public init(type: Kind, modbus: ModbusMeterConfiguration? = nil) {
+            self.type = type
+            self.modbus = modbus
+        }
     }
 
     public struct RFIDReader: Sendable, Hashable {
@@ -59,21 +72,20 @@ public struct BoardConfiguration: Sendable, Hashable {
         public var maxCurrentA: Double
         public var connectors: [Connector]
         public var meter: Meter
+        /// Real lines for this EVSE's contactor, lock, RCD, e-stop and LEDs (a mixed board: the rest stays simulated).
+        public var gpio: GPIOEVSEConfiguration?
 
-        public init(id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter) {
+        public init(id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter, gpio: GPIOEVSEConfiguration? = nil) {
             self.id = id
             self.maxCurrentA = maxCurrentA
             self.connectors = connectors
             self.meter = meter
+            self.gpio = gpio
         }
     }
 
-    /// OCPP 2.0.1 `ConnectorEnumType`.
-    public static let connectorTypes: [String] = [
-        "cCCS1", "cCCS2", "cG105", "cTesla", "cType1", "cType2", "s309-1P-16A", "s309-1P-32A", "s309-3P-16A",
-        "s309-3P-32A", "sBS1361", "sCEE-7-7", "sType2", "sType3", "Other1PhMax16A", "Other1PhOver16A", "Other3Ph",
-        "Pan", "wInductive", "wResonant", "Undetermined", "Unknown",
-    ]
+    /// OCPP 2.0.1 `ConnectorEnumType`, from the generated enum.
+    public static let connectorTypes: [String] = ConnectorEnumType.allCases.map(\.rawValue)
 
     public var name: String
     public var description: String?
@@ -98,7 +110,7 @@ public struct BoardConfiguration: Sendable, Hashable {
     /// The EVSEs and connectors in the port's terms.
     public var evseDescriptions: [EVSEDescription] {
         evses.map { evse in
-            EVSEDescription(id: evse.id, connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type) })
+            EVSEDescription(id: evse.id, connectors: evse.connectors.map { ConnectorDescription(id: $0.id, type: $0.type, hasLock: $0.hasLock) })
         }
     }
 
@@ -149,6 +161,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         for (index, value) in evseValues.enumerated() {
             evses.append(try decodeEVSE(value, index: index, path: root.elementPath("evses", index)))
         }
+        try checkDuplicateLines(evses)
 
         var rfid: RFIDReader?
         if let reader = try root.optionalObject("rfid") {
@@ -179,7 +192,7 @@ public struct BoardConfiguration: Sendable, Hashable {
 
     private static func decodeEVSE(_ value: HWJSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
         let fields = try HWJSONFields(value, path: path)
-        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter"])
+        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter", "gpio"])
         let id = try fields.int("id")
         if id != index + 1 {
             throw HWJSONFieldError(
@@ -196,7 +209,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         var connectors: [Connector] = []
         for (connectorIndex, connectorValue) in connectorValues.enumerated() {
             let connector = try HWJSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
-            try connector.rejectUnknownKeys(allowed: ["id", "type"])
+            try connector.rejectUnknownKeys(allowed: ["id", "type", "lock"])
             let connectorId = try connector.int("id")
             if connectorId != connectorIndex + 1 {
                 throw HWJSONFieldError(
@@ -207,15 +220,22 @@ public struct BoardConfiguration: Sendable, Hashable {
             guard connectorTypes.contains(type) else {
                 throw HWJSONFieldError(field: connector.fieldPath("type"), reason: "\(jsonQuoted(type)) is not a ConnectorEnumType value")
             }
-            connectors.append(Connector(id: connectorId, type: type))
+            connectors.append(Connector(id: connectorId, type: type, hasLock: try connector.optionalBool("lock") ?? true))
         }
         let meterFields = try fields.object("meter")
-        try meterFields.rejectUnknownKeys(allowed: ["type"])
         let meterType = try meterFields.string("type")
-        guard let meterKind = Meter.Kind(rawValue: meterType) else {
+        let meter: Meter
+        switch Meter.Kind(rawValue: meterType) {
+        case .sim:
+            try meterFields.rejectUnknownKeys(allowed: ["type"])
+            meter = Meter(type: .sim)
+        case .modbusRTU:
+            meter = try decodeModbusMeter(meterFields)
+        case nil:
             throw HWJSONFieldError(field: meterFields.fieldPath("type"), reason: unsupported(meterType, Meter.Kind.allCases.map(\.rawValue), what: "meter type"))
         }
-        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: Meter(type: meterKind))
+        let gpio = try fields.optionalObject("gpio").map { (object: HWJSONFields) throws(HWJSONFieldError) in try decodeGPIO(object) }
+        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: meter, gpio: gpio)
     }
 
     private static func unsupported(_ value: String, _ supported: [String], what: String) -> String {

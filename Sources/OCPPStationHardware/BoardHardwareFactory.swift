@@ -6,14 +6,33 @@ public import OCPPStation
 extension BoardConfiguration {
     /// The backend for this board's HAL. `dataDirectory` holds hardware state that outlives the agent
     /// (for the simulated board: `sim-board.json` and the control socket `sim.sock`).
+    /// GPIO lines go through `gpioDriver` (default: libgpiod v1); Modbus meters on the same serial device share one
+    /// bus. Throws, naming the line or device, when a part cannot be opened.
     public func makeHardware(
         dataDirectory: String, eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "ocpp-station.board")
+        logger: Logger = Logger(label: "ocpp-station.board"), gpioDriver: (any GPIODriver)? = nil
     ) throws -> any BoardHardware {
+        var gpio: [Int: GPIOEVSELines] = [:]
+        var meters: [Int: MeterPoller] = [:]
+        var buses: [String: ModbusRTULink] = [:]
+        let driver = gpioDriver ?? LibgpiodDriver()
+        for evse in evses {
+            if let lines = evse.gpio {
+                gpio[evse.id] = try GPIOEVSELines(evse: evse.id, configuration: lines, driver: driver)
+            }
+            if let modbus = evse.meter.modbus {
+                let bus = buses[modbus.settings.device] ?? ModbusRTULink(settings: modbus.settings)
+                buses[modbus.settings.device] = bus
+                meters[evse.id] = MeterPoller(
+                    meter: ModbusRTUMeter(settings: modbus.settings, map: modbus.map, link: bus),
+                    interval: .milliseconds(modbus.pollIntervalMs))
+            }
+        }
         switch hal {
         case .sim:
             return try SimulatedBoard(
-                configuration: self, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger)
+                configuration: self, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
+                gpio: gpio, meters: meters)
         }
     }
 

@@ -101,9 +101,17 @@ struct HWJSONFields {
     // Booleans
 
     func bool(_ key: String) throws(HWJSONFieldError) -> Bool {
-        let value = try require(key)
+        try Self.bool(try require(key), path: fieldPath(key))
+    }
+
+    func optionalBool(_ key: String) throws(HWJSONFieldError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        return try Self.bool(value, path: fieldPath(key))
+    }
+
+    static func bool(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> Bool {
         guard case .bool(let b) = value else {
-            throw HWJSONFieldError(field: fieldPath(key), reason: "expected true or false, got \(value.kindDescription)")
+            throw HWJSONFieldError(field: path, reason: "expected true or false, got \(value.kindDescription)")
         }
         return b
     }

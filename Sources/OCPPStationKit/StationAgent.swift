@@ -8,7 +8,7 @@ internal import Musl
 public import Logging
 public import OCPPStation
 public import OCPPMessages
-internal import OCPPStationHardware
+public import OCPPStationHardware
 internal import OCPPStationStorage
 internal import OCPPStationWebSocket
 internal import NIOPosix
@@ -78,6 +78,10 @@ public final class StationAgent: Sendable {
     /// `*.log` is refused at start.
     public static let storageFiles: Set<String> = ["station.db", "station.db-wal", "station.db-shm", "station.db-journal"]
 
+    /// Builds the station's hardware from the validated board file: a manufacturer's own drivers instead of the
+    /// backends this package has. `dataDirectory` is where hardware state may be kept.
+    public typealias HardwareFactory = @Sendable (_ board: BoardConfiguration, _ dataDirectory: String) throws -> any BoardHardware
+
     /// The TLS material in the data directory: copied there from the flags on first start, kept afterwards.
     public static let csmsRootFile = "csms-root.pem"
     public static let stationCertificateFile = "station-cert.pem"
@@ -86,7 +90,11 @@ public final class StationAgent: Sendable {
 
     /// Validates the configuration and every file it names, and opens the station's state. Throws a
     /// `StationAgentError` with one clear line on bad input; changes nothing it was given.
-    public init(configuration: StationAgentConfiguration, logger: Logger) throws(StationAgentError) {
+    /// - Parameter hardware: the manufacturer's `BoardHardware`, built from the board file (default: the board
+    ///   file's backends: the sim board, GPIO lines, Modbus meters). Its EVSEs and connectors must be the board file's.
+    public init(
+        configuration: StationAgentConfiguration, logger: Logger, hardware makeHardware: HardwareFactory? = nil
+    ) throws(StationAgentError) {
         self.configuration = configuration
         self.logger = logger
         try Self.checkFlags(configuration)
@@ -181,10 +189,21 @@ public final class StationAgent: Sendable {
         }
         let hardware: any BoardHardware
         do {
-            hardware = try board.makeHardware(dataDirectory: directory, eventLoopGroup: eventLoopGroup, logger: logger)
+            if let makeHardware {
+                hardware = try makeHardware(board, directory)
+            } else {
+                hardware = try board.makeHardware(dataDirectory: directory, eventLoopGroup: eventLoopGroup, logger: logger)
+            }
         } catch {
             store.closeNow()
             throw StationAgentError("\(error)")
+        }
+        // The device model was checked against the board file: the hardware must have exactly its EVSEs.
+        let described = hardware.evses.map { [$0.id] + $0.connectors.map(\.id) }
+        guard described == board.evseDescriptions.map({ [$0.id] + $0.connectors.map(\.id) }) else {
+            store.closeNow()
+            throw StationAgentError(
+                "board file \(configuration.boardFile): the hardware has EVSEs \(described) (id, connector ids), the file \(board.evseDescriptions.map { [$0.id] + $0.connectors.map(\.id) })")
         }
 
         transport.setPingInterval(deviceModel.integer("OCPPCommCtrlr", "WebSocketPingInterval").map { Duration.seconds($0) })

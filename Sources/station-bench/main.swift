@@ -6,6 +6,8 @@
 //   station-bench write-until-killed --db PATH
 //                                             commits transactions of 10 events forever, one line on stdout after
 //                                             each commit returns (the storage tests kill it with SIGKILL)
+//   station-bench codec [--seconds S]         the message layer's frames/s on one TransactionEvent (CodecBench.swift)
+//   station-bench check-payloads              OCPPMessages' verdict on payloads read from stdin (CheckPayloads.swift)
 import CSQLite
 import OCPPMessages
 import OCPPStation
@@ -27,6 +29,8 @@ let usage = """
     usage: station-bench enqueue --dir DIRECTORY --count N
            station-bench fill --db PATH --count N
            station-bench write-until-killed --db PATH
+           station-bench codec [--seconds S]
+           station-bench check-payloads < lines of "MessageName<TAB>payload JSON"
     """
 
 /// `--name value` pairs after the subcommand; every name must be one of `allowed`.
@@ -259,6 +263,8 @@ do {
     case "enqueue": try await enqueue(parseFlags(arguments.dropFirst(), allowed: ["--dir", "--count"]))
     case "fill": try fill(parseFlags(arguments.dropFirst(), allowed: ["--db", "--count"]))
     case "write-until-killed": try await writeUntilKilled(parseFlags(arguments.dropFirst(), allowed: ["--db"]))
+    case "check-payloads": checkPayloadsFromStdin()
+    case "codec": try codecBench(parseFlags(arguments.dropFirst(), allowed: ["--seconds"]))
     default: throw UsageError(description: usage)
     }
 } catch {

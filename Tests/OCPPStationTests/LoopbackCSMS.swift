@@ -79,7 +79,11 @@ final class FakeBoard: BoardHardware {
 
     func physicalState() async -> [EVSEPhysicalState] { state.withLock { $0 } }
     func setContactor(evse: Int, closed: Bool) async throws { contactorCommands.withLock { $0.append((evse, closed)) } }
-    func setConnectorLock(evse: Int, locked: Bool) async throws {}
+    /// EVSEs whose lock does not lock (G05).
+    let failingLocks = Mutex<Set<Int>>([])
+    func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws {
+        if locked && failingLocks.withLock({ $0.contains(evse) }) { throw CancellationError() }
+    }
     func setCurrentLimit(evse: Int, amps: Double) async throws {}
     func run(station: any StationView) async throws {}
 }

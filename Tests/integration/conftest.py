@@ -172,7 +172,7 @@ def agent(request, tmp_path, csms):
     request.node._agents = started
 
     def start(station_id="CS001", model=None, data_dir=None, extra=(), url=None, name=None, log_level="debug",
-              components=(), without_evses=()):
+              components=(), without_evses=(), board=None):
         name = name or f"agent{len(started)}"
         changes = dict(FAST)
         changes.update(model or {})
@@ -180,7 +180,7 @@ def agent(request, tmp_path, csms):
                                        without_evses=without_evses)
         instance = Agent(tmp_path, name, data_dir, station_id)
         instance.args = [
-            "run", "--csms-url", url or csms.url, "--station-id", station_id, "--board", str(BOARD),
+            "run", "--csms-url", url or csms.url, "--station-id", station_id, "--board", str(board or BOARD),
             "--device-model", str(model_path), "--data-dir", str(instance.data_dir), "--log-level", log_level,
             *extra,
         ]

@@ -177,8 +177,9 @@ def test_live_values_power_and_availability(csms, agent):
     assert value_of(csms, "EVSE", "AvailabilityState", evse={"id": 2}) == "Available"
     tap(station, evse=1)
     wait_tx(csms, "Started")
-    wait_evse(station, 1, lambda s: s["contactorClosed"], "contactor closed")
     station.sim({"cmd": "ev-charge", "evse": 1})
+    # The interlock closes the contactor once the EV asks for energy (state C).
+    wait_evse(station, 1, lambda s: s["contactorClosed"], "contactor closed")
     station.sim({"cmd": "power", "evse": 1, "watts": 7400})
     deadline = time.monotonic() + 5
     while value_of(csms, "EVSE", "Power", evse={"id": 1}) != "7400":

@@ -241,7 +241,7 @@ def test_F01_remote_start_without_evse_and_with_a_tx_profile_kept_for_the_transa
     started = wait_tx(csms, "Started", start=mark)
     assert started.payload["evse"]["id"] == 2
     assert started.payload["transactionInfo"]["remoteStartId"] == 4
-    wait_evse(station, 2, lambda e: e["limitA"] == 16 and e["contactorClosed"], "the TxProfile's first period")
+    wait_evse(station, 2, lambda e: e["limitA"] == 16 and e["locked"], "the TxProfile's first period")
     wait_evse(station, 2, lambda e: e["limitA"] == 8, "the TxProfile's second period")
     station.sim({"cmd": "unplug", "evse": 2})
     wait_tx(csms, "Ended", start=mark)

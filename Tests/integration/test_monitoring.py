@@ -27,8 +27,9 @@ def charging(csms, station, evse=1):
     station.sim({"cmd": "plug", "evse": evse})
     tap(station, evse=evse)
     wait_tx(csms, "Started")
-    wait_evse(station, evse, lambda s: s["contactorClosed"], "contactor closed")
     station.sim({"cmd": "ev-charge", "evse": evse})
+    # The interlock closes the contactor once the EV asks for energy (state C).
+    wait_evse(station, evse, lambda s: s["contactorClosed"], "contactor closed")
 
 
 def two_power_monitors(csms, station, first, second):

@@ -41,11 +41,13 @@ def test_plug_tap_charge_unplug(csms, agent):
     assert started.payload["evse"] == {"id": 1, "connectorId": 1}
     assert started.payload["meterValue"][0]["sampledValue"][0]["context"] == "Transaction.Begin"
     transaction_id = started.payload["transactionInfo"]["transactionId"]
-    # The event is queued before the contactor closes (the station acts after the event is on disk).
-    evse = wait_for_evse(station, 1, lambda e: e["contactorClosed"])
+    # The event is queued before the cable is locked (the station acts after the event is on disk); the interlock
+    # closes the contactor only once the EV asks for energy (state C).
+    evse = wait_for_evse(station, 1, lambda e: e["locked"])
     assert evse["transactionId"] == transaction_id
-    assert evse["locked"]
+    assert not evse["contactorClosed"]
     station.sim({"cmd": "ev-charge", "evse": 1, "watts": 11000})
+    wait_for_evse(station, 1, lambda e: e["contactorClosed"])
     csms.wait_call("TransactionEvent", lambda p: p["transactionInfo"].get("chargingState") == "Charging", start=mark)
     # J02: periodic samples every TxUpdatedInterval.
     periodic = csms.wait_call("TransactionEvent", lambda p: p["triggerReason"] == "MeterValuePeriodic", start=mark,

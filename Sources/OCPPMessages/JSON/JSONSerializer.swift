@@ -6,11 +6,14 @@ extension JSONValue {
     /// Doubles use Swift's shortest round-tripping representation (`0.1`, `32.0`, `1e-05`, `1e+300`), all
     /// valid JSON numbers; integral doubles keep a `.0` so they re-parse as `.double`. Non-finite doubles
     /// (which JSON cannot express and the parser never produces) are written as `null`.
-    public func serialized() -> String {
+    public func serialized() -> String { String(decoding: serializedBytes(), as: UTF8.self) }
+
+    /// The compact JSON text of this value as UTF-8 bytes (what a WebSocket text frame carries).
+    public func serializedBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     func write(to out: inout [UInt8]) {

@@ -57,6 +57,9 @@ extension RPCMessage {
     /// The frame as compact JSON text.
     public func serialized() -> String { jsonValue.serialized() }
 
+    /// The frame as compact JSON text in UTF-8 bytes.
+    public func serializedBytes() -> [UInt8] { jsonValue.serializedBytes() }
+
     /// The frame as a JSON array.
     public var jsonValue: JSONValue {
         switch self {
@@ -103,6 +106,17 @@ extension RPCMessage {
         let value: JSONValue
         do {
             value = try JSONValue.parse(text)
+        } catch {
+            throw RPCFrameError(messageId: unreadableMessageId, code: .rpcFrameworkError, description: "Frame is not valid JSON: \(error.description)")
+        }
+        return try parse(value)
+    }
+
+    /// Parses one OCPP-J frame given as UTF-8 bytes (validated as UTF-8); see `parse(_:)` for the error mapping.
+    public static func parse(utf8 bytes: some Collection<UInt8>) throws(RPCFrameError) -> RPCMessage {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(utf8: bytes)
         } catch {
             throw RPCFrameError(messageId: unreadableMessageId, code: .rpcFrameworkError, description: "Frame is not valid JSON: \(error.description)")
         }

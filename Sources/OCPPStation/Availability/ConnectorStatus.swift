@@ -27,7 +27,10 @@ extension ChargingStation {
             }
         case .evCharging(let evse): change(evse) { $0.evCharging = true }
         case .evSuspended(let evse): change(evse) { $0.evCharging = false }
+        case .controlPilotChanged(let evse, let pilot):
+            if pilot == .b || pilot.evRequestsEnergy { change(evse) { $0.evCharging = pilot.evRequestsEnergy } }
         case .faultRaised(let evse, let fault): change(evse) { _ = $0.faults.insert(fault) }
+        case .faultCleared(let evse, let fault): change(evse) { _ = $0.faults.remove(fault) }
         case .faultsCleared(let evse): change(evse) { $0.faults = [] }
         case .powerChanged(let evse, let watts): change(evse) { $0.powerW = watts }
         case .tokenPresented: break
@@ -40,11 +43,12 @@ extension ChargingStation {
         board.evses.flatMap { evse in evse.connectors.map { ConnectorKey(evse: evse.id, connector: $0.id) } }
     }
 
-    /// The OCPP status of one connector now. Faulted wins over everything; then Unavailable (set by the CSMS,
-    /// G03.FR.06, G04.FR.07, or a scheduled reset holding an idle EVSE, B12); a plugged cable makes it Occupied.
+    /// The OCPP status of one connector now. Faulted (a fault that makes it so) wins over everything; then Unavailable
+    /// (set by the CSMS, G03.FR.06, G04.FR.07, or a scheduled reset holding an idle EVSE, B12); a plugged cable makes
+    /// it Occupied.
     func connectorStatus(_ key: ConnectorKey) -> ConnectorStatusEnumType {
         guard let state = physical[key.evse] else { return .unavailable }
-        if !state.faults.isEmpty { return .faulted }
+        if state.faults.contains(where: \.makesConnectorFaulted) { return .faulted }
         let inTransaction = engine.session(key.evse)?.transaction != nil
         let reserved = heldEVSEs[key.evse] != nil
         // A reserved EVSE stays Reserved while a reset waits for its reservation (errata 2.14).

@@ -1,5 +1,6 @@
 // The hardware port: everything the station knows about the physical charger goes through here.
 // Backends (the simulated board, libgpiod + Modbus boards) live in OCPPStationHardware.
+public import OCPPMessages
 
 /// One EVSE as the board file describes it (OCPP Part 1: an EVSE has one or more connectors).
 public struct EVSEDescription: Sendable, Hashable {
@@ -16,32 +17,113 @@ public struct ConnectorDescription: Sendable, Hashable {
     public var id: Int
     /// An OCPP `ConnectorEnumType` value, for example `cType2`.
     public var type: String
+    /// The connector has a plug retention lock (a socket outlet); false for a tethered cable. Where a lock exists,
+    /// the contactor closes only once it is locked (Safety/SafetyInterlock.swift).
+    public var hasLock: Bool
 
-    public init(id: Int, type: String) {
+    public init(id: Int, type: String, hasLock: Bool = true) {
         self.id = id
         self.type = type
+        self.hasLock = hasLock
     }
 }
 
-/// Faults a board can report. Any active fault makes the EVSE's connectors `Faulted`.
-public enum HardwareFault: String, Sendable, Hashable, CaseIterable {
-    case groundFault = "ground-fault"
-    case overcurrent = "overcurrent"
-    case meterLost = "meter-lost"
-    case emergencyStop = "emergency-stop"
+/// A fault a board reports on an EVSE. Any active fault that `makesConnectorFaulted` makes the EVSE's connectors
+/// `Faulted`; every active fault opens the contactor at once (Safety/SafetyInterlock.swift) and is reported with a
+/// NotifyEvent on the OCPP component that failed.
+///
+/// The set is open: a manufacturer whose hardware detects something else (an over-temperature, a CP diode
+/// fault) declares its own fault with the component and variable the CSMS will see, for example
+/// `HardwareFault("over-temperature", component: "ChargingStation", variable: "Problem")`.
+public struct HardwareFault: RawRepresentable, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The board's name for the fault (`ground-fault`); also its name on the sim board's control socket.
+    public var rawValue: String
+    /// The OCPP component that failed (Part 2 appendix, components): `RCD`, `EmergencyStopSensor`, ...
+    public var component: String
+    /// The component's variable that the NotifyEvent reports `true` while the fault lasts: `Tripped`, `Active`,
+    /// `Problem`.
+    public var variable: String
+    /// The stoppedReason of a transaction this fault ends (when a TxStopPoint is lost because of it).
+    public var stoppedReason: ReasonEnumType
+    /// False for a fault that only stops charging without making the connector unusable (a failed plug lock:
+    /// G05.FR.01 asks for no charging and a NotifyEvent, not for Faulted).
+    public var makesConnectorFaulted: Bool
+
+    public init(
+        _ rawValue: String, component: String, variable: String = "Problem", stoppedReason: ReasonEnumType = .other,
+        makesConnectorFaulted: Bool = true
+    ) {
+        self.rawValue = rawValue
+        self.component = component
+        self.variable = variable
+        self.stoppedReason = stoppedReason
+        self.makesConnectorFaulted = makesConnectorFaulted
+    }
+
+    /// One of the `known` faults by name.
+    public init?(rawValue: String) {
+        guard let fault = Self.known.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = fault
+    }
+
+    /// The residual current device tripped.
+    public static let groundFault = HardwareFault(
+        "ground-fault", component: "RCD", variable: "Tripped", stoppedReason: .groundFault)
+    public static let overcurrent = HardwareFault(
+        "overcurrent", component: "OverCurrentProtection", variable: "Tripped", stoppedReason: .overcurrentFault)
+    /// The energy meter stopped answering: energy can no longer be billed, so none is delivered.
+    public static let meterLost = HardwareFault("meter-lost", component: "FiscalMetering", variable: "Problem")
+    public static let emergencyStop = HardwareFault(
+        "emergency-stop", component: "EmergencyStopSensor", variable: "Active", stoppedReason: .emergencyStop)
+    /// The contactor's mirror contact says closed while it is commanded open.
+    public static let weldedContactor = HardwareFault("welded-contactor", component: "PowerContactor", variable: "Problem")
+    /// G05.FR.01/02: the plug retention lock did not lock (or its feedback says unlocked while it should be locked).
+    public static let lockFailure = HardwareFault(
+        "lock-failure", component: "ConnectorPlugRetentionLock", variable: "Problem", makesConnectorFaulted: false)
+
+    /// The faults this package knows by name.
+    public static let known: [HardwareFault] = [
+        .groundFault, .overcurrent, .meterLost, .emergencyStop, .weldedContactor, .lockFailure,
+    ]
+
+    public static func < (lhs: HardwareFault, rhs: HardwareFault) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue }
+}
+
+/// IEC 61851-1 control pilot states as the EVSE measures them.
+public enum ControlPilotState: String, Sendable, Hashable, CaseIterable {
+    /// +12 V: no EV.
+    case a = "A"
+    /// +9 V: EV connected, not ready.
+    case b = "B"
+    /// +6 V: EV ready, asks for energy.
+    case c = "C"
+    /// +3 V: EV ready, asks for energy, ventilation required.
+    case d = "D"
+    /// 0 V: short circuit or EVSE supply lost.
+    case e = "E"
+    /// -12 V: EVSE not available (the EVSE forces it).
+    case f = "F"
+
+    /// The EV asks for energy: the only states in which the contactor may close.
+    public var evRequestsEnergy: Bool { self == .c || self == .d }
 }
 
 /// Physical facts as the hardware sees them; the station decides what they mean in OCPP.
 public enum HardwareEvent: Sendable, Equatable {
     case cablePlugged(evse: Int, connector: Int)
     case cableUnplugged(evse: Int, connector: Int)
-    /// The EV started drawing power.
+    /// The EV started drawing power (for boards without control-pilot sensing: the EV is in state C).
     case evCharging(evse: Int)
-    /// The EV stopped drawing power while plugged (SuspendedEV).
+    /// The EV stopped drawing power while plugged (SuspendedEV; without control-pilot sensing: state B).
     case evSuspended(evse: Int)
+    /// The control pilot changed state (boards that sense it). C/D count as charging, B as suspended.
+    case controlPilotChanged(evse: Int, state: ControlPilotState)
     /// A card or other token was presented at the station (evse nil: not tied to one EVSE).
-    case tokenPresented(idToken: String, type: String, evse: Int?)
+    case tokenPresented(idToken: String, type: IdTokenEnumType, evse: Int?)
     case faultRaised(evse: Int, fault: HardwareFault)
+    /// One fault on this EVSE cleared: its condition is gone.
+    case faultCleared(evse: Int, fault: HardwareFault)
     /// All faults on this EVSE are cleared.
     case faultsCleared(evse: Int)
     /// What the EV draws changed (watts).
@@ -126,9 +208,16 @@ public protocol BoardHardware: Sendable {
     /// What the hardware says now (after a restart too: the hardware's state outlives the agent).
     func physicalState() async -> [EVSEPhysicalState]
 
-    /// Actuators.
+    /// Actuators. The station calls them only through its safety interlock (Safety/SafetyInterlock.swift): the
+    /// contactor is closed only when energy is granted, the EV is in C/D, the connector is locked and no fault is
+    /// active. A board whose contactor has a mirror contact raises `HardwareFault.weldedContactor` when the feedback
+    /// disagrees with the command.
     func setContactor(evse: Int, closed: Bool) async throws
-    func setConnectorLock(evse: Int, locked: Bool) async throws
+    /// Locks or unlocks one connector's plug retention lock. Throws when the lock does not reach the position (its
+    /// feedback disagrees): the station then charges nothing and reports ConnectorPlugRetentionLock Problem (G05).
+    func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws
+    /// The current the EV may draw, in amperes: for an AC EVSE the control pilot's PWM duty cycle
+    /// (IEC 61851-1: duty % = A / 0.6 from 6 A to 51 A); 0 stops the PWM (state B with a +9 V level).
     func setCurrentLimit(evse: Int, amps: Double) async throws
 
     /// Runs the backend's own I/O (the sim board's control socket, GPIO line watchers) until the task is

@@ -15,7 +15,7 @@ extension ChargingStation {
             return UnlockConnectorResponse(status: .ongoingAuthorizedTransaction)
         }
         do {
-            try await board.setConnectorLock(evse: request.evseId, locked: false)
+            try await board.setConnectorLock(evse: request.evseId, connector: request.connectorId, locked: false)
             logger.info("UnlockConnector: EVSE \(request.evseId) connector \(request.connectorId) unlocked")
             return UnlockConnectorResponse(status: .unlocked)
         } catch {

@@ -404,14 +404,9 @@ public struct TransactionEngine: Sendable, Hashable {
     private static func stoppedReason(lost: Set<TxPoint>, _ session: EVSESession, _ step: Step) -> ReasonEnumType {
         if lost.contains(.evConnected) { return step.lostConnectionReason ?? .evDisconnected }
         if lost.contains(.authorized) { return .deAuthorized }
-        if let fault = HardwareFault.allCases.first(where: session.faults.contains) {
-            switch fault {
-            case .groundFault: return .groundFault
-            case .overcurrent: return .overcurrentFault
-            case .emergencyStop: return .emergencyStop
-            case .meterLost: return .other
-            }
-        }
+        // The known faults in their order of precedence (a ground fault explains an overcurrent), then the board's own.
+        let fault = HardwareFault.known.first(where: session.faults.contains) ?? session.faults.sorted().first
+        if let fault { return fault.stoppedReason }
         return session.evCharging ? .other : .stoppedByEV
     }
 

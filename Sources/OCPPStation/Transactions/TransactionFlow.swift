@@ -45,6 +45,8 @@ extension ChargingStation {
     func hardware(_ event: HardwareEvent) async {
         logger.info("hardware: \(event)")
         applyToPhysical(event)
+        // The interlock hears of it first: a fault opens the contactor before anything is reported or committed.
+        await applySafety(for: event)
         await reviewReservations()  // H01.FR.16: a fault removes the reservations of its EVSE
         switch event {
         case .cablePlugged(let evse, let connector):
@@ -55,11 +57,15 @@ extension ChargingStation {
             await step(evse) { $0.handle(.evCharging(true), evse: evse, $1) }
         case .evSuspended(let evse):
             await step(evse) { $0.handle(.evCharging(false), evse: evse, $1) }
-        case .faultRaised(let evse, _), .faultsCleared(let evse):
+        case .controlPilotChanged(let evse, let state):
+            guard state == .b || state.evRequestsEnergy else { break }
+            await step(evse) { $0.handle(.evCharging(state.evRequestsEnergy), evse: evse, $1) }
+        case .faultRaised(let evse, _), .faultCleared(let evse, _), .faultsCleared(let evse):
             let faults = physical[evse]?.faults ?? []
             await step(evse) { $0.handle(.faults(faults), evse: evse, $1) }
+            await relockAfterFailure(evse: evse)
         case .tokenPresented(let idToken, let type, let evse):
-            await tokenPresented(IdTokenType(idToken: idToken, type: IdTokenEnumType(rawValue: type) ?? .iso14443), evse: evse)
+            await tokenPresented(IdTokenType(idToken: idToken, type: type), evse: evse)
         case .powerChanged:
             break
         }
@@ -121,14 +127,11 @@ extension ChargingStation {
                     logger.critical("EVSE \(evse): the contactor stays open: the transaction's event is not on disk")
                     continue
                 }
-                do { try await board.setContactor(evse: evse, closed: closed) } catch {
-                    logger.error("EVSE \(evse): cannot \(closed ? "close" : "open") the contactor: \(error)")
-                }
+                // The engine grants energy; the interlock decides the contactor.
+                await applySafety(.energyGranted(closed), evse: evse)
             case .lock(let evse, let locked):
                 if locked && unrecorded { continue }
-                do { try await board.setConnectorLock(evse: evse, locked: locked) } catch {
-                    logger.error("EVSE \(evse): cannot \(locked ? "lock" : "unlock") the connector: \(error)")
-                }
+                await setLock(evse: evse, locked: locked)
             }
         }
     }

@@ -76,7 +76,11 @@ actor SimBoardCore {
         try actuate(evse: evse) { $0.contactorClosed = closed }
     }
 
+    /// The sim board has one lock per EVSE. With a `lock-failure` fault active, locking fails (G05).
     func setConnectorLock(evse: Int, locked: Bool) throws(SimulatedBoardError) {
+        if locked, evses.first(where: { $0.evse == evse })?.faults.contains(.lockFailure) == true {
+            throw SimulatedBoardError("EVSE \(evse): the plug lock does not lock (lock-failure)")
+        }
         try actuate(evse: evse) { $0.locked = locked }
     }
 
@@ -159,6 +163,7 @@ actor SimBoardCore {
             let i = try index(of: evse)
             if state[i].faults.contains(kind) { throw SimCommandError("EVSE \(evse): fault \(kind.rawValue) is already active") }
             state[i].faults.insert(kind)
+            if kind == .lockFailure { state[i].locked = false }  // the lock's feedback: not locked
             events.append(.faultRaised(evse: evse, fault: kind))
         case .clearFault(let evse):
             let i = try index(of: evse)

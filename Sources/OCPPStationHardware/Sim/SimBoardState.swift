@@ -51,7 +51,7 @@ struct SimEVSEState: Sendable, Equatable {
     }
 
     static func sortedFaults(_ faults: Set<HardwareFault>) -> [HardwareFault] {
-        HardwareFault.allCases.filter { faults.contains($0) }
+        faults.sorted()
     }
 }
 
@@ -164,7 +164,7 @@ enum SimBoardStateFile {
                 guard let fault = HardwareFault(rawValue: name) else {
                     throw HWJSONFieldError(
                         field: faultPath,
-                        reason: "\(jsonQuoted(name)) is not a fault (faults: \(HardwareFault.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        reason: "\(jsonQuoted(name)) is not a fault (faults: \(HardwareFault.known.map(\.rawValue).joined(separator: ", ")))")
                 }
                 state.faults.insert(fault)
             }

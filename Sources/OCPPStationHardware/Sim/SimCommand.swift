@@ -1,4 +1,5 @@
 // The sim control socket's requests: one JSON object per line, `{"cmd":"plug","evse":1}`.
+import OCPPMessages
 import OCPPStation
 
 /// A request that cannot be carried out; its message goes into `{"ok":false,"error":"..."}`.
@@ -12,7 +13,7 @@ enum SimCommand: Equatable {
     case unplug(evse: Int, connector: Int?)
     case evCharge(evse: Int, watts: Double?)
     case evSuspend(evse: Int)
-    case tap(idToken: String, type: String, evse: Int?)
+    case tap(idToken: String, type: IdTokenEnumType, evse: Int?)
     case power(evse: Int, watts: Double)
     case fault(evse: Int, kind: HardwareFault)
     case clearFault(evse: Int)
@@ -20,11 +21,7 @@ enum SimCommand: Equatable {
 
     static let names = ["plug", "unplug", "ev-charge", "ev-suspend", "tap", "power", "fault", "clear-fault", "status"]
 
-    /// OCPP 2.0.1 `IdTokenEnumType`.
-    static let idTokenTypes = [
-        "Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization",
-    ]
-    static let defaultIdTokenType = "ISO14443"
+    static let defaultIdTokenType = IdTokenEnumType.iso14443
 
     static func parse(line: [UInt8]) throws(SimCommandError) -> SimCommand {
         let json: HWJSONValue
@@ -83,10 +80,11 @@ enum SimCommand: Equatable {
             if idToken.isEmpty || idToken.count > 36 {
                 throw HWJSONFieldError(field: "idToken", reason: "must be 1 to 36 characters, got \(idToken.count)")
             }
-            let type = try request.optionalString("type") ?? defaultIdTokenType
-            guard idTokenTypes.contains(type) else {
+            let name = try request.optionalString("type") ?? defaultIdTokenType.rawValue
+            guard let type = IdTokenEnumType(rawValue: name) else {
                 throw HWJSONFieldError(
-                    field: "type", reason: "\(jsonQuoted(type)) is not an IdTokenEnumType value (\(idTokenTypes.joined(separator: ", ")))")
+                    field: "type",
+                    reason: "\(jsonQuoted(name)) is not an IdTokenEnumType value (\(IdTokenEnumType.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return .tap(idToken: idToken, type: type, evse: try positive("evse", try request.optionalInt("evse")))
         case "power":
@@ -100,7 +98,7 @@ enum SimCommand: Equatable {
             guard let fault = HardwareFault(rawValue: kind) else {
                 throw HWJSONFieldError(
                     field: "kind",
-                    reason: "\(jsonQuoted(kind)) is not a fault kind (\(HardwareFault.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    reason: "\(jsonQuoted(kind)) is not a fault kind (\(HardwareFault.known.map(\.rawValue).joined(separator: ", ")))")
             }
             return .fault(evse: evse, kind: fault)
         case "clear-fault":

@@ -201,7 +201,10 @@ extension SimulatedBoard {
     func statusReply(station: any StationView) async -> HWJSONValue {
         let views = await station.evseViews()
         let states = await core.snapshot()
+        // A mixed board's real parts (meter register, GPIO faults) replace the simulated values.
+        let merged = Dictionary(uniqueKeysWithValues: await physicalState().map { ($0.evse, $0) })
         let evses: [HWJSONValue] = states.map { state in
+            let real = merged[state.evse]
             let view = views.first(where: { $0.evse == state.evse })
             let connectors: [HWJSONValue] = state.plugged.indices.map { index in
                 let id = index + 1
@@ -213,14 +216,14 @@ extension SimulatedBoard {
                     "evse": .int(state.evse),
                     "connectors": .array(connectors),
                     "transactionId": view?.transactionId.map(HWJSONValue.string) ?? .null,
-                    "energyWh": .double((state.energyWh * 1000).rounded(.down) / 1000),
-                    "powerW": .double(state.powerW),
+                    "energyWh": .double(((real?.energyWh ?? state.energyWh) * 1000).rounded(.down) / 1000),
+                    "powerW": .double(real?.powerW ?? state.powerW),
                     "limitA": .double(state.limitA),
                     "contactorClosed": .bool(state.contactorClosed),
                     "locked": .bool(state.locked),
                     "plugged": .bool(state.plugged.contains(true)),
                     "evCharging": .bool(state.evCharging),
-                    "faults": .array(SimEVSEState.sortedFaults(state.faults).map { .string($0.rawValue) }),
+                    "faults": .array(SimEVSEState.sortedFaults(real?.faults ?? state.faults).map { .string($0.rawValue) }),
                 ]))
         }
         return .object(HWJSONObject(["ok": .bool(true), "evses": .array(evses)]))

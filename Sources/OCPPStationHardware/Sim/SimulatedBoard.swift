@@ -30,28 +30,37 @@ public final class SimulatedBoard: BoardHardware {
     public var socketPath: String { POSIXFiles.join(dataDirectory, Self.socketFileName) }
 
     let core: SimBoardCore
-    private let continuation: AsyncStream<HardwareEvent>.Continuation
+    let continuation: AsyncStream<HardwareEvent>.Continuation
+    /// Real parts of a mixed board, per EVSE: GPIO lines and energy meters replace the simulated ones.
+    let gpio: [Int: GPIOEVSELines]
+    let meters: [Int: MeterPoller]
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
 
     /// `eventLoopGroup`: where the control socket runs (default: `MultiThreadedEventLoopGroup.singleton`).
     /// Loads the board's physical state from `DATA_DIR/sim-board.json` (an idle board when there is none).
     /// Throws, leaving the file untouched, when the file exists but is unreadable, invalid or for other EVSEs.
+    /// `gpio` and `meters`: the real parts of a mixed board, per EVSE id (`BoardConfiguration.makeHardware` builds
+    /// them from the board file).
     public convenience init(
         configuration: BoardConfiguration, dataDirectory: String,
         eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "ocpp-station.sim-board")
+        logger: Logger = Logger(label: "ocpp-station.sim-board"),
+        gpio: [Int: GPIOEVSELines] = [:], meters: [Int: MeterPoller] = [:]
     ) throws(SimulatedBoardError) {
         try self.init(
             configuration: configuration, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
-            monotonicSeconds: SimulatedBoard.monotonicSeconds)
+            monotonicSeconds: SimulatedBoard.monotonicSeconds, gpio: gpio, meters: meters)
     }
 
     /// `monotonicSeconds`: the clock the meter integrates over (tests pass a manual one).
     init(
         configuration: BoardConfiguration, dataDirectory: String, eventLoopGroup: (any EventLoopGroup)? = nil,
-        logger: Logger = Logger(label: "ocpp-station.sim-board"), monotonicSeconds: @escaping @Sendable () -> Double
+        logger: Logger = Logger(label: "ocpp-station.sim-board"), monotonicSeconds: @escaping @Sendable () -> Double,
+        gpio: [Int: GPIOEVSELines] = [:], meters: [Int: MeterPoller] = [:]
     ) throws(SimulatedBoardError) {
+        self.gpio = gpio
+        self.meters = meters
         switch POSIXFiles.kind(path: dataDirectory) {
         case .directory: break
         case .missing: throw SimulatedBoardError("data directory \(dataDirectory) does not exist")
@@ -84,6 +93,13 @@ public final class SimulatedBoard: BoardHardware {
         continuation.finish()
     }
 
+    /// The system clock, seconds since 1970 (a meter sample's timestamp).
+    static func systemSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+    }
+
     static let monotonicSeconds: @Sendable () -> Double = {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -93,14 +109,31 @@ public final class SimulatedBoard: BoardHardware {
     // MARK: BoardHardware
 
     public func physicalState() async -> [EVSEPhysicalState] {
-        await core.physicalState()
+        var states = await core.physicalState()
+        for index in states.indices {
+            let evse = states[index].evse
+            if let lines = gpio[evse] { states[index].faults.formUnion(lines.activeFaults) }
+            if let meter = meters[evse] {
+                // The real meter's register and power replace the simulated ones; a lost meter is a fault.
+                if let sample = meter.latest {
+                    states[index].energyWh = sample.energyImportWh ?? states[index].energyWh
+                    states[index].powerW = sample.powerW ?? states[index].powerW
+                }
+                if meter.isLost { states[index].faults.insert(.meterLost) }
+            }
+        }
+        return states
     }
 
     public func setContactor(evse: Int, closed: Bool) async throws {
+        // Opening goes to the real line first: it is what stops the energy.
+        if let lines = gpio[evse] { try lines.setContactor(closed: closed) }
         try await core.setContactor(evse: evse, closed: closed)
+        await showStatus(evse: evse)
     }
 
-    public func setConnectorLock(evse: Int, locked: Bool) async throws {
+    public func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws {
+        if let lines = gpio[evse] { try await lines.setLock(locked: locked) }
         try await core.setConnectorLock(evse: evse, locked: locked)
     }
 
@@ -109,9 +142,30 @@ public final class SimulatedBoard: BoardHardware {
         try await core.setCurrentLimit(evse: evse, amps: amps)
     }
 
+    func showStatus(evse: Int) async {
+        guard let lines = gpio[evse], let state = await physicalState().first(where: { $0.evse == evse }) else { return }
+        lines.showStatus(faulted: state.faults.contains(where: \.makesConnectorFaulted), charging: state.contactorClosed)
+    }
+
     /// Serves the control socket `DATA_DIR/sim.sock` until the task is cancelled; then closes it, removes the
     /// socket file, saves the meter and returns.
     public func run(station: any StationView) async throws {
-        try await serveControlSocket(station: station)
+        let continuation = continuation
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lines in gpio.values {
+                group.addTask {
+                    try await lines.watch { event in
+                        continuation.yield(event)
+                    }
+                }
+            }
+            for (evse, meter) in meters {
+                group.addTask { await meter.run(evse: evse) { continuation.yield($0) } }
+            }
+            group.addTask { try await self.serveControlSocket(station: station) }
+            // The control socket ends the board's run (cancellation, shutdown); the watchers end with it.
+            _ = try await group.next()
+            group.cancelAll()
+        }
     }
 }

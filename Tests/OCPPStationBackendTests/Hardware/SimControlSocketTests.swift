@@ -1,6 +1,7 @@
 // The sim board's control socket end to end: run(station:) in a task group, SimControlClient as the CLI uses it.
 import Foundation
 import Testing
+import OCPPMessages
 import OCPPStation
 @testable import OCPPStationHardware
 
@@ -60,9 +61,9 @@ struct SimControlSocketTests {
 
             // tokens
             #expect(try await command("tap", idToken: "04A2B3C4") == #"{"ok":true}"#)
-            #expect(await events.next() == .tokenPresented(idToken: "04A2B3C4", type: "ISO14443", evse: nil))
+            #expect(await events.next() == .tokenPresented(idToken: "04A2B3C4", type: .iso14443, evse: nil))
             #expect(try await command("tap", evse: 2, idToken: "K1", type: "KeyCode") == #"{"ok":true}"#)
-            #expect(await events.next() == .tokenPresented(idToken: "K1", type: "KeyCode", evse: 2))
+            #expect(await events.next() == .tokenPresented(idToken: "K1", type: .keyCode, evse: 2))
             #expect(
                 try await command("tap", idToken: String(repeating: "A", count: 37))
                     == #"{"ok":false,"error":"idToken: must be 1 to 36 characters, got 37"}"#)
@@ -72,7 +73,7 @@ struct SimControlSocketTests {
             #expect(await events.next() == .faultRaised(evse: 2, fault: .groundFault))
             #expect(
                 try await command("fault", evse: 2, kind: "fire")
-                    == #"{"ok":false,"error":"kind: \"fire\" is not a fault kind (ground-fault, overcurrent, meter-lost, emergency-stop)"}"#)
+                    == #"{"ok":false,"error":"kind: \"fire\" is not a fault kind (ground-fault, overcurrent, meter-lost, emergency-stop, welded-contactor, lock-failure)"}"#)
 
             // status shows the physical state and the station's view
             let status = try await command("status")
@@ -94,7 +95,7 @@ struct SimControlSocketTests {
 
             // bad requests
             let bad: [(String, String)] = [
-                ("not json", #"invalid JSON at line 1, column 1: unexpected 'n', expected a value"#),
+                ("not json", #"invalid JSON at line 1, column 1: invalid literal"#),
                 ("[1]", "expected a JSON object at the top level, got an array"),
                 (#"{"evse":1}"#, "cmd: required field is missing"),
                 (#"{"cmd":"jump"}"#, #"unknown cmd \"jump\" (known: plug, unplug, ev-charge, ev-suspend, tap, power, fault, clear-fault, status)"#),

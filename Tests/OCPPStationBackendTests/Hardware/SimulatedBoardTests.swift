@@ -54,7 +54,7 @@ struct SimulatedBoardTests {
             _ = try await board.core.perform(.evCharge(evse: 2, watts: 11000))
             _ = try await board.core.perform(.fault(evse: 1, kind: .overcurrent))
             try await board.setContactor(evse: 1, closed: true)
-            try await board.setConnectorLock(evse: 2, locked: true)
+            try await board.setConnectorLock(evse: 2, connector: 1, locked: true)
             try await board.setCurrentLimit(evse: 2, amps: 10)
             try await board.setCurrentLimit(evse: 1, amps: 100)  // capped at maxCurrentA
             await #expect(throws: SimulatedBoardError.self) { try await board.setCurrentLimit(evse: 1, amps: -1) }
@@ -105,7 +105,7 @@ struct SimulatedBoardTests {
     @Test func invalidStateFileIsRefusedAndLeftUntouched() throws {
         let configuration = try HardwareTestSupport.simBoard()
         let cases: [(content: String, expected: String)] = [
-            ("{\"version\":1,", "invalid JSON at line 1, column 14: unexpected end of text, expected a string key"),
+            ("{\"version\":1,", "invalid JSON at line 1, column 14: expected a string key"),
             ("", "invalid JSON at line 1, column 1: the text is empty"),
             (#"{"version":1,"evses":[]}"#, #"evses: has 0 EVSE(s) but the board "sim" has 2"#),
             (#"{"version":2,"evses":[]}"#, "version: unsupported version 2 (this agent writes version 1)"),
@@ -127,7 +127,7 @@ struct SimulatedBoardTests {
             (
                 String(decoding: SimBoardStateFile.encode(SimBoardStateFile.initialState(for: configuration)), as: UTF8.self)
                     .replacingOccurrences(of: #""faults":[]"#, with: #""faults":["fire"]"#),
-                #"evses[0].faults[0]: "fire" is not a fault (faults: ground-fault, overcurrent, meter-lost, emergency-stop)"#
+                #"evses[0].faults[0]: "fire" is not a fault (faults: ground-fault, overcurrent, meter-lost, emergency-stop, welded-contactor, lock-failure)"#
             ),
         ]
         for (content, expected) in cases {

@@ -155,7 +155,8 @@ struct TransactionDeliveryTests {
                     }
                 }
                 board.plug(1)
-                board.send(.tokenPresented(idToken: "CARD", type: "ISO14443", evse: 1))
+                board.send(.tokenPresented(idToken: "CARD", type: .iso14443, evse: 1))
+                board.send(.evCharging(evse: 1))  // the interlock closes only for an EV in state C
                 // The token's step has run once the EVSE's lock or contactor state settles; give it a moment.
                 for _ in 0..<200 where board.contactorCommands.withLock({ $0.isEmpty }) && !failing {
                     try await Task.sleep(for: .milliseconds(5))
@@ -198,7 +199,7 @@ struct TransactionDeliveryTests {
             var reader = FrameReader(csms)
             _ = try await reader.nextCall()  // BootNotification, never answered: everything stays queued
             board.plug(1)
-            board.send(.tokenPresented(idToken: "CARD", type: "ISO14443", evse: 1))
+            board.send(.tokenPresented(idToken: "CARD", type: .iso14443, evse: 1))
             for _ in 0..<10 {
                 board.send(.evCharging(evse: 1))
                 board.send(.evSuspended(evse: 1))

@@ -1,0 +1,213 @@
+// The GPIO backend through a fake chip behind the libgpiod seam (GPIODriver): outputs with active-low, debounced edge
+// events, what the inputs mean, the lock's feedback; and the fault-to-contactor-open latency through the whole station.
+import Foundation
+import OCPPStation
+import Synchronization
+import Testing
+
+@testable import OCPPStationHardware
+
+/// A chip in memory. Levels are physical (active-low applied as the kernel would); edges wake `waitForEdge`.
+final class FakeGPIOChip: GPIODriver, @unchecked Sendable {  // all state under `lock`
+    struct Line {
+        var address: GPIOLineAddress
+        var output: Bool
+        var activeLow: Bool
+        var physical = false
+        var edges: [Bool] = []
+        /// When each logical value was set (outputs), for the latency figure.
+        var writes: [(active: Bool, at: ContinuousClock.Instant)] = []
+    }
+
+    private let lock = NSCondition()
+    private var lines: [Int: Line] = [:]
+    private var next = 1
+
+    private func request(_ address: GPIOLineAddress, output: Bool, activeLow: Bool, initial: Bool) throws(GPIOError) -> GPIOLineHandle {
+        lock.lock()
+        defer { lock.unlock() }
+        if lines.values.contains(where: { $0.address == address }) { throw GPIOError("\(address): busy") }
+        if case .name(let name) = address.line, name == "MISSING" { throw GPIOError("\(address): no such line on \(address.chip)") }
+        let id = next
+        next += 1
+        lines[id] = Line(address: address, output: output, activeLow: activeLow, physical: initial != activeLow)
+        return GPIOLineHandle(id: id)
+    }
+
+    func requestOutput(_ address: GPIOLineAddress, consumer: String, activeLow: Bool, initial: Bool) throws(GPIOError) -> GPIOLineHandle {
+        try request(address, output: true, activeLow: activeLow, initial: initial)
+    }
+
+    func requestInput(_ address: GPIOLineAddress, consumer: String, activeLow: Bool) throws(GPIOError) -> GPIOLineHandle {
+        try request(address, output: false, activeLow: activeLow, initial: false)
+    }
+
+    func setValue(_ handle: GPIOLineHandle, _ active: Bool) throws(GPIOError) {
+        lock.lock()
+        defer { lock.unlock() }
+        let activeLow = lines[handle.id]?.activeLow ?? false
+        lines[handle.id]?.physical = active != activeLow
+        lines[handle.id]?.writes.append((active, ContinuousClock.now))
+    }
+
+    func value(_ handle: GPIOLineHandle) throws(GPIOError) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let line = lines[handle.id] else { throw GPIOError("not requested") }
+        return line.physical != line.activeLow
+    }
+
+    func waitForEdge(_ handle: GPIOLineHandle, timeoutMs: Int) throws(GPIOError) -> Bool? {
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)
+        while lines[handle.id]?.edges.isEmpty ?? true {
+            if !lock.wait(until: deadline) { return nil }
+        }
+        return lines[handle.id]?.edges.removeFirst()
+    }
+
+    func release(_ handle: GPIOLineHandle) {
+        lock.lock()
+        lines[handle.id] = nil
+        lock.unlock()
+    }
+
+    // The test's side of the chip.
+
+    /// Drives an input's physical level, with an edge event as the kernel would.
+    func drive(_ name: String, physical: Bool) {
+        lock.lock()
+        if let (id, line) = lines.first(where: { $0.value.address.line == .name(name) }), line.physical != physical {
+            lines[id]?.physical = physical
+            lines[id]?.edges.append(physical != line.activeLow)
+            lock.broadcast()
+        }
+        lock.unlock()
+    }
+
+    func physical(_ name: String) -> Bool? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.values.first { $0.address.line == .name(name) }?.physical
+    }
+
+    func writes(_ name: String) -> [(active: Bool, at: ContinuousClock.Instant)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.values.first { $0.address.line == .name(name) }?.writes ?? []
+    }
+
+    var requestedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.count
+    }
+}
+
+struct GPIOTests {
+    static func line(_ name: String, activeLow: Bool = false) -> GPIOOutputConfiguration {
+        GPIOOutputConfiguration(address: GPIOLineAddress(chip: "gpiochip0", line: .name(name)), activeLow: activeLow)
+    }
+
+    static func input(_ name: String, activeLow: Bool = true, debounceMs: Int = 0) -> GPIOInputConfiguration {
+        GPIOInputConfiguration(address: GPIOLineAddress(chip: "gpiochip0", line: .name(name)), activeLow: activeLow, debounceMs: debounceMs)
+    }
+
+    static let rig = GPIOEVSEConfiguration(
+        contactor: line("K1", activeLow: true), contactorFeedback: input("K1FB"), lock: line("LOCK"),
+        lockFeedback: input("LOCKFB"), rcd: input("RCD"), emergencyStop: input("ESTOP", debounceMs: 20),
+        ledAvailable: line("LEDG"), ledCharging: line("LEDB"), ledFault: line("LEDR"))
+
+    /// Collects the events the lines emit.
+    final class Events: Sendable {
+        let list = Mutex<[HardwareEvent]>([])
+        func add(_ event: HardwareEvent) { list.withLock { $0.append(event) } }
+        func wait(for count: Int) async throws -> [HardwareEvent] {
+            for _ in 0..<400 where list.withLock({ $0.count < count }) { try await Task.sleep(for: .milliseconds(5)) }
+            return list.withLock { $0 }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func outputsFollowCommandsWithActiveLow() async throws {
+        let chip = FakeGPIOChip()
+        let lines = try GPIOEVSELines(evse: 1, configuration: Self.rig, driver: chip)
+        #expect(chip.physical("K1") == true, "active-low contactor: inactive (open) is a high line")
+        try lines.setContactor(closed: true)
+        #expect(chip.physical("K1") == false)
+        lines.showStatus(faulted: false, charging: true)
+        #expect(chip.physical("LEDB") == true && chip.physical("LEDG") == false && chip.physical("LEDR") == false)
+        lines.showStatus(faulted: true, charging: false)
+        #expect(chip.physical("LEDR") == true && chip.physical("LEDB") == false)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func inputsBecomeFaultsAndClearWhenTheyClear() async throws {
+        let chip = FakeGPIOChip()
+        let lines = try GPIOEVSELines(evse: 1, configuration: Self.rig, driver: chip)
+        // Active-low inputs idle high (pulled up).
+        for name in ["K1FB", "LOCKFB", "RCD", "ESTOP"] { chip.drive(name, physical: true) }
+        let events = Events()
+        let watching = Task { try await lines.watch { events.add($0) } }
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(events.list.withLock { $0.isEmpty }, "idle inputs are no faults")
+        chip.drive("RCD", physical: false)  // tripped
+        #expect(try await events.wait(for: 1) == [.faultRaised(evse: 1, fault: .groundFault)])
+        #expect(chip.physical("LEDR") == true && chip.physical("LEDG") == false, "the fault LED follows the input by itself")
+        chip.drive("RCD", physical: true)
+        #expect(try await events.wait(for: 2).last == .faultCleared(evse: 1, fault: .groundFault))
+        // The contactor's mirror contact closes while it is commanded open: welded.
+        chip.drive("K1FB", physical: false)
+        #expect(try await events.wait(for: 3).last == .faultRaised(evse: 1, fault: .weldedContactor))
+        #expect(lines.activeFaults == [.weldedContactor])
+        chip.drive("K1FB", physical: true)
+        #expect(try await events.wait(for: 4).last == .faultCleared(evse: 1, fault: .weldedContactor))
+        watching.cancel()
+        _ = try? await watching.value
+    }
+
+    @Test(.timeLimit(.minutes(1))) func bounceWithinTheDebounceTimeIsOneChange() async throws {
+        let chip = FakeGPIOChip()
+        let lines = try GPIOEVSELines(evse: 1, configuration: Self.rig, driver: chip)
+        for name in ["K1FB", "LOCKFB", "RCD", "ESTOP"] { chip.drive(name, physical: true) }
+        let events = Events()
+        let watching = Task { try await lines.watch { events.add($0) } }
+        try await Task.sleep(for: .milliseconds(150))
+        // The e-stop (debounce 20 ms) bounces: low, high, low within a few ms, then stays low.
+        chip.drive("ESTOP", physical: false)
+        chip.drive("ESTOP", physical: true)
+        chip.drive("ESTOP", physical: false)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(events.list.withLock { $0 } == [.faultRaised(evse: 1, fault: .emergencyStop)])
+        // A blip shorter than the debounce time that returns to the old level is no change at all.
+        chip.drive("ESTOP", physical: true)
+        chip.drive("ESTOP", physical: false)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(events.list.withLock { $0 } == [.faultRaised(evse: 1, fault: .emergencyStop)])
+        watching.cancel()
+        _ = try? await watching.value
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aLockWhoseFeedbackDoesNotFollowFails() async throws {
+        let chip = FakeGPIOChip()
+        let lines = try GPIOEVSELines(evse: 1, configuration: Self.rig, driver: chip)
+        chip.drive("LOCKFB", physical: true)  // active-low feedback: high = unlocked
+        await #expect(throws: GPIOError.self) { try await lines.setLock(locked: true, feedbackTimeoutMs: 50) }
+        // A lock whose feedback follows (the test plays the mechanism).
+        let mechanism = Task {
+            try await Task.sleep(for: .milliseconds(20))
+            chip.drive("LOCKFB", physical: false)
+        }
+        try await lines.setLock(locked: true, feedbackTimeoutMs: 500)
+        try await mechanism.value
+    }
+
+    @Test func aLineThatCannotBeRequestedIsNamedAndNothingIsLeftRequested() {
+        let chip = FakeGPIOChip()
+        var broken = Self.rig
+        broken.rcd = Self.input("MISSING")
+        #expect(throws: GPIOError("gpiochip0/MISSING: no such line on gpiochip0")) {
+            _ = try GPIOEVSELines(evse: 1, configuration: broken, driver: chip)
+        }
+        #expect(chip.requestedCount == 0)
+    }
+}
