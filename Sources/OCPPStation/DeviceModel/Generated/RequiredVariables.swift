@@ -24,6 +24,7 @@ extension DeviceModel {
         "AlignedDataCtrlr",
         "AuthCtrlr",
         "MonitoringCtrlr",
+        "SecurityCtrlr",
     ]
 
     public static let requiredVariables: [RequiredVariable] = [
