@@ -22,7 +22,7 @@ async def exchange(url, frames, subprotocols=("ocpp2.0.1",), wait_answers=True, 
         for frame in frames:
             await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
             if wait_answers:
-                received.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+                received.append(json.loads(await asyncio.wait_for(ws.recv(), 20)))
     return received
 
 
@@ -82,10 +82,10 @@ def test_one_outstanding_call_and_unique_ids(server):
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             await ws.send(json.dumps([2, "c1", "BootNotification", BOOT]))
             await ws.send(json.dumps([2, "c2", "Heartbeat", {}]))  # before the answer to c1
-            await asyncio.wait_for(ws.recv(), 5)
-            await asyncio.wait_for(ws.recv(), 5)
+            await asyncio.wait_for(ws.recv(), 20)
+            await asyncio.wait_for(ws.recv(), 20)
             await ws.send(json.dumps([2, "c2", "Heartbeat", {}]))  # id reused
-            await asyncio.wait_for(ws.recv(), 5)
+            await asyncio.wait_for(ws.recv(), 20)
     run(script())
     found = take(server)
     assert "unanswered" in found and "reused" in found
@@ -105,18 +105,18 @@ def test_pending_allows_triggered_messages_only(server):
     async def script():
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             await ws.send(json.dumps([2, "e1", "BootNotification", BOOT]))
-            await asyncio.wait_for(ws.recv(), 5)
+            await asyncio.wait_for(ws.recv(), 20)
             await ws.send(json.dumps([2, "e2", "Heartbeat", {}]))  # not triggered: SecurityError
-            assert json.loads(await asyncio.wait_for(ws.recv(), 5))[2] == "SecurityError"
+            assert json.loads(await asyncio.wait_for(ws.recv(), 20))[2] == "SecurityError"
             call = asyncio.get_running_loop().run_in_executor(
                 None, server.call, "TriggerMessage", {"requestedMessage": "Heartbeat"})
-            trigger = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            trigger = json.loads(await asyncio.wait_for(ws.recv(), 20))
             assert trigger[2] == "TriggerMessage"
             await ws.send(json.dumps([3, trigger[1], {"status": "Accepted"}]))
             answer = await call
             assert answer.payload == {"status": "Accepted"}
             await ws.send(json.dumps([2, "e3", "Heartbeat", {}]))  # triggered: fine
-            assert json.loads(await asyncio.wait_for(ws.recv(), 5))[0] == 3
+            assert json.loads(await asyncio.wait_for(ws.recv(), 20))[0] == 3
     run(script())
     found = take(server)
     assert "Heartbeat while the boot is Pending" in found and found.count("\n") == 0
@@ -126,10 +126,10 @@ def test_answers_are_checked_against_the_response_schema(server):
     async def script():
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             await ws.send(json.dumps([2, "f1", "BootNotification", BOOT]))
-            await asyncio.wait_for(ws.recv(), 5)
+            await asyncio.wait_for(ws.recv(), 20)
             call = asyncio.get_running_loop().run_in_executor(
                 None, server.call, "Reset", {"type": "Immediate"})
-            request = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            request = json.loads(await asyncio.wait_for(ws.recv(), 20))
             assert request[2:] == ["Reset", {"type": "Immediate"}]
             await ws.send(json.dumps([3, request[1], {"status": "Maybe"}]))
             answer = await call
@@ -144,7 +144,7 @@ def test_subprotocol_not_agreed_is_closed_at_once():
             async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
                 assert ws.subprotocol is None
                 with pytest.raises(websockets.ConnectionClosed):
-                    await asyncio.wait_for(ws.recv(), 5)
+                    await asyncio.wait_for(ws.recv(), 20)
         run(script())
         assert len(server.refused) == 1 and not server.frames
 
@@ -181,7 +181,7 @@ def test_a_reconnect_needs_no_boot_but_a_reboot_after_reset_does(server):
     async def reset():
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             call = asyncio.get_running_loop().run_in_executor(None, server.call, "Reset", {"type": "Immediate"})
-            request = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            request = json.loads(await asyncio.wait_for(ws.recv(), 20))
             await ws.send(json.dumps([3, request[1], {"status": "Accepted"}]))
             await call
     run(reset())
@@ -199,13 +199,13 @@ def test_pending_allows_exactly_what_was_triggered(server):
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             async def csms_call(action, payload, answer):
                 call = asyncio.get_running_loop().run_in_executor(None, server.call, action, payload)
-                request = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                request = json.loads(await asyncio.wait_for(ws.recv(), 20))
                 await ws.send(json.dumps([3, request[1], answer]))
                 await call
 
             async def station_call(message_id, action, payload):
                 await ws.send(json.dumps([2, message_id, action, payload]))
-                return json.loads(await asyncio.wait_for(ws.recv(), 5))
+                return json.loads(await asyncio.wait_for(ws.recv(), 20))
 
             await station_call("k1", "BootNotification", BOOT)
             await csms_call("TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "Rejected"})
@@ -327,7 +327,7 @@ def test_fault_modes(server):
         async with websockets.connect(server.url + "/S1", subprotocols=["ocpp2.0.1"]) as ws:
             async def station_call(message_id, action, payload, answer=True):
                 await ws.send(json.dumps([2, message_id, action, payload]))
-                return json.loads(await asyncio.wait_for(ws.recv(), 5)) if answer else None
+                return json.loads(await asyncio.wait_for(ws.recv(), 20)) if answer else None
             await station_call("m1", "BootNotification", BOOT)
             server.error_actions = {"TransactionEvent": "InternalError"}
             assert (await station_call("m2", "TransactionEvent", event))[:3] == [4, "m2", "InternalError"]
@@ -349,7 +349,7 @@ def test_fault_modes(server):
             server.close_after_actions = {"StatusNotification"}
             await ws.send(json.dumps([2, "m6", "StatusNotification", status()]))
             with pytest.raises(websockets.ConnectionClosed):
-                await asyncio.wait_for(ws.recv(), 5)
+                await asyncio.wait_for(ws.recv(), 20)
     server.message_timeout = 0.1  # m5 follows the unanswered m4: the station timed it out, for this check
     run(script())
     assert take(server) == ""

@@ -2,6 +2,7 @@
 driver and the EV, the CSMS checks every frame and keeps the TransactionEvent ledger (one Started, one Ended,
 gap-free seqNo, nothing duplicated, energy never decreasing)."""
 import itertools
+import time
 
 import pytest
 
@@ -309,7 +310,15 @@ def test_E14_get_transaction_status(csms, agent):
     started = wait_tx(csms, "Started")
     csms.answer_to(started)
     current = tid(started)
-    assert status(current) == {"ongoingIndicator": True, "messagesInQueue": False}  # E14.FR.02, E14.FR.05
+    # The station removes an event from its queue once it has read the CALLRESULT; a GetTransactionStatus sent right
+    # after the answer may overtake that, so the "nothing queued" answers are awaited, not assumed at once.
+    def eventually(expected, transaction_id=None):
+        deadline = time.monotonic() + 5
+        while (answer := status(transaction_id)) != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert answer == expected, f"GetTransactionStatus({transaction_id}): {answer}, expected {expected}"
+
+    eventually({"ongoingIndicator": True, "messagesInQueue": False}, current)  # E14.FR.02, E14.FR.05
     assert status() == {"messagesInQueue": False}  # E14.FR.06, E14.FR.08
     csms.drop_actions = {"TransactionEvent"}  # the next event stays unanswered: still in the queue
     mark = csms.mark()
@@ -321,7 +330,7 @@ def test_E14_get_transaction_status(csms, agent):
     # the station retries after MessageTimeout (2 s) and the interval (1 s); the CSMS answers this time
     csms.wait_until(lambda: any(e.answer == "CALLRESULT" for e in csms.ledger.events(transaction_id=current)
                                 if e.event_type == "Ended"), timeout=20, what="the Ended event answered")
-    assert status(current) == {"ongoingIndicator": False, "messagesInQueue": False}
+    eventually({"ongoingIndicator": False, "messagesInQueue": False}, current)
     assert status() == {"messagesInQueue": False}
     assert_ledger_ok(csms)
 

@@ -95,16 +95,17 @@ public final class SimulatedBoard: BoardHardware {
 
     /// The system clock, seconds since 1970 (a meter sample's timestamp).
     static func systemSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+        SystemWallClock().systemSecondsSince1970()
     }
 
+    /// Seconds on a monotonic clock (how long the EV has drawn power). `ContinuousClock` rather than `timespec`:
+    /// the C modules this target imports (libgpiod's) carry their own `timespec`, and a release build cannot tell
+    /// which one is meant.
     static let monotonicSeconds: @Sendable () -> Double = {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+        let elapsed = ContinuousClock.now - monotonicOrigin
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
+    private static let monotonicOrigin = ContinuousClock.now
 
     // MARK: BoardHardware
 
