@@ -72,3 +72,18 @@ def test_station_id_is_percent_encoded(csms, agent):
     agent(station_id="RDAM 123")
     csms.wait_call("BootNotification")
     assert csms.connections[0].path == "/ocpp/RDAM%20123"
+
+
+def test_retry_back_off_set_by_the_csms_takes_effect_without_a_restart(csms, agent):
+    """Part 4 section 5.3 with the device model (#13): RetryBackOffWaitMinimum set through SetVariables governs the next
+    reconnect at once (it used to be read once at start)."""
+    agent()
+    boot_accepted(csms)
+    answer = csms.call("SetVariables", {"setVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "RetryBackOffWaitMinimum"}, "attributeValue": "4"}]})
+    assert answer.payload["setVariableResult"][0]["attributeStatus"] == "Accepted", answer.text
+    csms.close_connection()
+    closed_at = csms.wait_disconnected(timeout=5).closed_at
+    conn = csms.wait_connected(count=2, timeout=15)
+    # WaitMinimum 4 s + RandomRange 0 s (the test model): not the 1 s the station started with.
+    assert 3.5 <= conn.opened_at - closed_at <= 8.0, f"reconnected after {conn.opened_at - closed_at:.2f} s"
