@@ -108,11 +108,11 @@ test-sanitize:
 	nice -n 10 $(SWIFT) build --build-tests $(TSAN_FLAGS)
 	TSAN_OPTIONS=halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
 
-## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas (and the required-variable list
-## from the appendix CSV when ../shared has it).
+## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas, and the required-variable list
+## from the vendored appendix CSV (Scripts/spec/dm_components_vars.csv).
 generate:
 	python3 Scripts/generate-messages.py
-	if [ -f ../shared/ocpp-2.0.1/Appendices_CSV_v1.4/dm_components_vars.csv ]; then python3 Scripts/generate-required-variables.py; fi
+	python3 Scripts/generate-required-variables.py
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz run-data bench-data

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Generates Sources/OCPPStation/DeviceModel/Generated/RequiredVariables.swift: the variables Part 2's appendix marks
-required, per component, from Appendices_CSV_v1.4/dm_components_vars.csv plus the reviewed overrides in
-Scripts/required-variables-overrides.json (errata 2025-09, Part 4 section 8).
+required, per component, from the appendix's dm_components_vars.csv (OCPP 2.0.1 Part 2, Appendices_CSV_v1.4, vendored
+as Scripts/spec/dm_components_vars.csv) plus the reviewed overrides in Scripts/required-variables-overrides.json
+(errata 2025-09, Part 4 section 8).
 
-The output is committed: the package builds without the specification. Run after a new CSV or a changed override:
+The output is committed as well, so the package builds without running this. Run after a new CSV or a changed override:
     python3 Scripts/generate-required-variables.py [--csv PATH]
 """
 import argparse
@@ -12,7 +13,7 @@ import json
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CSV = ROOT.parent / "shared" / "ocpp-2.0.1" / "Appendices_CSV_v1.4" / "dm_components_vars.csv"
+CSV = ROOT / "Scripts" / "spec" / "dm_components_vars.csv"
 OVERRIDES = ROOT / "Scripts" / "required-variables-overrides.json"
 OUT = ROOT / "Sources" / "OCPPStation" / "DeviceModel" / "Generated" / "RequiredVariables.swift"
 DATA_TYPES = {"string": "string", "decimal": "decimal", "integer": "integer", "dateTime": "dateTime",
