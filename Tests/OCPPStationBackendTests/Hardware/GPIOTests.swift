@@ -141,50 +141,52 @@ struct GPIOTests {
         #expect(chip.physical("LEDR") == true && chip.physical("LEDB") == false)
     }
 
-    @Test(.timeLimit(.minutes(1))) func inputsBecomeFaultsAndClearWhenTheyClear() async throws {
+    /// The rig's lines on a fake chip with every active-low input idle (high, pulled up), watched while `body` runs.
+    func withWatchedRig(
+        _ body: (FakeGPIOChip, GPIOEVSELines, Events) async throws -> Void
+    ) async throws {
         let chip = FakeGPIOChip()
         let lines = try GPIOEVSELines(evse: 1, configuration: Self.rig, driver: chip)
-        // Active-low inputs idle high (pulled up).
         for name in ["K1FB", "LOCKFB", "RCD", "ESTOP"] { chip.drive(name, physical: true) }
         let events = Events()
         let watching = Task { try await lines.watch { events.add($0) } }
         try await Task.sleep(for: .milliseconds(150))
-        #expect(events.list.withLock { $0.isEmpty }, "idle inputs are no faults")
-        chip.drive("RCD", physical: false)  // tripped
-        #expect(try await events.wait(for: 1) == [.faultRaised(evse: 1, fault: .groundFault)])
-        #expect(chip.physical("LEDR") == true && chip.physical("LEDG") == false, "the fault LED follows the input by itself")
-        chip.drive("RCD", physical: true)
-        #expect(try await events.wait(for: 2).last == .faultCleared(evse: 1, fault: .groundFault))
-        // The contactor's mirror contact closes while it is commanded open: welded.
-        chip.drive("K1FB", physical: false)
-        #expect(try await events.wait(for: 3).last == .faultRaised(evse: 1, fault: .weldedContactor))
-        #expect(lines.activeFaults == [.weldedContactor])
-        chip.drive("K1FB", physical: true)
-        #expect(try await events.wait(for: 4).last == .faultCleared(evse: 1, fault: .weldedContactor))
+        try await body(chip, lines, events)
         watching.cancel()
         _ = try? await watching.value
     }
 
+    @Test(.timeLimit(.minutes(1))) func inputsBecomeFaultsAndClearWhenTheyClear() async throws {
+        try await withWatchedRig { (chip, lines, events) async throws in
+            #expect(events.list.withLock { $0.isEmpty }, "idle inputs are no faults")
+            chip.drive("RCD", physical: false)  // tripped
+            #expect(try await events.wait(for: 1) == [.faultRaised(evse: 1, fault: .groundFault)])
+            #expect(chip.physical("LEDR") == true && chip.physical("LEDG") == false, "the fault LED follows the input by itself")
+            chip.drive("RCD", physical: true)
+            #expect(try await events.wait(for: 2).last == .faultCleared(evse: 1, fault: .groundFault))
+            // The contactor's mirror contact closes while it is commanded open: welded.
+            chip.drive("K1FB", physical: false)
+            #expect(try await events.wait(for: 3).last == .faultRaised(evse: 1, fault: .weldedContactor))
+            #expect(lines.activeFaults == [.weldedContactor])
+            chip.drive("K1FB", physical: true)
+            #expect(try await events.wait(for: 4).last == .faultCleared(evse: 1, fault: .weldedContactor))
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func bounceWithinTheDebounceTimeIsOneChange() async throws {
-        let chip = FakeGPIOChip()
-        let lines = try GPIOEVSELines(evse: 1, configuration: Self.rig, driver: chip)
-        for name in ["K1FB", "LOCKFB", "RCD", "ESTOP"] { chip.drive(name, physical: true) }
-        let events = Events()
-        let watching = Task { try await lines.watch { events.add($0) } }
-        try await Task.sleep(for: .milliseconds(150))
-        // The e-stop (debounce 20 ms) bounces: low, high, low within a few ms, then stays low.
-        chip.drive("ESTOP", physical: false)
-        chip.drive("ESTOP", physical: true)
-        chip.drive("ESTOP", physical: false)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(events.list.withLock { $0 } == [.faultRaised(evse: 1, fault: .emergencyStop)])
-        // A blip shorter than the debounce time that returns to the old level is no change at all.
-        chip.drive("ESTOP", physical: true)
-        chip.drive("ESTOP", physical: false)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(events.list.withLock { $0 } == [.faultRaised(evse: 1, fault: .emergencyStop)])
-        watching.cancel()
-        _ = try? await watching.value
+        try await withWatchedRig { (chip, _, events) async throws in
+            // The e-stop (debounce 20 ms) bounces: low, high, low within a few ms, then stays low.
+            chip.drive("ESTOP", physical: false)
+            chip.drive("ESTOP", physical: true)
+            chip.drive("ESTOP", physical: false)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(events.list.withLock { $0 } == [.faultRaised(evse: 1, fault: .emergencyStop)])
+            // A blip shorter than the debounce time that returns to the old level is no change at all.
+            chip.drive("ESTOP", physical: true)
+            chip.drive("ESTOP", physical: false)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(events.list.withLock { $0 } == [.faultRaised(evse: 1, fault: .emergencyStop)])
+        }
     }
 
     @Test(.timeLimit(.minutes(1))) func aLockWhoseFeedbackDoesNotFollowFails() async throws {
