@@ -88,8 +88,8 @@ bench-codec: $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
 	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
 
-## fuzz: every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer
-## report (Scripts/fuzz.sh).
+## fuzz: every libFuzzer target in Tests/Fuzz/ (an OCPP-J frame, a board file, a device-model file, a sim-socket
+## request line) for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer report (Scripts/fuzz.sh).
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 10 bash Scripts/fuzz.sh

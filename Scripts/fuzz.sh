@@ -1,39 +1,87 @@
 #!/usr/bin/env bash
-# `make fuzz`: builds every libFuzzer target in Fuzz/ (swiftc -sanitize=fuzzer,address) and runs each for
-# FUZZ_SECONDS (default 60) from its committed seed corpus and dictionary. Fails on any crash, leak or sanitizer
-# report; the input that caused it is left in .build-fuzz/artifacts/. Prints the executions of each target and the
-# total. New inputs libFuzzer finds go to .build-fuzz/corpus/<target> (not committed).
+# `make fuzz`: builds every libFuzzer target in Tests/Fuzz/ (-sanitize=fuzzer,address) and runs each for FUZZ_SECONDS
+# (default 60) from its committed seed corpus and dictionary. Fails on any crash, leak or sanitizer report; the input
+# that caused it is left in .build-fuzz/artifacts/. Prints the executions of each target and the total. New inputs
+# libFuzzer finds go to .build-fuzz/corpus/<target> (not committed). FUZZ_TARGETS="board sim-command" runs only those.
 #
-# A target is Fuzz/<Name>Target.swift plus the sources it is compiled with (one module, no imports), a seed folder
-# Fuzz/corpus/<name>/ and a dictionary Fuzz/<name>.dict.
+# A target is Tests/Fuzz/<Name>Target.swift, a seed folder Tests/Fuzz/corpus/<name>/ and a dictionary
+# Tests/Fuzz/<name>.dict, built one of two ways:
+# - "sources": compiled in one module with the sources of a module that imports nothing (OCPPMessages), -O. Fastest
+#   to build and to run.
+# - "package": compiled against the package's own modules, built by SwiftPM in .build-fuzz/package with
+#   `-Xswiftc -sanitize=fuzzer,address` (debug, so `@testable import` reaches internal parsers). The board file, the
+#   device-model file and the sim socket's requests are parsed in modules that also hold NIO and logging code;
+#   building only OCPPStationHardware's closure (no BoringSSL, no WebSocket, no storage) costs less than moving the
+#   parsers out of their modules. Only Swift is instrumented; the C shims of NIO stay as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+SWIFT=${SWIFT:-swift}
 SWIFTC=${SWIFTC:-swiftc}
 OUT=.build-fuzz
+PACKAGE="$OUT/package"
 mkdir -p "$OUT/artifacts"
 
-# name | target file | source folders compiled with it
+# name | target file | how it is built
 TARGETS=(
-    "frame|Fuzz/FrameTarget.swift|Sources/OCPPMessages"
+    "frame|Tests/Fuzz/FrameTarget.swift|sources:Sources/OCPPMessages"
+    "board|Tests/Fuzz/BoardTarget.swift|package"
+    "device-model|Tests/Fuzz/DeviceModelTarget.swift|package"
+    "sim-command|Tests/Fuzz/SimCommandTarget.swift|package"
 )
+selected=" ${FUZZ_TARGETS:-frame board device-model sim-command} "
+
+# The package's modules the "package" targets link: OCPPStationHardware and everything it depends on.
+package_built=""
+build_package() {
+    [ -n "$package_built" ] && return
+    echo "fuzz: building OCPPStationHardware and its dependencies (SwiftPM, $PACKAGE)"
+    $SWIFT build --scratch-path "$PACKAGE" --target OCPPStationHardware -Xswiftc -sanitize=fuzzer,address \
+        2> >(grep -v 'warning:' >&2 || true) | grep -v '^\[\|^Compiling\|^Write\|^Building\|^Emitting' || true
+    PACKAGE_BIN=$($SWIFT build --scratch-path "$PACKAGE" --show-bin-path)
+    package_built=1
+}
+
+# How a file that imports the package's modules is compiled and linked: the module search path, every C module map
+# (the generated ones in the build folder, the packages' own), and every object file of the build.
+package_flags() {
+    local map
+    echo "-I $PACKAGE_BIN/Modules -I $PACKAGE_BIN"
+    while IFS= read -r map; do
+        echo "-Xcc -fmodule-map-file=$map -Xcc -I -Xcc $(dirname "$map")"
+    done < <(find "$PACKAGE_BIN" Sources "$PACKAGE/checkouts" -name module.modulemap -not -path '*/Tests/*' | sort)
+    find "$PACKAGE_BIN" -path '*.build/*' -name '*.o' | sort
+}
 
 total=0
 for entry in "${TARGETS[@]}"; do
-    IFS='|' read -r name target sources <<<"$entry"
+    IFS='|' read -r name target how <<<"$entry"
+    [[ "$selected" == *" $name "* ]] || continue
     binary="$OUT/fuzz-$name"
-    # shellcheck disable=SC2046
-    if [ ! -x "$binary" ] || [ -n "$(find "$target" $sources -newer "$binary" -name '*.swift' | head -1)" ]; then
-        echo "fuzz: building $name"
-        $SWIFTC -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz_$name" \
-            "$target" $(find $sources -name '*.swift' | sort) -o "$binary" 2> >(grep -v 'warning:' >&2 || true)
-    fi
+    case "$how" in
+    sources:*)
+        sources=${how#sources:}
+        # shellcheck disable=SC2046
+        if [ ! -x "$binary" ] || [ -n "$(find "$target" $sources -newer "$binary" -name '*.swift' | head -1)" ]; then
+            echo "fuzz: building $name"
+            $SWIFTC -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz_$name" \
+                "$target" $(find $sources -name '*.swift' | sort) -o "$binary" 2> >(grep -v 'warning:' >&2 || true)
+        fi
+        ;;
+    package)
+        build_package
+        echo "fuzz: linking $name"
+        # shellcheck disable=SC2046
+        $SWIFTC -sanitize=fuzzer,address -parse-as-library -g -module-name "Fuzz_${name//-/_}" \
+            "$target" $(package_flags) -o "$binary" 2> >(grep -v 'warning:' >&2 || true)
+        ;;
+    esac
     mkdir -p "$OUT/corpus/$name"
     log="$OUT/fuzz-$name.log"
     echo "fuzz: $name for ${FUZZ_SECONDS}s"
-    if ! "$binary" "$OUT/corpus/$name" "Fuzz/corpus/$name" -dict="Fuzz/$name.dict" -max_total_time="$FUZZ_SECONDS" \
-        -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$name-" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-        >"$log" 2>&1; then
+    if ! "$binary" "$OUT/corpus/$name" "Tests/Fuzz/corpus/$name" -dict="Tests/Fuzz/$name.dict" \
+        -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$name-" -max_len=8192 \
+        -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1; then
         tail -60 "$log"
         echo "fuzz: $name FAILED (input in $OUT/artifacts/, log $log)"
         exit 1
