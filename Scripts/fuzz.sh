@@ -21,6 +21,8 @@ SWIFTC=${SWIFTC:-swiftc}
 OUT=.build-fuzz
 PACKAGE="$OUT/package"
 mkdir -p "$OUT/artifacts"
+# A trap goes to libFuzzer and ASan as it is: Swift's own backtracer would catch it first (and trips ASan).
+export SWIFT_BACKTRACE=enable=no
 
 # name | target file | how it is built
 TARGETS=(
@@ -42,14 +44,31 @@ build_package() {
     package_built=1
 }
 
-# How a file that imports the package's modules is compiled and linked: the module search path, every C module map
-# (the generated ones in the build folder, the packages' own), and every object file of the build.
+# How a file that imports the package's modules is compiled and linked: the search paths and C module maps SwiftPM
+# compiled OCPPStationHardware with (read from its build manifest), and every object file of the build; one argument a
+# line (some object files have spaces in their names).
 package_flags() {
-    local map
-    echo "-I $PACKAGE_BIN/Modules -I $PACKAGE_BIN"
-    while IFS= read -r map; do
-        echo "-Xcc -fmodule-map-file=$map -Xcc -I -Xcc $(dirname "$map")"
-    done < <(find "$PACKAGE_BIN" Sources "$PACKAGE/checkouts" -name module.modulemap -not -path '*/Tests/*' | sort)
+    python3 - "$PACKAGE/debug.yaml" <<'PY'
+import json, sys
+args = []
+for line in open(sys.argv[1]):
+    if '"-module-name","OCPPStationHardware"' in line:
+        args = json.loads(line.split("args:", 1)[1])
+keep, i = [], 0
+while i < len(args):
+    arg, following = args[i], args[i + 1] if i + 1 < len(args) else ""
+    if arg == "-I":
+        keep += args[i:i + 2]; i += 2
+    elif arg.startswith("-I"):
+        keep.append(arg); i += 1
+    elif arg == "-Xcc" and following.startswith("-fmodule-map-file="):
+        keep += args[i:i + 2]; i += 2
+    elif arg == "-Xcc" and following == "-I":
+        keep += args[i:i + 4]; i += 4
+    else:
+        i += 1
+print("\n".join(keep))
+PY
     find "$PACKAGE_BIN" -path '*.build/*' -name '*.o' | sort
 }
 
@@ -71,9 +90,9 @@ for entry in "${TARGETS[@]}"; do
     package)
         build_package
         echo "fuzz: linking $name"
-        # shellcheck disable=SC2046
+        mapfile -t flags < <(package_flags)
         $SWIFTC -sanitize=fuzzer,address -parse-as-library -g -module-name "Fuzz_${name//-/_}" \
-            "$target" $(package_flags) -o "$binary" 2> >(grep -v 'warning:' >&2 || true)
+            "$target" "${flags[@]}" -o "$binary" 2> >(grep -v 'warning:' >&2 || true)
         ;;
     esac
     mkdir -p "$OUT/corpus/$name"

@@ -4,7 +4,8 @@
 //
 // Built by Scripts/fuzz.sh against the package's own modules (a SwiftPM build with -sanitize=fuzzer,address). Like the
 // agent, it reads the file as UTF-8 text and refuses any other bytes before parsing. Every input must give a model
-// whose every attribute value keeps its characteristics, or a `DeviceModelError` that names the file and says why.
+// whose every attribute value keeps its characteristics, or a `DeviceModelError` that names the file and says why in
+// one line.
 // Anything else traps, which libFuzzer reports as a crash.
 import OCPPStation
 
@@ -43,4 +44,5 @@ public func fuzzDeviceModel(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 private func check(_ error: DeviceModelError) {
     precondition(error.file == file, "error names \(error.file)")
     precondition(!error.reason.isEmpty, "no reason given")
+    precondition(!error.description.unicodeScalars.contains { $0.value < 0x20 }, "a multi-line error: \(error.description)")
 }
