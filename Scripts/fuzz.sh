@@ -38,8 +38,12 @@ package_built=""
 build_package() {
     [ -n "$package_built" ] && return
     echo "fuzz: building OCPPStationHardware and its dependencies (SwiftPM, $PACKAGE)"
-    $SWIFT build --scratch-path "$PACKAGE" --target OCPPStationHardware -Xswiftc -sanitize=fuzzer,address \
-        2> >(grep -v 'warning:' >&2 || true) | grep -v '^\[\|^Compiling\|^Write\|^Building\|^Emitting' || true
+    if ! $SWIFT build --scratch-path "$PACKAGE" --target OCPPStationHardware -Xswiftc -sanitize=fuzzer,address \
+        >"$OUT/package-build.log" 2>&1; then
+        grep -A3 'error:' "$OUT/package-build.log" | head -40
+        echo "fuzz: the package build failed (log $OUT/package-build.log)"
+        exit 1
+    fi
     PACKAGE_BIN=$($SWIFT build --scratch-path "$PACKAGE" --show-bin-path)
     package_built=1
 }

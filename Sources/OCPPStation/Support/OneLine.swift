@@ -3,8 +3,8 @@
 
 extension String {
     /// The text with line breaks and other control characters written as escapes (`\n`, `\u0000`), so that
-    /// whatever a file's keys and values hold, a message quoting them stays one line. Found by the board-file fuzzer
-    /// (Tests/Fuzz): an unknown key `"a\nb"` made a two-line error.
+    /// whatever a file's keys and values hold, a message quoting them stays one line. The board-file fuzz target's
+    /// one-line check (Tests/Fuzz) failed on an unknown key `"a\nb"`: the key went into the message as it was.
     public var escapingControlCharacters: String {
         guard unicodeScalars.contains(where: \.isControlOrLineBreak) else { return self }
         var out = ""

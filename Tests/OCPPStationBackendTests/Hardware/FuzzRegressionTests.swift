@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Fuzz regressions: board files and sim requests")
 struct FuzzRegressionTests {
-    /// A board file's error is one line: an unknown key holding a line break (the board target's first find) or
-    /// any other control character is written as an escape.
+    /// A board file's error is one line: an unknown key holding a line break (the input that failed the board
+    /// target's one-line check) or any other control character is written as an escape.
     @Test(arguments: [
         (#"{"na\nme": 1}"#, #"board file boards/fuzz.json: na\nme: unknown key (expected one of: name, description, hal, evses, rfid, rebootCommand)"#),
         (#"{"a\r\u0000\u2028b": 1}"#, #"board file boards/fuzz.json: a\r\u0000\u2028b: unknown key (expected one of: name, description, hal, evses, rfid, rebootCommand)"#),
