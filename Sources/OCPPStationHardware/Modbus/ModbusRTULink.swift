@@ -67,6 +67,13 @@ public final class ModbusRTULink: Sendable {
         }
     }
 
+    /// The serial line as libmodbus set it up, read back from the device's termios: what the kernel (and a USB
+    /// adapter's driver) was told. Opens the bus if it is not open yet.
+    public func lineSettings() async throws -> SerialLineSettings {
+        let bus = bus
+        return try await thread.runIfActive { try bus.lineSettingsBlocking() }
+    }
+
 }
 
 /// The libmodbus context (`modbus_t *`) of one bus, opened on first use and after an I/O error; used only on the
@@ -124,6 +131,27 @@ private final class Bus: Sendable {
         }
     }
 
+    func lineSettingsBlocking() throws(ModbusError) -> SerialLineSettings {
+        try context.withLock { (ctx: inout OpaquePointer?) throws(ModbusError) -> SerialLineSettings in
+            if ctx == nil { ctx = try open() }
+            var t = termios()
+            guard let modbus = ctx, tcgetattr(modbus_get_socket(modbus), &t) == 0 else {
+                throw ModbusError(.other, "\(device): cannot read the line settings: \(String(cString: strerror(errno)))")
+            }
+            let parity: ModbusRTUSettings.Parity =
+                t.c_cflag & tcflag_t(PARENB) == 0 ? .none : t.c_cflag & tcflag_t(PARODD) != 0 ? .odd : .even
+            let size = t.c_cflag & tcflag_t(CSIZE)
+            let dataBits = size == tcflag_t(CS5) ? 5 : size == tcflag_t(CS6) ? 6 : size == tcflag_t(CS7) ? 7 : 8
+            let speeds: [speed_t: Int] = [
+                speed_t(B1200): 1200, speed_t(B2400): 2400, speed_t(B4800): 4800, speed_t(B9600): 9600,
+                speed_t(B19200): 19200, speed_t(B38400): 38400, speed_t(B57600): 57600, speed_t(B115200): 115200,
+            ]
+            return SerialLineSettings(
+                baud: speeds[cfgetospeed(&t)], parity: parity, dataBits: dataBits,
+                stopBits: t.c_cflag & tcflag_t(CSTOPB) != 0 ? 2 : 1)
+        }
+    }
+
     private func open() throws(ModbusError) -> OpaquePointer {
         guard
             let ctx = modbus_new_rtu(
@@ -175,5 +203,21 @@ public struct ModbusRTUMeter: EnergyMeter {
             }
         }
         return map.sample(values, meterId: meterId, timestamp: SimulatedBoard.systemSeconds())
+    }
+}
+
+/// A serial line's framing as the device's termios holds it.
+public struct SerialLineSettings: Sendable, Hashable {
+    /// nil for a speed outside the supported baud rates.
+    public var baud: Int?
+    public var parity: ModbusRTUSettings.Parity
+    public var dataBits: Int
+    public var stopBits: Int
+
+    public init(baud: Int?, parity: ModbusRTUSettings.Parity, dataBits: Int, stopBits: Int) {
+        self.baud = baud
+        self.parity = parity
+        self.dataBits = dataBits
+        self.stopBits = stopBits
     }
 }
