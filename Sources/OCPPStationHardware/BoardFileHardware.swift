@@ -41,7 +41,7 @@ extension BoardConfiguration {
         return Meter(type: .modbusRTU, modbus: ModbusMeterConfiguration(settings: settings, map: map, pollIntervalMs: pollIntervalMs))
     }
 
-    private static func integer(_ fields: HWJSONFields, _ key: String, in range: ClosedRange<Int>) throws(HWJSONFieldError) -> Int? {
+    static func integer(_ fields: HWJSONFields, _ key: String, in range: ClosedRange<Int>) throws(HWJSONFieldError) -> Int? {
         guard let value = try fields.optionalInt(key) else { return nil }
         guard range.contains(value) else {
             throw HWJSONFieldError(field: fields.fieldPath(key), reason: "must be \(range.lowerBound) to \(range.upperBound), got \(value)")

@@ -216,27 +216,13 @@ public final class GPIOEVSELines: Sendable {
         try? await threads.shutdownGracefully()
     }
 
-    /// One input's loop on its thread: an edge, then the debounce time, then the level decides.
+    /// One input's loop on its thread (GPIOInputLine.watchBlocking).
     private func watchBlocking(
         _ input: Input, _ handle: GPIOLineHandle, _ configuration: GPIOInputConfiguration,
         emit: @Sendable (HardwareEvent) -> Void
     ) {
-        if let level = try? driver.value(handle) { changed(input, level, emit: emit) }
-        while !stopped.load(ordering: .relaxed) {
-            let edge: Bool?
-            do {
-                edge = try driver.waitForEdge(handle, timeoutMs: 100)
-            } catch {
-                usleep(100_000)
-                continue
-            }
-            guard edge != nil else { continue }
-            if configuration.debounceMs > 0 {
-                usleep(UInt32(configuration.debounceMs) * 1000)
-                // Edges during the debounce time are bounce: the level after it decides.
-                while (try? driver.waitForEdge(handle, timeoutMs: 0)) ?? nil != nil {}
-            }
-            if let level = try? driver.value(handle) { changed(input, level, emit: emit) }
+        GPIOInputLine.watchBlocking(driver: driver, handle: handle, debounceMs: configuration.debounceMs, isStopped: { stopped.load(ordering: .relaxed) }) {
+            changed(input, $0, emit: emit)
         }
     }
 
@@ -261,11 +247,5 @@ public final class GPIOEVSELines: Sendable {
         }
         if !events.isEmpty { refreshLEDs() }
         for event in events { emit(event) }
-    }
-}
-
-extension Task where Success == Never, Failure == Never {
-    static func sleepUntilCancelled() async throws {
-        while true { try await Task.sleep(for: .seconds(3600)) }
     }
 }

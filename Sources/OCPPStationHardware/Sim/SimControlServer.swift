@@ -190,6 +190,8 @@ extension SimulatedBoard {
         do {
             let extra = try await core.perform(command)
             logger.info("sim board: \(String(decoding: line, as: UTF8.self))")
+            // A simulated fault raised or cleared shows on the real parts too (the control pilot's state F, the LEDs).
+            for evse in parts.keys.sorted() { await showStatus(evse: evse) }
             var reply = HWJSONObject(["ok": .bool(true)])
             for (key, value) in extra.members { reply[key] = value }
             return HWJSONValue.object(reply).serialized
