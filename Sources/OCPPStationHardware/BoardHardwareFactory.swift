@@ -15,13 +15,13 @@ extension BoardConfiguration {
         logger: Logger = Logger(label: "ocpp-station.board"), gpioDriver: (any GPIODriver)? = nil,
         parts manufacturerParts: [Int: EVSEParts] = [:], idTokenReader: (any IdTokenReader)? = nil
     ) throws -> any BoardHardware {
-        var gpio: [Int: GPIOEVSELines] = [:]
+        var gpio: [Int: EVSEParts] = [:]
         var meters: [Int: MeterPoller] = [:]
         var buses: [String: ModbusRTULink] = [:]
         let driver = gpioDriver ?? LibgpiodDriver()
         for evse in evses {
             if let lines = evse.gpio {
-                gpio[evse.id] = try GPIOEVSELines(evse: evse.id, configuration: lines, driver: driver)
+                gpio[evse.id] = try lines.makeParts(driver: driver, lockConnector: evse.connectors.first(where: \.hasLock)?.id ?? 1)
             }
             if let modbus = evse.meter.modbus {
                 let bus = buses[modbus.settings.device] ?? ModbusRTULink(settings: modbus.settings)
@@ -31,13 +31,13 @@ extension BoardConfiguration {
                     interval: .milliseconds(modbus.pollIntervalMs))
             }
         }
-        var parts = boardFileParts
+        var parts = boardFileParts.merging(gpio) { sysfs, lines in sysfs.overridden(by: lines) }
         for (evse, own) in manufacturerParts { parts[evse] = (parts[evse] ?? EVSEParts()).overridden(by: own) }
         switch hal {
         case .sim:
             return try SimulatedBoard(
                 configuration: self, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
-                gpio: gpio, meters: meters, parts: parts,
+                meters: meters, parts: parts,
                 idTokenReader: idTokenReader ?? rfid?.evdev.map { EvdevIdTokenReader(configuration: $0) as any IdTokenReader })
         }
     }

@@ -80,7 +80,7 @@ public final class GPIOInputLine: ResidualCurrentMonitor, EmergencyStop, Sendabl
     }
 
     /// One input's loop on its thread: the level at start, then for each edge the debounce time, after which the
-    /// level decides. Shared with GPIOEVSELines.
+    /// level decides.
     static func watchBlocking(
         driver: any GPIODriver, handle: GPIOLineHandle, debounceMs: Int, isStopped: () -> Bool,
         level: (Bool) -> Void

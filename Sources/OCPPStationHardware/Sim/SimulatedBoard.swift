@@ -31,11 +31,10 @@ public final class SimulatedBoard: BoardHardware {
 
     let core: SimBoardCore
     let continuation: AsyncStream<HardwareEvent>.Continuation
-    /// Real parts of a mixed board, per EVSE: GPIO lines and energy meters replace the simulated ones.
-    let gpio: [Int: GPIOEVSELines]
+    /// Real meters of a mixed board, per EVSE: they replace the simulated one.
     let meters: [Int: MeterPoller]
-    /// HAL parts per EVSE (Ports/HALParts.swift): the board file's sysfs control pilot and proximity pilots, and any
-    /// part a manufacturer hands in; where an EVSE has a part, it drives the hardware instead of the GPIO lines.
+    /// Real HAL parts per EVSE (Ports/HALParts.swift): the board file's GPIO lines and sysfs control and proximity
+    /// pilots, and any part a manufacturer hands in; where an EVSE has a part, it drives the hardware.
     let parts: [Int: EVSEPartsDriver]
     /// The RFID reader, when the board has a real one (the sim board's `tap` command works either way).
     let idTokenReader: (any IdTokenReader)?
@@ -45,19 +44,18 @@ public final class SimulatedBoard: BoardHardware {
     /// `eventLoopGroup`: where the control socket runs (default: `MultiThreadedEventLoopGroup.singleton`).
     /// Loads the board's physical state from `DATA_DIR/sim-board.json` (an idle board when there is none).
     /// Throws, leaving the file untouched, when the file exists but is unreadable, invalid or for other EVSEs.
-    /// `gpio` and `meters`: the real parts of a mixed board, per EVSE id (`BoardConfiguration.makeHardware` builds
-    /// them from the board file). `parts`: HAL parts per EVSE id that drive the hardware instead (a manufacturer's
-    /// own drivers, the board file's sysfs parts); `idTokenReader`: a real RFID reader.
+    /// `meters` and `parts`: the real parts of a mixed board, per EVSE id (`BoardConfiguration.makeHardware` builds
+    /// them from the board file and a manufacturer's own drivers); `idTokenReader`: a real RFID reader.
     public convenience init(
         configuration: BoardConfiguration, dataDirectory: String,
         eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "ocpp-station.sim-board"),
-        gpio: [Int: GPIOEVSELines] = [:], meters: [Int: MeterPoller] = [:], parts: [Int: EVSEParts] = [:],
+        meters: [Int: MeterPoller] = [:], parts: [Int: EVSEParts] = [:],
         idTokenReader: (any IdTokenReader)? = nil
     ) throws(SimulatedBoardError) {
         try self.init(
             configuration: configuration, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
-            monotonicSeconds: SimulatedBoard.monotonicSeconds, gpio: gpio, meters: meters, parts: parts,
+            monotonicSeconds: SimulatedBoard.monotonicSeconds, meters: meters, parts: parts,
             idTokenReader: idTokenReader)
     }
 
@@ -65,10 +63,9 @@ public final class SimulatedBoard: BoardHardware {
     init(
         configuration: BoardConfiguration, dataDirectory: String, eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "ocpp-station.sim-board"), monotonicSeconds: @escaping @Sendable () -> Double,
-        gpio: [Int: GPIOEVSELines] = [:], meters: [Int: MeterPoller] = [:], parts: [Int: EVSEParts] = [:],
+        meters: [Int: MeterPoller] = [:], parts: [Int: EVSEParts] = [:],
         idTokenReader: (any IdTokenReader)? = nil
     ) throws(SimulatedBoardError) {
-        self.gpio = gpio
         // A manufacturer's meter is polled like the board file's Modbus meters.
         self.meters = meters.merging(parts.compactMapValues { $0.energyMeter.map { MeterPoller(meter: $0) } }) { $1 }
         self.idTokenReader = idTokenReader
@@ -133,7 +130,6 @@ public final class SimulatedBoard: BoardHardware {
         var states = await core.physicalState()
         for index in states.indices {
             let evse = states[index].evse
-            if let lines = gpio[evse] { states[index].faults.formUnion(lines.activeFaults) }
             if let driver = parts[evse] { states[index].faults.formUnion(driver.activeFaults) }
             if let meter = meters[evse] {
                 // The real meter's register and power replace the simulated ones; a lost meter is a fault.
@@ -149,17 +145,13 @@ public final class SimulatedBoard: BoardHardware {
 
     public func setContactor(evse: Int, closed: Bool) async throws {
         // Opening goes to the real contactor first: it is what stops the energy.
-        if try await parts[evse]?.setContactor(closed: closed) != true, let lines = gpio[evse] {
-            try lines.setContactor(closed: closed)
-        }
+        _ = try await parts[evse]?.setContactor(closed: closed)
         try await core.setContactor(evse: evse, closed: closed)
         await showStatus(evse: evse)
     }
 
     public func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws {
-        if try await parts[evse]?.setLock(connector: connector, locked: locked) != true, let lines = gpio[evse] {
-            try await lines.setLock(locked: locked)
-        }
+        _ = try await parts[evse]?.setLock(connector: connector, locked: locked)
         try await core.setConnectorLock(evse: evse, locked: locked)
         // A cable was plugged (or is about to be unplugged): its proximity pilot caps the PWM's current.
         try? await parts[evse]?.refresh()
@@ -173,16 +165,9 @@ public final class SimulatedBoard: BoardHardware {
     }
 
     func showStatus(evse: Int) async {
-        guard gpio[evse] != nil || parts[evse] != nil,
-            let state = await physicalState().first(where: { $0.evse == evse })
-        else { return }
-        if let lines = gpio[evse] {
-            lines.showStatus(faulted: state.faults.contains(where: \.makesConnectorFaulted), charging: state.contactorClosed)
-        }
-        if let driver = parts[evse] {
-            let others = state.faults.subtracting(driver.activeFaults)
-            await driver.show(otherFaulted: others.contains(where: \.makesConnectorFaulted), charging: state.contactorClosed)
-        }
+        guard let driver = parts[evse], let state = await physicalState().first(where: { $0.evse == evse }) else { return }
+        let others = state.faults.subtracting(driver.activeFaults)
+        await driver.show(otherFaulted: others.contains(where: \.makesConnectorFaulted), charging: state.contactorClosed)
     }
 
     /// Serves the control socket `DATA_DIR/sim.sock` until the task is cancelled; then closes it, removes the
@@ -190,13 +175,6 @@ public final class SimulatedBoard: BoardHardware {
     public func run(station: any StationView) async throws {
         let continuation = continuation
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for lines in gpio.values {
-                group.addTask {
-                    try await lines.watch { event in
-                        continuation.yield(event)
-                    }
-                }
-            }
             for (evse, meter) in meters {
                 group.addTask { await meter.run(evse: evse) { continuation.yield($0) } }
             }
