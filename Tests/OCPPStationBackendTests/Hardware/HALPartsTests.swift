@@ -280,6 +280,24 @@ struct HALPartsTests {
         #expect(try await driver.setLock(connector: 2, locked: true) == false)  // no part: the board's own
     }
 
+    /// The proximity pilot caps what the PWM offers: a 13 A cable on a 32 A EVSE is offered 13 A; a cable that
+    /// reads outside every band is offered nothing.
+    @Test func theCableRatingCapsTheControlPilot() async throws {
+        let pilot = RecordingPilot()
+        let cable = FixedCable()
+        let driver = EVSEPartsDriver(
+            evse: 1, parts: EVSEParts(controlPilot: pilot, proximityPilots: [1: cable]), maxCurrentA: 32,
+            events: AsyncStream.makeStream(of: HardwareEvent.self).continuation)
+        try await driver.setCurrentLimit(amps: 32)
+        #expect(pilot.outputs.last == ControlPilotOutput(currentLimitA: 32), "no cable: the EVSE's limit")
+        cable.rating.withLock { $0 = .success(13) }
+        try await driver.refresh()
+        #expect(pilot.outputs.last == ControlPilotOutput(currentLimitA: 13))
+        cable.rating.withLock { $0 = .failure(SysfsError("outside every band")) }
+        try await driver.refresh()
+        #expect(pilot.outputs.last == .noPWM)
+    }
+
     func waitUntil(_ condition: @Sendable () -> Bool) async throws {
         for _ in 0..<500 {
             if condition() { return }
@@ -326,4 +344,9 @@ final class Levels: Sendable {
     private let list = Mutex<[Bool]>([])
     func add(_ level: Bool) { list.withLock { $0.append(level) } }
     var all: [Bool] { list.withLock { $0 } }
+}
+
+final class FixedCable: ProximityPilot {
+    let rating = Mutex<Result<Double?, SysfsError>>(.success(nil))
+    func cableRating() async throws -> Double? { try rating.withLock { $0 }.get() }
 }
