@@ -38,7 +38,7 @@ extension BoardConfiguration {
             return try SimulatedBoard(
                 configuration: self, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
                 meters: meters, parts: parts,
-                idTokenReader: idTokenReader ?? rfid?.evdev.map { EvdevIdTokenReader(configuration: $0) as any IdTokenReader })
+                idTokenReader: idTokenReader ?? rfid?.evdev.map { EvdevIdTokenReader(configuration: $0, logger: logger) as any IdTokenReader })
         }
     }
 

@@ -2,6 +2,7 @@
 // the kernel's evdev interface (/dev/input/eventN, or a stable /dev/input/by-id/... link): `struct input_event`
 // records, key presses only. The device is grabbed (EVIOCGRAB) so the digits do not also reach a console. Reads block,
 // so they run on a thread of their own, never on the event loop.
+public import Logging
 import NIOPosix
 import OCPPMessages
 public import OCPPStation
@@ -85,9 +86,11 @@ public final class EvdevIdTokenReader: IdTokenReader {
     static let grab: UInt = 0x4004_4590
 
     public let configuration: EvdevReaderConfiguration
+    let logger: Logger
 
-    public init(configuration: EvdevReaderConfiguration) {
+    public init(configuration: EvdevReaderConfiguration, logger: Logger = Logger(label: "ocpp-station.rfid")) {
         self.configuration = configuration
+        self.logger = logger
     }
 
     public func run(_ presented: @escaping @Sendable (PresentedIdToken) -> Void) async throws {
@@ -111,12 +114,18 @@ public final class EvdevIdTokenReader: IdTokenReader {
         var decoder = KeyboardWedgeDecoder(digits: configuration.digits)
         var buffer = [UInt8](repeating: 0, count: Self.eventSize * 64)
         var pending: [UInt8] = []
+        var missing = false
         while !stopped.isSet() {
             let fd = open(configuration.device, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             if fd < 0 {
+                // Said once per absence (a reader unplugged, a wrong path), not every retry.
+                if !missing { logger.warning("RFID reader \(configuration.device): cannot open: \(POSIXFiles.errnoMessage()); retrying") }
+                missing = true
                 usleep(200_000)
                 continue
             }
+            if missing { logger.notice("RFID reader \(configuration.device) is back") }
+            missing = false
             _ = ioctl(fd, Self.grab, 1)  // fails harmlessly on a FIFO
             reading: while !stopped.isSet() {
                 var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
