@@ -148,7 +148,7 @@ public struct BoardConfiguration: Sendable, Hashable {
 
     /// Checks a board file's content; `path` only names the file in errors.
     public static func parse(bytes: [UInt8], path: String) throws(BoardFileError) -> BoardConfiguration {
-        let json: HWJSONValue
+        let json: JSONValue
         do {
             json = try HWJSONParser.parse(bytes)
         } catch {
@@ -161,7 +161,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         }
     }
 
-    private static func decode(_ json: HWJSONValue) throws(HWJSONFieldError) -> BoardConfiguration {
+    private static func decode(_ json: JSONValue) throws(HWJSONFieldError) -> BoardConfiguration {
         let root = try HWJSONFields(json, path: "")
         try root.rejectUnknownKeys(allowed: ["name", "description", "hal", "evses", "rfid", "rebootCommand", "sysfsRoot"])
 
@@ -222,7 +222,7 @@ public struct BoardConfiguration: Sendable, Hashable {
             sysfsRoot: sysfsRoot)
     }
 
-    private static func decodeEVSE(_ value: HWJSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
+    private static func decodeEVSE(_ value: JSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
         let fields = try HWJSONFields(value, path: path)
         try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter", "gpio", "controlPilot"])
         let id = try fields.int("id")

@@ -1,5 +1,6 @@
 // The sim board's control socket: newline-delimited JSON requests on DATA_DIR/sim.sock, one reply line each.
 import Logging
+import OCPPMessages
 import NIOCore
 import NIOPosix
 import OCPPStation
@@ -173,7 +174,7 @@ extension SimulatedBoard {
     }
 
     static func errorReply(_ message: String) -> String {
-        HWJSONValue.object(HWJSONObject(["ok": .bool(false), "error": .string(message)])).serialized
+        JSONValue.object(["ok": .bool(false), "error": .string(message)]).serialized()
     }
 
     /// The reply line (without line break) for one request line. Never throws: errors become `ok:false`.
@@ -185,49 +186,49 @@ extension SimulatedBoard {
             return Self.errorReply(error.message)
         }
         if command == .status {
-            return await statusReply(station: station).serialized
+            return await statusReply(station: station).serialized()
         }
         do {
             let extra = try await core.perform(command)
             logger.info("sim board: \(String(decoding: line, as: UTF8.self))")
             // A simulated fault raised or cleared shows on the real parts too (the control pilot's state F, the LEDs).
             for evse in parts.keys.sorted() { await showStatus(evse: evse) }
-            var reply = HWJSONObject(["ok": .bool(true)])
-            for (key, value) in extra.members { reply[key] = value }
-            return HWJSONValue.object(reply).serialized
+            var reply: JSONObject = ["ok": .bool(true)]
+            for (key, value) in extra { reply[key] = value }
+            return JSONValue.object(reply).serialized()
         } catch {
             return Self.errorReply(error.message)
         }
     }
 
-    func statusReply(station: any StationView) async -> HWJSONValue {
+    func statusReply(station: any StationView) async -> JSONValue {
         let views = await station.evseViews()
         let states = await core.snapshot()
         // A mixed board's real parts (meter register, GPIO faults) replace the simulated values.
         let merged = Dictionary(uniqueKeysWithValues: await physicalState().map { ($0.evse, $0) })
-        let evses: [HWJSONValue] = states.map { state in
+        let evses: [JSONValue] = states.map { state in
             let real = merged[state.evse]
             let view = views.first(where: { $0.evse == state.evse })
-            let connectors: [HWJSONValue] = state.plugged.indices.map { index in
+            let connectors: [JSONValue] = state.plugged.indices.map { index in
                 let id = index + 1
                 let status = view?.connectors.first(where: { $0.id == id })?.status
-                return .object(HWJSONObject(["connector": .int(id), "status": status.map(HWJSONValue.string) ?? .null]))
+                return .object(["connector": .integer(id), "status": status.map(JSONValue.string) ?? .null])
             }
             return .object(
-                HWJSONObject([
-                    "evse": .int(state.evse),
+                [
+                    "evse": .integer(state.evse),
                     "connectors": .array(connectors),
-                    "transactionId": view?.transactionId.map(HWJSONValue.string) ?? .null,
-                    "energyWh": .double(((real?.energyWh ?? state.energyWh) * 1000).rounded(.down) / 1000),
-                    "powerW": .double(real?.powerW ?? state.powerW),
-                    "limitA": .double(state.limitA),
+                    "transactionId": view?.transactionId.map(JSONValue.string) ?? .null,
+                    "energyWh": .number(((real?.energyWh ?? state.energyWh) * 1000).rounded(.down) / 1000),
+                    "powerW": .number(real?.powerW ?? state.powerW),
+                    "limitA": .number(state.limitA),
                     "contactorClosed": .bool(state.contactorClosed),
                     "locked": .bool(state.locked),
                     "plugged": .bool(state.plugged.contains(true)),
                     "evCharging": .bool(state.evCharging),
                     "faults": .array(SimEVSEState.sortedFaults(real?.faults ?? state.faults).map { .string($0.rawValue) }),
-                ]))
+                ])
         }
-        return .object(HWJSONObject(["ok": .bool(true), "evses": .array(evses)]))
+        return .object(["ok": .bool(true), "evses": .array(evses)])
     }
 }
