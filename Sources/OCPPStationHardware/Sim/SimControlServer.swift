@@ -4,6 +4,7 @@ import OCPPMessages
 import NIOCore
 import NIOPosix
 import OCPPStation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -88,9 +89,11 @@ extension SimulatedBoard {
             throw SimulatedBoardError("another process is already serving \(path): is a station agent already running with this data directory?")
         }
 
-        // Accepted connections come out as plain channels that do not read yet (autoRead off): one that is
-        // never served (accepted just as the listener closes) is simply closed by its peer, whereas a
-        // NIOAsyncChannel that never reaches executeThenClose traps (swift-nio#2637).
+        // Accepted connections come out as plain channels that do not read yet (autoRead off): a NIOAsyncChannel
+        // that never reaches executeThenClose traps (swift-nio#2637). One that is never served (accepted just as the
+        // listener closes, left in the server's stream) is closed here once the accept loop has ended: nothing else
+        // would close it, and an open channel and its pipeline keep each other alive (LeakSanitizer).
+        let accepted = AcceptedChannels()
         let server: NIOAsyncChannel<any Channel, Never>
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
@@ -99,6 +102,7 @@ extension SimulatedBoard {
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SimLineDecoder()))
+                        accepted.insert(channel)
                         return channel
                     }
                 }
@@ -129,9 +133,11 @@ extension SimulatedBoard {
                 listener.close(promise: nil)
             }
         } catch {
+            accepted.closeAll()
             await core.flush()
             throw error
         }
+        accepted.closeAll()
         await core.flush()
         logger.info("sim board control socket closed", metadata: ["path": "\(path)"])
     }
@@ -140,9 +146,14 @@ extension SimulatedBoard {
         let connection: ControlConnection
         do {
             connection = try await channel.eventLoop.submit {
+                // A connection NIO already closed (its peer went away before it was served) gets no wrapper: NIO's
+                // handler and writer for a closed channel are never removed from a pipeline, so they would keep
+                // each other alive (LeakSanitizer, Tests/lsan-suppressions.txt until this).
+                guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
                 let connection = try ControlConnection(wrappingChannelSynchronously: channel)
                 if let options = channel.syncOptions {
-                    try options.setOption(.autoRead, value: true)
+                    // Not thrown: the wrapper exists now and only executeThenClose below releases it.
+                    try? options.setOption(.autoRead, value: true)
                 } else {
                     channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
                 }
@@ -230,5 +241,21 @@ extension SimulatedBoard {
                 ])
         }
         return .object(["ok": .bool(true), "evses": .array(evses)])
+    }
+}
+
+/// The control connections accepted and not closed yet.
+final class AcceptedChannels: Sendable {
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func insert(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in self.open.withLock { _ = $0.removeValue(forKey: id) } }
+    }
+
+    /// Closes what is still open (connections never served).
+    func closeAll() {
+        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }

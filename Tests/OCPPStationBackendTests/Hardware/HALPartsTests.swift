@@ -314,6 +314,8 @@ final class ManualInput: ResidualCurrentMonitor, EmergencyStop, Sendable {
     func set(_ value: Bool) { report.withLock { $0 }?(value) }
     func watchLevel(_ level: @escaping @Sendable (Bool) -> Void) async throws {
         report.withLock { $0 = level }
+        // The closure holds the driver, which holds this input: let go of it when the watch ends.
+        defer { report.withLock { $0 = nil } }
         try await Task.sleepUntilCancelled()
     }
     func watchTripped(_ tripped: @escaping @Sendable (Bool) -> Void) async throws { try await watchLevel(tripped) }
