@@ -101,8 +101,10 @@ def board_target():
     generic["evses"][1]["gpio"] = {"contactor": {"chip": "gpiochip0", "line": 17},
                                    "rcd": {"chip": "gpiochip0", "line": 5, "activeLow": True}}
     seeds["generic-map-gpio.json"] = compact(generic)
-    tokens = literals("Sources/OCPPStationHardware/BoardFile.swift", "Sources/OCPPStationHardware/GPIO",
-                      "Sources/OCPPStationHardware/Modbus/ModbusRegisterMap.swift")
+    tokens = literals("Sources/OCPPStationHardware/BoardFile.swift", "Sources/OCPPStationHardware/BoardFileHAL.swift",
+                      "Sources/OCPPStationHardware/BoardFileHardware.swift", "Sources/OCPPStationHardware/GPIO",
+                      "Sources/OCPPStationHardware/Modbus/ModbusRegisterMap.swift", "Sources/OCPPStationHardware/Sysfs",
+                      "Sources/OCPPStationHardware/Evdev")
     tokens |= schema_enum("ConnectorEnumType") | JSON_TOKENS | {"big", "little", "none", "even", "odd", "GPIO17", "1023"}
     write_target("board", seeds, tokens)
 

@@ -5,6 +5,7 @@
 // input is cut into lines as `SimLineDecoder` cuts the socket's byte stream (at `\n`, a trailing `\r` dropped, blank
 // lines skipped). Each line must give a command whose numbers keep the parser's rules, or an error whose reply is one
 // line of JSON that reads back as `{"ok":false,"error":<the message>}`. Anything else traps.
+import OCPPMessages
 import OCPPStation
 @testable import OCPPStationHardware
 
@@ -27,8 +28,8 @@ private func check(_ line: [UInt8]) {
         precondition(!error.message.isEmpty, "no reason given")
         let reply = SimulatedBoard.errorReply(error.message)
         precondition(!reply.contains("\n"), "a reply of more than one line: \(reply)")
-        guard case .object(let object)? = try? HWJSONParser.parse(reply), object["ok"] == .bool(false),
-            object["error"] == .string(error.message), object.keys.count == 2
+        guard let object = (try? HWJSONParser.parse(reply))?.objectValue, object["ok"]?.boolValue == false,
+            object["error"]?.stringValue == error.message, object.count == 2
         else { preconditionFailure("the error reply does not read back: \(reply)") }
         return
     }
