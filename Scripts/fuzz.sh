@@ -72,8 +72,19 @@ while i < len(args):
     else:
         i += 1
 print("\n".join(keep))
+# The objects of the current sources only (a renamed file's old object stays in the build folder): a Swift module's
+# from its output file map, a C module's from its folder.
+import glob, os
+binary = os.path.dirname(glob.glob(os.path.dirname(sys.argv[1]) + "/*/debug/Modules")[0])
+for folder in sorted(glob.glob(binary + "/*.build")):
+    output_map = folder + "/output-file-map.json"
+    if os.path.exists(output_map):
+        objects = [entry.get("object") for entry in json.load(open(output_map)).values()]
+    else:
+        objects = glob.glob(folder + "/**/*.o", recursive=True)
+    for path in sorted(o for o in objects if o and os.path.exists(o)):
+        print(path)
 PY
-    find "$PACKAGE_BIN" -path '*.build/*' -name '*.o' | sort
 }
 
 total=0
