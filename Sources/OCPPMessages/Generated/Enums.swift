@@ -3,25 +3,84 @@
 /// APN. APN_ Authentication. APN_ Authentication_ Code
 /// urn:x-oca:ocpp:uid:1:568828
 /// Authentication method.
-public enum APNAuthenticationEnumType: String, Sendable, Hashable, CaseIterable {
+public enum APNAuthenticationEnumType: String, Sendable {
     case chap = "CHAP"
     case none = "NONE"
     case pap = "PAP"
     case auto = "AUTO"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> APNAuthenticationEnumType {
+        try JSONDecode.enumeration(value, path: path, "APNAuthenticationEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("PAP") { self = .pap; return }
+        case 4:
+            if v.equals("CHAP") { self = .chap; return }
+            if v.equals("NONE") { self = .none; return }
+            if v.equals("AUTO") { self = .auto; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .chap: JSONValue.writeLiteral("\"CHAP\"", to: &out)
+        case .none: JSONValue.writeLiteral("\"NONE\"", to: &out)
+        case .pap: JSONValue.writeLiteral("\"PAP\"", to: &out)
+        case .auto: JSONValue.writeLiteral("\"AUTO\"", to: &out)
+        }
+    }
 }
 
 /// Attribute type for which value is requested. When absent, default Actual is assumed.
-public enum AttributeEnumType: String, Sendable, Hashable, CaseIterable {
+public enum AttributeEnumType: String, Sendable {
     case actual = "Actual"
     case target = "Target"
     case minSet = "MinSet"
     case maxSet = "MaxSet"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AttributeEnumType {
+        try JSONDecode.enumeration(value, path: path, "AttributeEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Actual") { self = .actual; return }
+            if v.equals("Target") { self = .target; return }
+            if v.equals("MinSet") { self = .minSet; return }
+            if v.equals("MaxSet") { self = .maxSet; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .actual: JSONValue.writeLiteral("\"Actual\"", to: &out)
+        case .target: JSONValue.writeLiteral("\"Target\"", to: &out)
+        case .minSet: JSONValue.writeLiteral("\"MinSet\"", to: &out)
+        case .maxSet: JSONValue.writeLiteral("\"MaxSet\"", to: &out)
+        }
+    }
 }
 
 /// ID_ Token. Status. Authorization_ Status
 /// urn:x-oca:ocpp:uid:1:569372
 /// Current status of the ID Token.
-public enum AuthorizationStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum AuthorizationStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case blocked = "Blocked"
     case concurrentTx = "ConcurrentTx"
@@ -32,12 +91,58 @@ public enum AuthorizationStatusEnumType: String, Sendable, Hashable, CaseIterabl
     case notAtThisLocation = "NotAtThisLocation"
     case notAtThisTime = "NotAtThisTime"
     case unknown = "Unknown"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "AuthorizationStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Blocked") { self = .blocked; return }
+            if v.equals("Expired") { self = .expired; return }
+            if v.equals("Invalid") { self = .invalid; return }
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("NoCredit") { self = .noCredit; return }
+        case 12:
+            if v.equals("ConcurrentTx") { self = .concurrentTx; return }
+        case 13:
+            if v.equals("NotAtThisTime") { self = .notAtThisTime; return }
+        case 17:
+            if v.equals("NotAtThisLocation") { self = .notAtThisLocation; return }
+        case 18:
+            if v.equals("NotAllowedTypeEVSE") { self = .notAllowedTypeEVSE; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .blocked: JSONValue.writeLiteral("\"Blocked\"", to: &out)
+        case .concurrentTx: JSONValue.writeLiteral("\"ConcurrentTx\"", to: &out)
+        case .expired: JSONValue.writeLiteral("\"Expired\"", to: &out)
+        case .invalid: JSONValue.writeLiteral("\"Invalid\"", to: &out)
+        case .noCredit: JSONValue.writeLiteral("\"NoCredit\"", to: &out)
+        case .notAllowedTypeEVSE: JSONValue.writeLiteral("\"NotAllowedTypeEVSE\"", to: &out)
+        case .notAtThisLocation: JSONValue.writeLiteral("\"NotAtThisLocation\"", to: &out)
+        case .notAtThisTime: JSONValue.writeLiteral("\"NotAtThisTime\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Certificate status information.
 /// - if all certificates are valid: return 'Accepted'.
 /// - if one of the certificates was revoked, return 'CertificateRevoked'.
-public enum AuthorizeCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum AuthorizeCertificateStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case signatureError = "SignatureError"
     case certificateExpired = "CertificateExpired"
@@ -45,10 +150,49 @@ public enum AuthorizeCertificateStatusEnumType: String, Sendable, Hashable, Case
     case noCertificateAvailable = "NoCertificateAvailable"
     case certChainError = "CertChainError"
     case contractCancelled = "ContractCancelled"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizeCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "AuthorizeCertificateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        case 14:
+            if v.equals("SignatureError") { self = .signatureError; return }
+            if v.equals("CertChainError") { self = .certChainError; return }
+        case 17:
+            if v.equals("ContractCancelled") { self = .contractCancelled; return }
+        case 18:
+            if v.equals("CertificateExpired") { self = .certificateExpired; return }
+            if v.equals("CertificateRevoked") { self = .certificateRevoked; return }
+        case 22:
+            if v.equals("NoCertificateAvailable") { self = .noCertificateAvailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .signatureError: JSONValue.writeLiteral("\"SignatureError\"", to: &out)
+        case .certificateExpired: JSONValue.writeLiteral("\"CertificateExpired\"", to: &out)
+        case .certificateRevoked: JSONValue.writeLiteral("\"CertificateRevoked\"", to: &out)
+        case .noCertificateAvailable: JSONValue.writeLiteral("\"NoCertificateAvailable\"", to: &out)
+        case .certChainError: JSONValue.writeLiteral("\"CertChainError\"", to: &out)
+        case .contractCancelled: JSONValue.writeLiteral("\"ContractCancelled\"", to: &out)
+        }
+    }
 }
 
 /// This contains the reason for sending this message to the CSMS.
-public enum BootReasonEnumType: String, Sendable, Hashable, CaseIterable {
+public enum BootReasonEnumType: String, Sendable {
     case applicationReset = "ApplicationReset"
     case firmwareUpdate = "FirmwareUpdate"
     case localReset = "LocalReset"
@@ -58,124 +202,609 @@ public enum BootReasonEnumType: String, Sendable, Hashable, CaseIterable {
     case triggered = "Triggered"
     case unknown = "Unknown"
     case watchdog = "Watchdog"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> BootReasonEnumType {
+        try JSONDecode.enumeration(value, path: path, "BootReasonEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("PowerUp") { self = .powerUp; return }
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Watchdog") { self = .watchdog; return }
+        case 9:
+            if v.equals("Triggered") { self = .triggered; return }
+        case 10:
+            if v.equals("LocalReset") { self = .localReset; return }
+        case 11:
+            if v.equals("RemoteReset") { self = .remoteReset; return }
+        case 14:
+            if v.equals("FirmwareUpdate") { self = .firmwareUpdate; return }
+            if v.equals("ScheduledReset") { self = .scheduledReset; return }
+        case 16:
+            if v.equals("ApplicationReset") { self = .applicationReset; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .applicationReset: JSONValue.writeLiteral("\"ApplicationReset\"", to: &out)
+        case .firmwareUpdate: JSONValue.writeLiteral("\"FirmwareUpdate\"", to: &out)
+        case .localReset: JSONValue.writeLiteral("\"LocalReset\"", to: &out)
+        case .powerUp: JSONValue.writeLiteral("\"PowerUp\"", to: &out)
+        case .remoteReset: JSONValue.writeLiteral("\"RemoteReset\"", to: &out)
+        case .scheduledReset: JSONValue.writeLiteral("\"ScheduledReset\"", to: &out)
+        case .triggered: JSONValue.writeLiteral("\"Triggered\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        case .watchdog: JSONValue.writeLiteral("\"Watchdog\"", to: &out)
+        }
+    }
 }
 
 /// This indicates the success or failure of the canceling of a reservation by CSMS.
-public enum CancelReservationStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum CancelReservationStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CancelReservationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "CancelReservationStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Defines whether certificate needs to be installed or updated.
-public enum CertificateActionEnumType: String, Sendable, Hashable, CaseIterable {
+public enum CertificateActionEnumType: String, Sendable {
     case install = "Install"
     case update = "Update"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateActionEnumType {
+        try JSONDecode.enumeration(value, path: path, "CertificateActionEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Update") { self = .update; return }
+        case 7:
+            if v.equals("Install") { self = .install; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .install: JSONValue.writeLiteral("\"Install\"", to: &out)
+        case .update: JSONValue.writeLiteral("\"Update\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether certificate signing has been accepted, otherwise rejected.
-public enum CertificateSignedStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum CertificateSignedStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateSignedStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "CertificateSignedStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the <<signcertificaterequest,SignCertificateRequest>> that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
-public enum CertificateSigningUseEnumType: String, Sendable, Hashable, CaseIterable {
+public enum CertificateSigningUseEnumType: String, Sendable {
     case chargingStationCertificate = "ChargingStationCertificate"
     case v2GCertificate = "V2GCertificate"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateSigningUseEnumType {
+        try JSONDecode.enumeration(value, path: path, "CertificateSigningUseEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 14:
+            if v.equals("V2GCertificate") { self = .v2GCertificate; return }
+        case 26:
+            if v.equals("ChargingStationCertificate") { self = .chargingStationCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .chargingStationCertificate: JSONValue.writeLiteral("\"ChargingStationCertificate\"", to: &out)
+        case .v2GCertificate: JSONValue.writeLiteral("\"V2GCertificate\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to perform the availability change.
-public enum ChangeAvailabilityStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChangeAvailabilityStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case scheduled = "Scheduled"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChangeAvailabilityStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChangeAvailabilityStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 9:
+            if v.equals("Scheduled") { self = .scheduled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .scheduled: JSONValue.writeLiteral("\"Scheduled\"", to: &out)
+        }
+    }
 }
 
 /// Source of the charging limit.
-public enum ChargingLimitSourceEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChargingLimitSourceEnumType: String, Sendable {
     case ems = "EMS"
     case other = "Other"
     case so = "SO"
     case cso = "CSO"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingLimitSourceEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingLimitSourceEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 2:
+            if v.equals("SO") { self = .so; return }
+        case 3:
+            if v.equals("EMS") { self = .ems; return }
+            if v.equals("CSO") { self = .cso; return }
+        case 5:
+            if v.equals("Other") { self = .other; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ems: JSONValue.writeLiteral("\"EMS\"", to: &out)
+        case .other: JSONValue.writeLiteral("\"Other\"", to: &out)
+        case .so: JSONValue.writeLiteral("\"SO\"", to: &out)
+        case .cso: JSONValue.writeLiteral("\"CSO\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Profile. Charging_ Profile_ Kind. Charging_ Profile_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569232
 /// Indicates the kind of schedule.
-public enum ChargingProfileKindEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChargingProfileKindEnumType: String, Sendable {
     case absolute = "Absolute"
     case recurring = "Recurring"
     case relative = "Relative"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileKindEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingProfileKindEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Absolute") { self = .absolute; return }
+            if v.equals("Relative") { self = .relative; return }
+        case 9:
+            if v.equals("Recurring") { self = .recurring; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .absolute: JSONValue.writeLiteral("\"Absolute\"", to: &out)
+        case .recurring: JSONValue.writeLiteral("\"Recurring\"", to: &out)
+        case .relative: JSONValue.writeLiteral("\"Relative\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
 /// urn:x-oca:ocpp:uid:1:569231
 /// Specifies to purpose of the charging profiles that will be cleared, if they meet the other criteria in the request.
-public enum ChargingProfilePurposeEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChargingProfilePurposeEnumType: String, Sendable {
     case chargingStationExternalConstraints = "ChargingStationExternalConstraints"
     case chargingStationMaxProfile = "ChargingStationMaxProfile"
     case txDefaultProfile = "TxDefaultProfile"
     case txProfile = "TxProfile"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfilePurposeEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingProfilePurposeEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 9:
+            if v.equals("TxProfile") { self = .txProfile; return }
+        case 16:
+            if v.equals("TxDefaultProfile") { self = .txDefaultProfile; return }
+        case 25:
+            if v.equals("ChargingStationMaxProfile") { self = .chargingStationMaxProfile; return }
+        case 34:
+            if v.equals("ChargingStationExternalConstraints") { self = .chargingStationExternalConstraints; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .chargingStationExternalConstraints: JSONValue.writeLiteral("\"ChargingStationExternalConstraints\"", to: &out)
+        case .chargingStationMaxProfile: JSONValue.writeLiteral("\"ChargingStationMaxProfile\"", to: &out)
+        case .txDefaultProfile: JSONValue.writeLiteral("\"TxDefaultProfile\"", to: &out)
+        case .txProfile: JSONValue.writeLiteral("\"TxProfile\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether the Charging Station has been able to process the message successfully. This does not guarantee the schedule will be followed to the letter. There might be other constraints the Charging Station may need to take into account.
-public enum ChargingProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChargingProfileStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingProfileStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Can be used to force a power or current profile.
-public enum ChargingRateUnitEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChargingRateUnitEnumType: String, Sendable {
     case w = "W"
     case a = "A"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingRateUnitEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingRateUnitEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 1:
+            if v.equals("W") { self = .w; return }
+            if v.equals("A") { self = .a; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .w: JSONValue.writeLiteral("\"W\"", to: &out)
+        case .a: JSONValue.writeLiteral("\"A\"", to: &out)
+        }
+    }
 }
 
 /// Transaction. State. Transaction_ State_ Code
 /// urn:x-oca:ocpp:uid:1:569419
 /// Current charging state, is required when state
 /// has changed.
-public enum ChargingStateEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ChargingStateEnumType: String, Sendable {
     case charging = "Charging"
     case evConnected = "EVConnected"
     case suspendedEV = "SuspendedEV"
     case suspendedEVSE = "SuspendedEVSE"
     case idle = "Idle"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingStateEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingStateEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 8:
+            if v.equals("Charging") { self = .charging; return }
+        case 11:
+            if v.equals("EVConnected") { self = .evConnected; return }
+            if v.equals("SuspendedEV") { self = .suspendedEV; return }
+        case 13:
+            if v.equals("SuspendedEVSE") { self = .suspendedEVSE; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .charging: JSONValue.writeLiteral("\"Charging\"", to: &out)
+        case .evConnected: JSONValue.writeLiteral("\"EVConnected\"", to: &out)
+        case .suspendedEV: JSONValue.writeLiteral("\"SuspendedEV\"", to: &out)
+        case .suspendedEVSE: JSONValue.writeLiteral("\"SuspendedEVSE\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        }
+    }
 }
 
 /// Accepted if the Charging Station has executed the request, otherwise rejected.
-public enum ClearCacheStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ClearCacheStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearCacheStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearCacheStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Indicates if the Charging Station was able to execute the request.
-public enum ClearChargingProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ClearChargingProfileStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case unknown = "Unknown"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearChargingProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearChargingProfileStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether the Charging Station has been able to remove the message.
-public enum ClearMessageStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ClearMessageStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case unknown = "Unknown"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMessageStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearMessageStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Result of the clear request for this monitor, identified by its Id.
-public enum ClearMonitoringStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ClearMonitoringStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case notFound = "NotFound"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMonitoringStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearMonitoringStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+            if v.equals("NotFound") { self = .notFound; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notFound: JSONValue.writeLiteral("\"NotFound\"", to: &out)
+        }
+    }
 }
 
-public enum ComponentCriterionEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ComponentCriterionEnumType: String, Sendable {
     case active = "Active"
     case available = "Available"
     case enabled = "Enabled"
     case problem = "Problem"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ComponentCriterionEnumType {
+        try JSONDecode.enumeration(value, path: path, "ComponentCriterionEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Active") { self = .active; return }
+        case 7:
+            if v.equals("Enabled") { self = .enabled; return }
+            if v.equals("Problem") { self = .problem; return }
+        case 9:
+            if v.equals("Available") { self = .available; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .active: JSONValue.writeLiteral("\"Active\"", to: &out)
+        case .available: JSONValue.writeLiteral("\"Available\"", to: &out)
+        case .enabled: JSONValue.writeLiteral("\"Enabled\"", to: &out)
+        case .problem: JSONValue.writeLiteral("\"Problem\"", to: &out)
+        }
+    }
 }
 
 /// This field specifies the connector type.
-public enum ConnectorEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ConnectorEnumType: String, Sendable, CaseIterable {
     case cCCS1 = "cCCS1"
     case cCCS2 = "cCCS2"
     case cG105 = "cG105"
@@ -198,35 +827,201 @@ public enum ConnectorEnumType: String, Sendable, Hashable, CaseIterable {
     case wResonant = "wResonant"
     case undetermined = "Undetermined"
     case unknown = "Unknown"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConnectorEnumType {
+        try JSONDecode.enumeration(value, path: path, "ConnectorEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("Pan") { self = .pan; return }
+        case 5:
+            if v.equals("cCCS1") { self = .cCCS1; return }
+            if v.equals("cCCS2") { self = .cCCS2; return }
+            if v.equals("cG105") { self = .cG105; return }
+        case 6:
+            if v.equals("cTesla") { self = .cTesla; return }
+            if v.equals("cType1") { self = .cType1; return }
+            if v.equals("cType2") { self = .cType2; return }
+            if v.equals("sType2") { self = .sType2; return }
+            if v.equals("sType3") { self = .sType3; return }
+        case 7:
+            if v.equals("sBS1361") { self = .sBS1361; return }
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("sCEE-7-7") { self = .sCEE_7_7; return }
+            if v.equals("Other3Ph") { self = .other3Ph; return }
+        case 9:
+            if v.equals("wResonant") { self = .wResonant; return }
+        case 10:
+            if v.equals("wInductive") { self = .wInductive; return }
+        case 11:
+            if v.equals("s309-1P-16A") { self = .s309_1P_16A; return }
+            if v.equals("s309-1P-32A") { self = .s309_1P_32A; return }
+            if v.equals("s309-3P-16A") { self = .s309_3P_16A; return }
+            if v.equals("s309-3P-32A") { self = .s309_3P_32A; return }
+        case 12:
+            if v.equals("Undetermined") { self = .undetermined; return }
+        case 14:
+            if v.equals("Other1PhMax16A") { self = .other1PhMax16A; return }
+        case 15:
+            if v.equals("Other1PhOver16A") { self = .other1PhOver16A; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .cCCS1: JSONValue.writeLiteral("\"cCCS1\"", to: &out)
+        case .cCCS2: JSONValue.writeLiteral("\"cCCS2\"", to: &out)
+        case .cG105: JSONValue.writeLiteral("\"cG105\"", to: &out)
+        case .cTesla: JSONValue.writeLiteral("\"cTesla\"", to: &out)
+        case .cType1: JSONValue.writeLiteral("\"cType1\"", to: &out)
+        case .cType2: JSONValue.writeLiteral("\"cType2\"", to: &out)
+        case .s309_1P_16A: JSONValue.writeLiteral("\"s309-1P-16A\"", to: &out)
+        case .s309_1P_32A: JSONValue.writeLiteral("\"s309-1P-32A\"", to: &out)
+        case .s309_3P_16A: JSONValue.writeLiteral("\"s309-3P-16A\"", to: &out)
+        case .s309_3P_32A: JSONValue.writeLiteral("\"s309-3P-32A\"", to: &out)
+        case .sBS1361: JSONValue.writeLiteral("\"sBS1361\"", to: &out)
+        case .sCEE_7_7: JSONValue.writeLiteral("\"sCEE-7-7\"", to: &out)
+        case .sType2: JSONValue.writeLiteral("\"sType2\"", to: &out)
+        case .sType3: JSONValue.writeLiteral("\"sType3\"", to: &out)
+        case .other1PhMax16A: JSONValue.writeLiteral("\"Other1PhMax16A\"", to: &out)
+        case .other1PhOver16A: JSONValue.writeLiteral("\"Other1PhOver16A\"", to: &out)
+        case .other3Ph: JSONValue.writeLiteral("\"Other3Ph\"", to: &out)
+        case .pan: JSONValue.writeLiteral("\"Pan\"", to: &out)
+        case .wInductive: JSONValue.writeLiteral("\"wInductive\"", to: &out)
+        case .wResonant: JSONValue.writeLiteral("\"wResonant\"", to: &out)
+        case .undetermined: JSONValue.writeLiteral("\"Undetermined\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// This contains the current status of the Connector.
-public enum ConnectorStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ConnectorStatusEnumType: String, Sendable {
     case available = "Available"
     case occupied = "Occupied"
     case reserved = "Reserved"
     case unavailable = "Unavailable"
     case faulted = "Faulted"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConnectorStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ConnectorStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Faulted") { self = .faulted; return }
+        case 8:
+            if v.equals("Occupied") { self = .occupied; return }
+            if v.equals("Reserved") { self = .reserved; return }
+        case 9:
+            if v.equals("Available") { self = .available; return }
+        case 11:
+            if v.equals("Unavailable") { self = .unavailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .available: JSONValue.writeLiteral("\"Available\"", to: &out)
+        case .occupied: JSONValue.writeLiteral("\"Occupied\"", to: &out)
+        case .reserved: JSONValue.writeLiteral("\"Reserved\"", to: &out)
+        case .unavailable: JSONValue.writeLiteral("\"Unavailable\"", to: &out)
+        case .faulted: JSONValue.writeLiteral("\"Faulted\"", to: &out)
+        }
+    }
 }
 
 /// Cost. Cost_ Kind. Cost_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569243
 /// The kind of cost referred to in the message element amount
-public enum CostKindEnumType: String, Sendable, Hashable, CaseIterable {
+public enum CostKindEnumType: String, Sendable {
     case carbonDioxideEmission = "CarbonDioxideEmission"
     case relativePricePercentage = "RelativePricePercentage"
     case renewableGenerationPercentage = "RenewableGenerationPercentage"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CostKindEnumType {
+        try JSONDecode.enumeration(value, path: path, "CostKindEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 21:
+            if v.equals("CarbonDioxideEmission") { self = .carbonDioxideEmission; return }
+        case 23:
+            if v.equals("RelativePricePercentage") { self = .relativePricePercentage; return }
+        case 29:
+            if v.equals("RenewableGenerationPercentage") { self = .renewableGenerationPercentage; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .carbonDioxideEmission: JSONValue.writeLiteral("\"CarbonDioxideEmission\"", to: &out)
+        case .relativePricePercentage: JSONValue.writeLiteral("\"RelativePricePercentage\"", to: &out)
+        case .renewableGenerationPercentage: JSONValue.writeLiteral("\"RenewableGenerationPercentage\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the request was accepted.
-public enum CustomerInformationStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum CustomerInformationStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case invalid = "Invalid"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CustomerInformationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "CustomerInformationStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Invalid") { self = .invalid; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .invalid: JSONValue.writeLiteral("\"Invalid\"", to: &out)
+        }
+    }
 }
 
 /// Data type of this variable.
-public enum DataEnumType: String, Sendable, Hashable, CaseIterable {
+public enum DataEnumType: String, Sendable, CaseIterable {
     case string = "string"
     case decimal = "decimal"
     case integer = "integer"
@@ -235,60 +1030,289 @@ public enum DataEnumType: String, Sendable, Hashable, CaseIterable {
     case optionList = "OptionList"
     case sequenceList = "SequenceList"
     case memberList = "MemberList"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DataEnumType {
+        try JSONDecode.enumeration(value, path: path, "DataEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("string") { self = .string; return }
+        case 7:
+            if v.equals("decimal") { self = .decimal; return }
+            if v.equals("integer") { self = .integer; return }
+            if v.equals("boolean") { self = .boolean; return }
+        case 8:
+            if v.equals("dateTime") { self = .dateTime; return }
+        case 10:
+            if v.equals("OptionList") { self = .optionList; return }
+            if v.equals("MemberList") { self = .memberList; return }
+        case 12:
+            if v.equals("SequenceList") { self = .sequenceList; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .string: JSONValue.writeLiteral("\"string\"", to: &out)
+        case .decimal: JSONValue.writeLiteral("\"decimal\"", to: &out)
+        case .integer: JSONValue.writeLiteral("\"integer\"", to: &out)
+        case .dateTime: JSONValue.writeLiteral("\"dateTime\"", to: &out)
+        case .boolean: JSONValue.writeLiteral("\"boolean\"", to: &out)
+        case .optionList: JSONValue.writeLiteral("\"OptionList\"", to: &out)
+        case .sequenceList: JSONValue.writeLiteral("\"SequenceList\"", to: &out)
+        case .memberList: JSONValue.writeLiteral("\"MemberList\"", to: &out)
+        }
+    }
 }
 
 /// This indicates the success or failure of the data transfer.
-public enum DataTransferStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum DataTransferStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case unknownMessageId = "UnknownMessageId"
     case unknownVendorId = "UnknownVendorId"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DataTransferStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "DataTransferStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 15:
+            if v.equals("UnknownVendorId") { self = .unknownVendorId; return }
+        case 16:
+            if v.equals("UnknownMessageId") { self = .unknownMessageId; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unknownMessageId: JSONValue.writeLiteral("\"UnknownMessageId\"", to: &out)
+        case .unknownVendorId: JSONValue.writeLiteral("\"UnknownVendorId\"", to: &out)
+        }
+    }
 }
 
 /// Charging Station indicates if it can process the request.
-public enum DeleteCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum DeleteCertificateStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case failed = "Failed"
     case notFound = "NotFound"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DeleteCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "DeleteCertificateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("NotFound") { self = .notFound; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        case .notFound: JSONValue.writeLiteral("\"NotFound\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to display the message.
-public enum DisplayMessageStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum DisplayMessageStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case notSupportedMessageFormat = "NotSupportedMessageFormat"
     case rejected = "Rejected"
     case notSupportedPriority = "NotSupportedPriority"
     case notSupportedState = "NotSupportedState"
     case unknownTransaction = "UnknownTransaction"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DisplayMessageStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "DisplayMessageStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 17:
+            if v.equals("NotSupportedState") { self = .notSupportedState; return }
+        case 18:
+            if v.equals("UnknownTransaction") { self = .unknownTransaction; return }
+        case 20:
+            if v.equals("NotSupportedPriority") { self = .notSupportedPriority; return }
+        case 25:
+            if v.equals("NotSupportedMessageFormat") { self = .notSupportedMessageFormat; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .notSupportedMessageFormat: JSONValue.writeLiteral("\"NotSupportedMessageFormat\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notSupportedPriority: JSONValue.writeLiteral("\"NotSupportedPriority\"", to: &out)
+        case .notSupportedState: JSONValue.writeLiteral("\"NotSupportedState\"", to: &out)
+        case .unknownTransaction: JSONValue.writeLiteral("\"UnknownTransaction\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Needs. Requested. Energy_ Transfer_ Mode_ Code
 /// urn:x-oca:ocpp:uid:1:569209
 /// Mode of energy transfer requested by the EV.
-public enum EnergyTransferModeEnumType: String, Sendable, Hashable, CaseIterable {
+public enum EnergyTransferModeEnumType: String, Sendable {
     case dc = "DC"
     case acSinglePhase = "AC_single_phase"
     case acTwoPhase = "AC_two_phase"
     case acThreePhase = "AC_three_phase"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EnergyTransferModeEnumType {
+        try JSONDecode.enumeration(value, path: path, "EnergyTransferModeEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 2:
+            if v.equals("DC") { self = .dc; return }
+        case 12:
+            if v.equals("AC_two_phase") { self = .acTwoPhase; return }
+        case 14:
+            if v.equals("AC_three_phase") { self = .acThreePhase; return }
+        case 15:
+            if v.equals("AC_single_phase") { self = .acSinglePhase; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .dc: JSONValue.writeLiteral("\"DC\"", to: &out)
+        case .acSinglePhase: JSONValue.writeLiteral("\"AC_single_phase\"", to: &out)
+        case .acTwoPhase: JSONValue.writeLiteral("\"AC_two_phase\"", to: &out)
+        case .acThreePhase: JSONValue.writeLiteral("\"AC_three_phase\"", to: &out)
+        }
+    }
 }
 
 /// Specifies the event notification type of the message.
-public enum EventNotificationEnumType: String, Sendable, Hashable, CaseIterable {
+public enum EventNotificationEnumType: String, Sendable {
     case hardWiredNotification = "HardWiredNotification"
     case hardWiredMonitor = "HardWiredMonitor"
     case preconfiguredMonitor = "PreconfiguredMonitor"
     case customMonitor = "CustomMonitor"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventNotificationEnumType {
+        try JSONDecode.enumeration(value, path: path, "EventNotificationEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 13:
+            if v.equals("CustomMonitor") { self = .customMonitor; return }
+        case 16:
+            if v.equals("HardWiredMonitor") { self = .hardWiredMonitor; return }
+        case 20:
+            if v.equals("PreconfiguredMonitor") { self = .preconfiguredMonitor; return }
+        case 21:
+            if v.equals("HardWiredNotification") { self = .hardWiredNotification; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .hardWiredNotification: JSONValue.writeLiteral("\"HardWiredNotification\"", to: &out)
+        case .hardWiredMonitor: JSONValue.writeLiteral("\"HardWiredMonitor\"", to: &out)
+        case .preconfiguredMonitor: JSONValue.writeLiteral("\"PreconfiguredMonitor\"", to: &out)
+        case .customMonitor: JSONValue.writeLiteral("\"CustomMonitor\"", to: &out)
+        }
+    }
 }
 
 /// Type of monitor that triggered this event, e.g. exceeding a threshold value.
-public enum EventTriggerEnumType: String, Sendable, Hashable, CaseIterable {
+public enum EventTriggerEnumType: String, Sendable {
     case alerting = "Alerting"
     case delta = "Delta"
     case periodic = "Periodic"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventTriggerEnumType {
+        try JSONDecode.enumeration(value, path: path, "EventTriggerEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Delta") { self = .delta; return }
+        case 8:
+            if v.equals("Alerting") { self = .alerting; return }
+            if v.equals("Periodic") { self = .periodic; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .alerting: JSONValue.writeLiteral("\"Alerting\"", to: &out)
+        case .delta: JSONValue.writeLiteral("\"Delta\"", to: &out)
+        case .periodic: JSONValue.writeLiteral("\"Periodic\"", to: &out)
+        }
+    }
 }
 
 /// This contains the progress status of the firmware installation.
-public enum FirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum FirmwareStatusEnumType: String, Sendable {
     case downloaded = "Downloaded"
     case downloadFailed = "DownloadFailed"
     case downloading = "Downloading"
@@ -303,73 +1327,384 @@ public enum FirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
     case installVerificationFailed = "InstallVerificationFailed"
     case invalidSignature = "InvalidSignature"
     case signatureVerified = "SignatureVerified"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> FirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "FirmwareStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 9:
+            if v.equals("Installed") { self = .installed; return }
+        case 10:
+            if v.equals("Downloaded") { self = .downloaded; return }
+            if v.equals("Installing") { self = .installing; return }
+        case 11:
+            if v.equals("Downloading") { self = .downloading; return }
+        case 14:
+            if v.equals("DownloadFailed") { self = .downloadFailed; return }
+            if v.equals("DownloadPaused") { self = .downloadPaused; return }
+        case 16:
+            if v.equals("InstallRebooting") { self = .installRebooting; return }
+            if v.equals("InstallScheduled") { self = .installScheduled; return }
+            if v.equals("InvalidSignature") { self = .invalidSignature; return }
+        case 17:
+            if v.equals("DownloadScheduled") { self = .downloadScheduled; return }
+            if v.equals("SignatureVerified") { self = .signatureVerified; return }
+        case 18:
+            if v.equals("InstallationFailed") { self = .installationFailed; return }
+        case 25:
+            if v.equals("InstallVerificationFailed") { self = .installVerificationFailed; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .downloaded: JSONValue.writeLiteral("\"Downloaded\"", to: &out)
+        case .downloadFailed: JSONValue.writeLiteral("\"DownloadFailed\"", to: &out)
+        case .downloading: JSONValue.writeLiteral("\"Downloading\"", to: &out)
+        case .downloadScheduled: JSONValue.writeLiteral("\"DownloadScheduled\"", to: &out)
+        case .downloadPaused: JSONValue.writeLiteral("\"DownloadPaused\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .installationFailed: JSONValue.writeLiteral("\"InstallationFailed\"", to: &out)
+        case .installing: JSONValue.writeLiteral("\"Installing\"", to: &out)
+        case .installed: JSONValue.writeLiteral("\"Installed\"", to: &out)
+        case .installRebooting: JSONValue.writeLiteral("\"InstallRebooting\"", to: &out)
+        case .installScheduled: JSONValue.writeLiteral("\"InstallScheduled\"", to: &out)
+        case .installVerificationFailed: JSONValue.writeLiteral("\"InstallVerificationFailed\"", to: &out)
+        case .invalidSignature: JSONValue.writeLiteral("\"InvalidSignature\"", to: &out)
+        case .signatureVerified: JSONValue.writeLiteral("\"SignatureVerified\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to accept this request.
-public enum GenericDeviceModelStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GenericDeviceModelStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case notSupported = "NotSupported"
     case emptyResultSet = "EmptyResultSet"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GenericDeviceModelStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GenericDeviceModelStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 12:
+            if v.equals("NotSupported") { self = .notSupported; return }
+        case 14:
+            if v.equals("EmptyResultSet") { self = .emptyResultSet; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notSupported: JSONValue.writeLiteral("\"NotSupported\"", to: &out)
+        case .emptyResultSet: JSONValue.writeLiteral("\"EmptyResultSet\"", to: &out)
+        }
+    }
 }
 
 /// The Charging Station will indicate if it was
 /// able to process the request
-public enum GenericStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GenericStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GenericStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GenericStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
-public enum GetCertificateIdUseEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GetCertificateIdUseEnumType: String, Sendable {
     case v2GRootCertificate = "V2GRootCertificate"
     case moRootCertificate = "MORootCertificate"
     case csmsRootCertificate = "CSMSRootCertificate"
     case v2GCertificateChain = "V2GCertificateChain"
     case manufacturerRootCertificate = "ManufacturerRootCertificate"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetCertificateIdUseEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetCertificateIdUseEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 17:
+            if v.equals("MORootCertificate") { self = .moRootCertificate; return }
+        case 18:
+            if v.equals("V2GRootCertificate") { self = .v2GRootCertificate; return }
+        case 19:
+            if v.equals("CSMSRootCertificate") { self = .csmsRootCertificate; return }
+            if v.equals("V2GCertificateChain") { self = .v2GCertificateChain; return }
+        case 27:
+            if v.equals("ManufacturerRootCertificate") { self = .manufacturerRootCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .v2GRootCertificate: JSONValue.writeLiteral("\"V2GRootCertificate\"", to: &out)
+        case .moRootCertificate: JSONValue.writeLiteral("\"MORootCertificate\"", to: &out)
+        case .csmsRootCertificate: JSONValue.writeLiteral("\"CSMSRootCertificate\"", to: &out)
+        case .v2GCertificateChain: JSONValue.writeLiteral("\"V2GCertificateChain\"", to: &out)
+        case .manufacturerRootCertificate: JSONValue.writeLiteral("\"ManufacturerRootCertificate\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the charging station was able to retrieve the OCSP certificate status.
-public enum GetCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GetCertificateStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case failed = "Failed"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetCertificateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to process this request and will send <<reportchargingprofilesrequest, ReportChargingProfilesRequest>> messages.
-public enum GetChargingProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GetChargingProfileStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case noProfiles = "NoProfiles"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetChargingProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetChargingProfileStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        case 10:
+            if v.equals("NoProfiles") { self = .noProfiles; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .noProfiles: JSONValue.writeLiteral("\"NoProfiles\"", to: &out)
+        }
+    }
 }
 
 /// Indicates if the Charging Station has Display Messages that match the request criteria in the <<getdisplaymessagesrequest,GetDisplayMessagesRequest>>
-public enum GetDisplayMessagesStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GetDisplayMessagesStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case unknown = "Unknown"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetDisplayMessagesStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetDisplayMessagesStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Charging Station indicates if it can process the request.
-public enum GetInstalledCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GetInstalledCertificateStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case notFound = "NotFound"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetInstalledCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetInstalledCertificateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("NotFound") { self = .notFound; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .notFound: JSONValue.writeLiteral("\"NotFound\"", to: &out)
+        }
+    }
 }
 
 /// Result status of getting the variable.
-public enum GetVariableStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum GetVariableStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case unknownComponent = "UnknownComponent"
     case unknownVariable = "UnknownVariable"
     case notSupportedAttributeType = "NotSupportedAttributeType"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetVariableStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetVariableStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 15:
+            if v.equals("UnknownVariable") { self = .unknownVariable; return }
+        case 16:
+            if v.equals("UnknownComponent") { self = .unknownComponent; return }
+        case 25:
+            if v.equals("NotSupportedAttributeType") { self = .notSupportedAttributeType; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unknownComponent: JSONValue.writeLiteral("\"UnknownComponent\"", to: &out)
+        case .unknownVariable: JSONValue.writeLiteral("\"UnknownVariable\"", to: &out)
+        case .notSupportedAttributeType: JSONValue.writeLiteral("\"NotSupportedAttributeType\"", to: &out)
+        }
+    }
 }
 
 /// Used algorithms for the hashes provided.
-public enum HashAlgorithmEnumType: String, Sendable, Hashable, CaseIterable {
+public enum HashAlgorithmEnumType: String, Sendable {
     case sha256 = "SHA256"
     case sha384 = "SHA384"
     case sha512 = "SHA512"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> HashAlgorithmEnumType {
+        try JSONDecode.enumeration(value, path: path, "HashAlgorithmEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("SHA256") { self = .sha256; return }
+            if v.equals("SHA384") { self = .sha384; return }
+            if v.equals("SHA512") { self = .sha512; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .sha256: JSONValue.writeLiteral("\"SHA256\"", to: &out)
+        case .sha384: JSONValue.writeLiteral("\"SHA384\"", to: &out)
+        case .sha512: JSONValue.writeLiteral("\"SHA512\"", to: &out)
+        }
+    }
 }
 
 /// Enumeration of possible idToken types.
-public enum IdTokenEnumType: String, Sendable, Hashable, CaseIterable {
+public enum IdTokenEnumType: String, Sendable, CaseIterable {
     case central = "Central"
     case eMAID = "eMAID"
     case iso14443 = "ISO14443"
@@ -378,58 +1713,273 @@ public enum IdTokenEnumType: String, Sendable, Hashable, CaseIterable {
     case local = "Local"
     case macAddress = "MacAddress"
     case noAuthorization = "NoAuthorization"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> IdTokenEnumType {
+        try JSONDecode.enumeration(value, path: path, "IdTokenEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("eMAID") { self = .eMAID; return }
+            if v.equals("Local") { self = .local; return }
+        case 7:
+            if v.equals("Central") { self = .central; return }
+            if v.equals("KeyCode") { self = .keyCode; return }
+        case 8:
+            if v.equals("ISO14443") { self = .iso14443; return }
+            if v.equals("ISO15693") { self = .iso15693; return }
+        case 10:
+            if v.equals("MacAddress") { self = .macAddress; return }
+        case 15:
+            if v.equals("NoAuthorization") { self = .noAuthorization; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .central: JSONValue.writeLiteral("\"Central\"", to: &out)
+        case .eMAID: JSONValue.writeLiteral("\"eMAID\"", to: &out)
+        case .iso14443: JSONValue.writeLiteral("\"ISO14443\"", to: &out)
+        case .iso15693: JSONValue.writeLiteral("\"ISO15693\"", to: &out)
+        case .keyCode: JSONValue.writeLiteral("\"KeyCode\"", to: &out)
+        case .local: JSONValue.writeLiteral("\"Local\"", to: &out)
+        case .macAddress: JSONValue.writeLiteral("\"MacAddress\"", to: &out)
+        case .noAuthorization: JSONValue.writeLiteral("\"NoAuthorization\"", to: &out)
+        }
+    }
 }
 
 /// Charging Station indicates if installation was successful.
-public enum InstallCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum InstallCertificateStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case failed = "Failed"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> InstallCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "InstallCertificateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// Indicates the certificate type that is sent.
-public enum InstallCertificateUseEnumType: String, Sendable, Hashable, CaseIterable {
+public enum InstallCertificateUseEnumType: String, Sendable {
     case v2GRootCertificate = "V2GRootCertificate"
     case moRootCertificate = "MORootCertificate"
     case csmsRootCertificate = "CSMSRootCertificate"
     case manufacturerRootCertificate = "ManufacturerRootCertificate"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> InstallCertificateUseEnumType {
+        try JSONDecode.enumeration(value, path: path, "InstallCertificateUseEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 17:
+            if v.equals("MORootCertificate") { self = .moRootCertificate; return }
+        case 18:
+            if v.equals("V2GRootCertificate") { self = .v2GRootCertificate; return }
+        case 19:
+            if v.equals("CSMSRootCertificate") { self = .csmsRootCertificate; return }
+        case 27:
+            if v.equals("ManufacturerRootCertificate") { self = .manufacturerRootCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .v2GRootCertificate: JSONValue.writeLiteral("\"V2GRootCertificate\"", to: &out)
+        case .moRootCertificate: JSONValue.writeLiteral("\"MORootCertificate\"", to: &out)
+        case .csmsRootCertificate: JSONValue.writeLiteral("\"CSMSRootCertificate\"", to: &out)
+        case .manufacturerRootCertificate: JSONValue.writeLiteral("\"ManufacturerRootCertificate\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the message was processed properly.
-public enum Iso15118EVCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum Iso15118EVCertificateStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case failed = "Failed"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Iso15118EVCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "Iso15118EVCertificateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Location. Location_ Code
 /// urn:x-oca:ocpp:uid:1:569265
 /// Indicates where the measured value has been sampled. Default =  "Outlet"
-public enum LocationEnumType: String, Sendable, Hashable, CaseIterable {
+public enum LocationEnumType: String, Sendable {
     case body = "Body"
     case cable = "Cable"
     case ev = "EV"
     case inlet = "Inlet"
     case outlet = "Outlet"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LocationEnumType {
+        try JSONDecode.enumeration(value, path: path, "LocationEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 2:
+            if v.equals("EV") { self = .ev; return }
+        case 4:
+            if v.equals("Body") { self = .body; return }
+        case 5:
+            if v.equals("Cable") { self = .cable; return }
+            if v.equals("Inlet") { self = .inlet; return }
+        case 6:
+            if v.equals("Outlet") { self = .outlet; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .body: JSONValue.writeLiteral("\"Body\"", to: &out)
+        case .cable: JSONValue.writeLiteral("\"Cable\"", to: &out)
+        case .ev: JSONValue.writeLiteral("\"EV\"", to: &out)
+        case .inlet: JSONValue.writeLiteral("\"Inlet\"", to: &out)
+        case .outlet: JSONValue.writeLiteral("\"Outlet\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of log file that the Charging Station
 /// should send.
-public enum LogEnumType: String, Sendable, Hashable, CaseIterable {
+public enum LogEnumType: String, Sendable {
     case diagnosticsLog = "DiagnosticsLog"
     case securityLog = "SecurityLog"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogEnumType {
+        try JSONDecode.enumeration(value, path: path, "LogEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 11:
+            if v.equals("SecurityLog") { self = .securityLog; return }
+        case 14:
+            if v.equals("DiagnosticsLog") { self = .diagnosticsLog; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .diagnosticsLog: JSONValue.writeLiteral("\"DiagnosticsLog\"", to: &out)
+        case .securityLog: JSONValue.writeLiteral("\"SecurityLog\"", to: &out)
+        }
+    }
 }
 
 /// This field indicates whether the Charging Station was able to accept the request.
-public enum LogStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum LogStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case acceptedCanceled = "AcceptedCanceled"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "LogStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 16:
+            if v.equals("AcceptedCanceled") { self = .acceptedCanceled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .acceptedCanceled: JSONValue.writeLiteral("\"AcceptedCanceled\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Measurand. Measurand_ Code
 /// urn:x-oca:ocpp:uid:1:569263
 /// Type of measurement. Default = "Energy.Active.Import.Register"
-public enum MeasurandEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MeasurandEnumType: String, Sendable {
     case currentExport = "Current.Export"
     case currentImport = "Current.Import"
     case currentOffered = "Current.Offered"
@@ -455,35 +2005,209 @@ public enum MeasurandEnumType: String, Sendable, Hashable, CaseIterable {
     case powerReactiveImport = "Power.Reactive.Import"
     case soC = "SoC"
     case voltage = "Voltage"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MeasurandEnumType {
+        try JSONDecode.enumeration(value, path: path, "MeasurandEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("SoC") { self = .soC; return }
+        case 7:
+            if v.equals("Voltage") { self = .voltage; return }
+        case 9:
+            if v.equals("Frequency") { self = .frequency; return }
+        case 12:
+            if v.equals("Power.Factor") { self = .powerFactor; return }
+        case 13:
+            if v.equals("Power.Offered") { self = .powerOffered; return }
+        case 14:
+            if v.equals("Current.Export") { self = .currentExport; return }
+            if v.equals("Current.Import") { self = .currentImport; return }
+        case 15:
+            if v.equals("Current.Offered") { self = .currentOffered; return }
+        case 17:
+            if v.equals("Energy.Active.Net") { self = .energyActiveNet; return }
+        case 19:
+            if v.equals("Energy.Reactive.Net") { self = .energyReactiveNet; return }
+            if v.equals("Energy.Apparent.Net") { self = .energyApparentNet; return }
+            if v.equals("Power.Active.Export") { self = .powerActiveExport; return }
+            if v.equals("Power.Active.Import") { self = .powerActiveImport; return }
+        case 21:
+            if v.equals("Power.Reactive.Export") { self = .powerReactiveExport; return }
+            if v.equals("Power.Reactive.Import") { self = .powerReactiveImport; return }
+        case 22:
+            if v.equals("Energy.Apparent.Import") { self = .energyApparentImport; return }
+            if v.equals("Energy.Apparent.Export") { self = .energyApparentExport; return }
+        case 29:
+            if v.equals("Energy.Active.Export.Register") { self = .energyActiveExportRegister; return }
+            if v.equals("Energy.Active.Import.Register") { self = .energyActiveImportRegister; return }
+            if v.equals("Energy.Active.Export.Interval") { self = .energyActiveExportInterval; return }
+            if v.equals("Energy.Active.Import.Interval") { self = .energyActiveImportInterval; return }
+        case 31:
+            if v.equals("Energy.Reactive.Export.Register") { self = .energyReactiveExportRegister; return }
+            if v.equals("Energy.Reactive.Import.Register") { self = .energyReactiveImportRegister; return }
+            if v.equals("Energy.Reactive.Export.Interval") { self = .energyReactiveExportInterval; return }
+            if v.equals("Energy.Reactive.Import.Interval") { self = .energyReactiveImportInterval; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .currentExport: JSONValue.writeLiteral("\"Current.Export\"", to: &out)
+        case .currentImport: JSONValue.writeLiteral("\"Current.Import\"", to: &out)
+        case .currentOffered: JSONValue.writeLiteral("\"Current.Offered\"", to: &out)
+        case .energyActiveExportRegister: JSONValue.writeLiteral("\"Energy.Active.Export.Register\"", to: &out)
+        case .energyActiveImportRegister: JSONValue.writeLiteral("\"Energy.Active.Import.Register\"", to: &out)
+        case .energyReactiveExportRegister: JSONValue.writeLiteral("\"Energy.Reactive.Export.Register\"", to: &out)
+        case .energyReactiveImportRegister: JSONValue.writeLiteral("\"Energy.Reactive.Import.Register\"", to: &out)
+        case .energyActiveExportInterval: JSONValue.writeLiteral("\"Energy.Active.Export.Interval\"", to: &out)
+        case .energyActiveImportInterval: JSONValue.writeLiteral("\"Energy.Active.Import.Interval\"", to: &out)
+        case .energyActiveNet: JSONValue.writeLiteral("\"Energy.Active.Net\"", to: &out)
+        case .energyReactiveExportInterval: JSONValue.writeLiteral("\"Energy.Reactive.Export.Interval\"", to: &out)
+        case .energyReactiveImportInterval: JSONValue.writeLiteral("\"Energy.Reactive.Import.Interval\"", to: &out)
+        case .energyReactiveNet: JSONValue.writeLiteral("\"Energy.Reactive.Net\"", to: &out)
+        case .energyApparentNet: JSONValue.writeLiteral("\"Energy.Apparent.Net\"", to: &out)
+        case .energyApparentImport: JSONValue.writeLiteral("\"Energy.Apparent.Import\"", to: &out)
+        case .energyApparentExport: JSONValue.writeLiteral("\"Energy.Apparent.Export\"", to: &out)
+        case .frequency: JSONValue.writeLiteral("\"Frequency\"", to: &out)
+        case .powerActiveExport: JSONValue.writeLiteral("\"Power.Active.Export\"", to: &out)
+        case .powerActiveImport: JSONValue.writeLiteral("\"Power.Active.Import\"", to: &out)
+        case .powerFactor: JSONValue.writeLiteral("\"Power.Factor\"", to: &out)
+        case .powerOffered: JSONValue.writeLiteral("\"Power.Offered\"", to: &out)
+        case .powerReactiveExport: JSONValue.writeLiteral("\"Power.Reactive.Export\"", to: &out)
+        case .powerReactiveImport: JSONValue.writeLiteral("\"Power.Reactive.Import\"", to: &out)
+        case .soC: JSONValue.writeLiteral("\"SoC\"", to: &out)
+        case .voltage: JSONValue.writeLiteral("\"Voltage\"", to: &out)
+        }
+    }
 }
 
 /// Message_ Content. Format. Message_ Format_ Code
 /// urn:x-enexis:ecdm:uid:1:570848
 /// Format of the message.
-public enum MessageFormatEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MessageFormatEnumType: String, Sendable {
     case ascii = "ASCII"
     case html = "HTML"
     case uri = "URI"
     case utf8 = "UTF8"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageFormatEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessageFormatEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("URI") { self = .uri; return }
+        case 4:
+            if v.equals("HTML") { self = .html; return }
+            if v.equals("UTF8") { self = .utf8; return }
+        case 5:
+            if v.equals("ASCII") { self = .ascii; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ascii: JSONValue.writeLiteral("\"ASCII\"", to: &out)
+        case .html: JSONValue.writeLiteral("\"HTML\"", to: &out)
+        case .uri: JSONValue.writeLiteral("\"URI\"", to: &out)
+        case .utf8: JSONValue.writeLiteral("\"UTF8\"", to: &out)
+        }
+    }
 }
 
 /// If provided the Charging Station shall return Display Messages with the given priority only.
-public enum MessagePriorityEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MessagePriorityEnumType: String, Sendable {
     case alwaysFront = "AlwaysFront"
     case inFront = "InFront"
     case normalCycle = "NormalCycle"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessagePriorityEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessagePriorityEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("InFront") { self = .inFront; return }
+        case 11:
+            if v.equals("AlwaysFront") { self = .alwaysFront; return }
+            if v.equals("NormalCycle") { self = .normalCycle; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .alwaysFront: JSONValue.writeLiteral("\"AlwaysFront\"", to: &out)
+        case .inFront: JSONValue.writeLiteral("\"InFront\"", to: &out)
+        case .normalCycle: JSONValue.writeLiteral("\"NormalCycle\"", to: &out)
+        }
+    }
 }
 
 /// If provided the Charging Station shall return Display Messages with the given state only.
-public enum MessageStateEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MessageStateEnumType: String, Sendable {
     case charging = "Charging"
     case faulted = "Faulted"
     case idle = "Idle"
     case unavailable = "Unavailable"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageStateEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessageStateEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 7:
+            if v.equals("Faulted") { self = .faulted; return }
+        case 8:
+            if v.equals("Charging") { self = .charging; return }
+        case 11:
+            if v.equals("Unavailable") { self = .unavailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .charging: JSONValue.writeLiteral("\"Charging\"", to: &out)
+        case .faulted: JSONValue.writeLiteral("\"Faulted\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .unavailable: JSONValue.writeLiteral("\"Unavailable\"", to: &out)
+        }
+    }
 }
 
 /// Type of message to be triggered.
-public enum MessageTriggerEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MessageTriggerEnumType: String, Sendable {
     case bootNotification = "BootNotification"
     case logStatusNotification = "LogStatusNotification"
     case firmwareStatusNotification = "FirmwareStatusNotification"
@@ -495,46 +2219,245 @@ public enum MessageTriggerEnumType: String, Sendable, Hashable, CaseIterable {
     case transactionEvent = "TransactionEvent"
     case signCombinedCertificate = "SignCombinedCertificate"
     case publishFirmwareStatusNotification = "PublishFirmwareStatusNotification"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageTriggerEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessageTriggerEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 9:
+            if v.equals("Heartbeat") { self = .heartbeat; return }
+        case 11:
+            if v.equals("MeterValues") { self = .meterValues; return }
+        case 16:
+            if v.equals("BootNotification") { self = .bootNotification; return }
+            if v.equals("TransactionEvent") { self = .transactionEvent; return }
+        case 18:
+            if v.equals("SignV2GCertificate") { self = .signV2GCertificate; return }
+            if v.equals("StatusNotification") { self = .statusNotification; return }
+        case 21:
+            if v.equals("LogStatusNotification") { self = .logStatusNotification; return }
+        case 23:
+            if v.equals("SignCombinedCertificate") { self = .signCombinedCertificate; return }
+        case 26:
+            if v.equals("FirmwareStatusNotification") { self = .firmwareStatusNotification; return }
+        case 30:
+            if v.equals("SignChargingStationCertificate") { self = .signChargingStationCertificate; return }
+        case 33:
+            if v.equals("PublishFirmwareStatusNotification") { self = .publishFirmwareStatusNotification; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .bootNotification: JSONValue.writeLiteral("\"BootNotification\"", to: &out)
+        case .logStatusNotification: JSONValue.writeLiteral("\"LogStatusNotification\"", to: &out)
+        case .firmwareStatusNotification: JSONValue.writeLiteral("\"FirmwareStatusNotification\"", to: &out)
+        case .heartbeat: JSONValue.writeLiteral("\"Heartbeat\"", to: &out)
+        case .meterValues: JSONValue.writeLiteral("\"MeterValues\"", to: &out)
+        case .signChargingStationCertificate: JSONValue.writeLiteral("\"SignChargingStationCertificate\"", to: &out)
+        case .signV2GCertificate: JSONValue.writeLiteral("\"SignV2GCertificate\"", to: &out)
+        case .statusNotification: JSONValue.writeLiteral("\"StatusNotification\"", to: &out)
+        case .transactionEvent: JSONValue.writeLiteral("\"TransactionEvent\"", to: &out)
+        case .signCombinedCertificate: JSONValue.writeLiteral("\"SignCombinedCertificate\"", to: &out)
+        case .publishFirmwareStatusNotification: JSONValue.writeLiteral("\"PublishFirmwareStatusNotification\"", to: &out)
+        }
+    }
 }
 
 /// The type of this monitor, e.g. a threshold, delta or periodic monitor.
-public enum MonitorEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MonitorEnumType: String, Sendable {
     case upperThreshold = "UpperThreshold"
     case lowerThreshold = "LowerThreshold"
     case delta = "Delta"
     case periodic = "Periodic"
     case periodicClockAligned = "PeriodicClockAligned"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitorEnumType {
+        try JSONDecode.enumeration(value, path: path, "MonitorEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Delta") { self = .delta; return }
+        case 8:
+            if v.equals("Periodic") { self = .periodic; return }
+        case 14:
+            if v.equals("UpperThreshold") { self = .upperThreshold; return }
+            if v.equals("LowerThreshold") { self = .lowerThreshold; return }
+        case 20:
+            if v.equals("PeriodicClockAligned") { self = .periodicClockAligned; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .upperThreshold: JSONValue.writeLiteral("\"UpperThreshold\"", to: &out)
+        case .lowerThreshold: JSONValue.writeLiteral("\"LowerThreshold\"", to: &out)
+        case .delta: JSONValue.writeLiteral("\"Delta\"", to: &out)
+        case .periodic: JSONValue.writeLiteral("\"Periodic\"", to: &out)
+        case .periodicClockAligned: JSONValue.writeLiteral("\"PeriodicClockAligned\"", to: &out)
+        }
+    }
 }
 
 /// Specify which monitoring base will be set
-public enum MonitoringBaseEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MonitoringBaseEnumType: String, Sendable {
     case all = "All"
     case factoryDefault = "FactoryDefault"
     case hardWiredOnly = "HardWiredOnly"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringBaseEnumType {
+        try JSONDecode.enumeration(value, path: path, "MonitoringBaseEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("All") { self = .all; return }
+        case 13:
+            if v.equals("HardWiredOnly") { self = .hardWiredOnly; return }
+        case 14:
+            if v.equals("FactoryDefault") { self = .factoryDefault; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .all: JSONValue.writeLiteral("\"All\"", to: &out)
+        case .factoryDefault: JSONValue.writeLiteral("\"FactoryDefault\"", to: &out)
+        case .hardWiredOnly: JSONValue.writeLiteral("\"HardWiredOnly\"", to: &out)
+        }
+    }
 }
 
-public enum MonitoringCriterionEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MonitoringCriterionEnumType: String, Sendable {
     case thresholdMonitoring = "ThresholdMonitoring"
     case deltaMonitoring = "DeltaMonitoring"
     case periodicMonitoring = "PeriodicMonitoring"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringCriterionEnumType {
+        try JSONDecode.enumeration(value, path: path, "MonitoringCriterionEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 15:
+            if v.equals("DeltaMonitoring") { self = .deltaMonitoring; return }
+        case 18:
+            if v.equals("PeriodicMonitoring") { self = .periodicMonitoring; return }
+        case 19:
+            if v.equals("ThresholdMonitoring") { self = .thresholdMonitoring; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .thresholdMonitoring: JSONValue.writeLiteral("\"ThresholdMonitoring\"", to: &out)
+        case .deltaMonitoring: JSONValue.writeLiteral("\"DeltaMonitoring\"", to: &out)
+        case .periodicMonitoring: JSONValue.writeLiteral("\"PeriodicMonitoring\"", to: &out)
+        }
+    }
 }
 
 /// Defines the mutability of this attribute. Default is ReadWrite when omitted.
-public enum MutabilityEnumType: String, Sendable, Hashable, CaseIterable {
+public enum MutabilityEnumType: String, Sendable {
     case readOnly = "ReadOnly"
     case writeOnly = "WriteOnly"
     case readWrite = "ReadWrite"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MutabilityEnumType {
+        try JSONDecode.enumeration(value, path: path, "MutabilityEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("ReadOnly") { self = .readOnly; return }
+        case 9:
+            if v.equals("WriteOnly") { self = .writeOnly; return }
+            if v.equals("ReadWrite") { self = .readWrite; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .readOnly: JSONValue.writeLiteral("\"ReadOnly\"", to: &out)
+        case .writeOnly: JSONValue.writeLiteral("\"WriteOnly\"", to: &out)
+        case .readWrite: JSONValue.writeLiteral("\"ReadWrite\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether the CSMS has been able to process the message successfully. It does not imply that the evChargingNeeds can be met with the current charging profile.
-public enum NotifyEVChargingNeedsStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum NotifyEVChargingNeedsStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case processing = "Processing"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> NotifyEVChargingNeedsStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "NotifyEVChargingNeedsStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 10:
+            if v.equals("Processing") { self = .processing; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .processing: JSONValue.writeLiteral("\"Processing\"", to: &out)
+        }
+    }
 }
 
 /// Applicable Network Interface.
-public enum OCPPInterfaceEnumType: String, Sendable, Hashable, CaseIterable {
+public enum OCPPInterfaceEnumType: String, Sendable {
     case wired0 = "Wired0"
     case wired1 = "Wired1"
     case wired2 = "Wired2"
@@ -543,36 +2466,154 @@ public enum OCPPInterfaceEnumType: String, Sendable, Hashable, CaseIterable {
     case wireless1 = "Wireless1"
     case wireless2 = "Wireless2"
     case wireless3 = "Wireless3"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPInterfaceEnumType {
+        try JSONDecode.enumeration(value, path: path, "OCPPInterfaceEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Wired0") { self = .wired0; return }
+            if v.equals("Wired1") { self = .wired1; return }
+            if v.equals("Wired2") { self = .wired2; return }
+            if v.equals("Wired3") { self = .wired3; return }
+        case 9:
+            if v.equals("Wireless0") { self = .wireless0; return }
+            if v.equals("Wireless1") { self = .wireless1; return }
+            if v.equals("Wireless2") { self = .wireless2; return }
+            if v.equals("Wireless3") { self = .wireless3; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .wired0: JSONValue.writeLiteral("\"Wired0\"", to: &out)
+        case .wired1: JSONValue.writeLiteral("\"Wired1\"", to: &out)
+        case .wired2: JSONValue.writeLiteral("\"Wired2\"", to: &out)
+        case .wired3: JSONValue.writeLiteral("\"Wired3\"", to: &out)
+        case .wireless0: JSONValue.writeLiteral("\"Wireless0\"", to: &out)
+        case .wireless1: JSONValue.writeLiteral("\"Wireless1\"", to: &out)
+        case .wireless2: JSONValue.writeLiteral("\"Wireless2\"", to: &out)
+        case .wireless3: JSONValue.writeLiteral("\"Wireless3\"", to: &out)
+        }
+    }
 }
 
 /// Communication_ Function. OCPP_ Transport. OCPP_ Transport_ Code
 /// urn:x-oca:ocpp:uid:1:569356
 /// Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in OCPP 2.0, but is supported by other versions of OCPP.
-public enum OCPPTransportEnumType: String, Sendable, Hashable, CaseIterable {
+public enum OCPPTransportEnumType: String, Sendable {
     case json = "JSON"
     case soap = "SOAP"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPTransportEnumType {
+        try JSONDecode.enumeration(value, path: path, "OCPPTransportEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("JSON") { self = .json; return }
+            if v.equals("SOAP") { self = .soap; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .json: JSONValue.writeLiteral("\"JSON\"", to: &out)
+        case .soap: JSONValue.writeLiteral("\"SOAP\"", to: &out)
+        }
+    }
 }
 
 /// Communication_ Function. OCPP_ Version. OCPP_ Version_ Code
 /// urn:x-oca:ocpp:uid:1:569355
 /// Defines the OCPP version used for this communication function.
-public enum OCPPVersionEnumType: String, Sendable, Hashable, CaseIterable {
+public enum OCPPVersionEnumType: String, Sendable {
     case ocpp12 = "OCPP12"
     case ocpp15 = "OCPP15"
     case ocpp16 = "OCPP16"
     case ocpp20 = "OCPP20"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPVersionEnumType {
+        try JSONDecode.enumeration(value, path: path, "OCPPVersionEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("OCPP12") { self = .ocpp12; return }
+            if v.equals("OCPP15") { self = .ocpp15; return }
+            if v.equals("OCPP16") { self = .ocpp16; return }
+            if v.equals("OCPP20") { self = .ocpp20; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ocpp12: JSONValue.writeLiteral("\"OCPP12\"", to: &out)
+        case .ocpp15: JSONValue.writeLiteral("\"OCPP15\"", to: &out)
+        case .ocpp16: JSONValue.writeLiteral("\"OCPP16\"", to: &out)
+        case .ocpp20: JSONValue.writeLiteral("\"OCPP20\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of availability change that the Charging Station should perform.
-public enum OperationalStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum OperationalStatusEnumType: String, Sendable {
     case inoperative = "Inoperative"
     case operative = "Operative"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OperationalStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "OperationalStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 9:
+            if v.equals("Operative") { self = .operative; return }
+        case 11:
+            if v.equals("Inoperative") { self = .inoperative; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .inoperative: JSONValue.writeLiteral("\"Inoperative\"", to: &out)
+        case .operative: JSONValue.writeLiteral("\"Operative\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Phase. Phase_ Code
 /// urn:x-oca:ocpp:uid:1:569264
 /// Indicates how the measured value is to be interpreted. For instance between L1 and neutral (L1-N) Please note that not all values of phase are applicable to all Measurands. When phase is absent, the measured value is interpreted as an overall value.
-public enum PhaseEnumType: String, Sendable, Hashable, CaseIterable {
+public enum PhaseEnumType: String, Sendable {
     case l1 = "L1"
     case l2 = "L2"
     case l3 = "L3"
@@ -583,11 +2624,55 @@ public enum PhaseEnumType: String, Sendable, Hashable, CaseIterable {
     case l1L2 = "L1-L2"
     case l2L3 = "L2-L3"
     case l3L1 = "L3-L1"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> PhaseEnumType {
+        try JSONDecode.enumeration(value, path: path, "PhaseEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 1:
+            if v.equals("N") { self = .n; return }
+        case 2:
+            if v.equals("L1") { self = .l1; return }
+            if v.equals("L2") { self = .l2; return }
+            if v.equals("L3") { self = .l3; return }
+        case 4:
+            if v.equals("L1-N") { self = .l1N; return }
+            if v.equals("L2-N") { self = .l2N; return }
+            if v.equals("L3-N") { self = .l3N; return }
+        case 5:
+            if v.equals("L1-L2") { self = .l1L2; return }
+            if v.equals("L2-L3") { self = .l2L3; return }
+            if v.equals("L3-L1") { self = .l3L1; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .l1: JSONValue.writeLiteral("\"L1\"", to: &out)
+        case .l2: JSONValue.writeLiteral("\"L2\"", to: &out)
+        case .l3: JSONValue.writeLiteral("\"L3\"", to: &out)
+        case .n: JSONValue.writeLiteral("\"N\"", to: &out)
+        case .l1N: JSONValue.writeLiteral("\"L1-N\"", to: &out)
+        case .l2N: JSONValue.writeLiteral("\"L2-N\"", to: &out)
+        case .l3N: JSONValue.writeLiteral("\"L3-N\"", to: &out)
+        case .l1L2: JSONValue.writeLiteral("\"L1-L2\"", to: &out)
+        case .l2L3: JSONValue.writeLiteral("\"L2-L3\"", to: &out)
+        case .l3L1: JSONValue.writeLiteral("\"L3-L1\"", to: &out)
+        }
+    }
 }
 
 /// This contains the progress status of the publishfirmware
 /// installation.
-public enum PublishFirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum PublishFirmwareStatusEnumType: String, Sendable {
     case idle = "Idle"
     case downloadScheduled = "DownloadScheduled"
     case downloading = "Downloading"
@@ -598,12 +2683,61 @@ public enum PublishFirmwareStatusEnumType: String, Sendable, Hashable, CaseItera
     case invalidChecksum = "InvalidChecksum"
     case checksumVerified = "ChecksumVerified"
     case publishFailed = "PublishFailed"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> PublishFirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "PublishFirmwareStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 9:
+            if v.equals("Published") { self = .published; return }
+        case 10:
+            if v.equals("Downloaded") { self = .downloaded; return }
+        case 11:
+            if v.equals("Downloading") { self = .downloading; return }
+        case 13:
+            if v.equals("PublishFailed") { self = .publishFailed; return }
+        case 14:
+            if v.equals("DownloadFailed") { self = .downloadFailed; return }
+            if v.equals("DownloadPaused") { self = .downloadPaused; return }
+        case 15:
+            if v.equals("InvalidChecksum") { self = .invalidChecksum; return }
+        case 16:
+            if v.equals("ChecksumVerified") { self = .checksumVerified; return }
+        case 17:
+            if v.equals("DownloadScheduled") { self = .downloadScheduled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .downloadScheduled: JSONValue.writeLiteral("\"DownloadScheduled\"", to: &out)
+        case .downloading: JSONValue.writeLiteral("\"Downloading\"", to: &out)
+        case .downloaded: JSONValue.writeLiteral("\"Downloaded\"", to: &out)
+        case .published: JSONValue.writeLiteral("\"Published\"", to: &out)
+        case .downloadFailed: JSONValue.writeLiteral("\"DownloadFailed\"", to: &out)
+        case .downloadPaused: JSONValue.writeLiteral("\"DownloadPaused\"", to: &out)
+        case .invalidChecksum: JSONValue.writeLiteral("\"InvalidChecksum\"", to: &out)
+        case .checksumVerified: JSONValue.writeLiteral("\"ChecksumVerified\"", to: &out)
+        case .publishFailed: JSONValue.writeLiteral("\"PublishFailed\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Context. Reading_ Context_ Code
 /// urn:x-oca:ocpp:uid:1:569261
 /// Type of detail value: start, end or sample. Default = "Sample.Periodic"
-public enum ReadingContextEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ReadingContextEnumType: String, Sendable {
     case interruptionBegin = "Interruption.Begin"
     case interruptionEnd = "Interruption.End"
     case other = "Other"
@@ -612,12 +2746,55 @@ public enum ReadingContextEnumType: String, Sendable, Hashable, CaseIterable {
     case transactionBegin = "Transaction.Begin"
     case transactionEnd = "Transaction.End"
     case trigger = "Trigger"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReadingContextEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReadingContextEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Other") { self = .other; return }
+        case 7:
+            if v.equals("Trigger") { self = .trigger; return }
+        case 12:
+            if v.equals("Sample.Clock") { self = .sampleClock; return }
+        case 15:
+            if v.equals("Sample.Periodic") { self = .samplePeriodic; return }
+            if v.equals("Transaction.End") { self = .transactionEnd; return }
+        case 16:
+            if v.equals("Interruption.End") { self = .interruptionEnd; return }
+        case 17:
+            if v.equals("Transaction.Begin") { self = .transactionBegin; return }
+        case 18:
+            if v.equals("Interruption.Begin") { self = .interruptionBegin; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .interruptionBegin: JSONValue.writeLiteral("\"Interruption.Begin\"", to: &out)
+        case .interruptionEnd: JSONValue.writeLiteral("\"Interruption.End\"", to: &out)
+        case .other: JSONValue.writeLiteral("\"Other\"", to: &out)
+        case .sampleClock: JSONValue.writeLiteral("\"Sample.Clock\"", to: &out)
+        case .samplePeriodic: JSONValue.writeLiteral("\"Sample.Periodic\"", to: &out)
+        case .transactionBegin: JSONValue.writeLiteral("\"Transaction.Begin\"", to: &out)
+        case .transactionEnd: JSONValue.writeLiteral("\"Transaction.End\"", to: &out)
+        case .trigger: JSONValue.writeLiteral("\"Trigger\"", to: &out)
+        }
+    }
 }
 
 /// Transaction. Stopped_ Reason. EOT_ Reason_ Code
 /// urn:x-oca:ocpp:uid:1:569413
 /// This contains the reason why the transaction was stopped. MAY only be omitted when Reason is "Local".
-public enum ReasonEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ReasonEnumType: String, Sendable {
     case deAuthorized = "DeAuthorized"
     case emergencyStop = "EmergencyStop"
     case energyLimitReached = "EnergyLimitReached"
@@ -637,116 +2814,593 @@ public enum ReasonEnumType: String, Sendable, Hashable, CaseIterable {
     case stoppedByEV = "StoppedByEV"
     case timeLimitReached = "TimeLimitReached"
     case timeout = "Timeout"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReasonEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReasonEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Local") { self = .local; return }
+            if v.equals("Other") { self = .other; return }
+        case 6:
+            if v.equals("Reboot") { self = .reboot; return }
+            if v.equals("Remote") { self = .remote; return }
+        case 7:
+            if v.equals("Timeout") { self = .timeout; return }
+        case 9:
+            if v.equals("PowerLoss") { self = .powerLoss; return }
+        case 10:
+            if v.equals("MasterPass") { self = .masterPass; return }
+        case 11:
+            if v.equals("GroundFault") { self = .groundFault; return }
+            if v.equals("StoppedByEV") { self = .stoppedByEV; return }
+        case 12:
+            if v.equals("DeAuthorized") { self = .deAuthorized; return }
+            if v.equals("PowerQuality") { self = .powerQuality; return }
+        case 13:
+            if v.equals("EmergencyStop") { self = .emergencyStop; return }
+        case 14:
+            if v.equals("EVDisconnected") { self = .evDisconnected; return }
+            if v.equals("ImmediateReset") { self = .immediateReset; return }
+        case 15:
+            if v.equals("SOCLimitReached") { self = .socLimitReached; return }
+        case 16:
+            if v.equals("LocalOutOfCredit") { self = .localOutOfCredit; return }
+            if v.equals("OvercurrentFault") { self = .overcurrentFault; return }
+            if v.equals("TimeLimitReached") { self = .timeLimitReached; return }
+        case 18:
+            if v.equals("EnergyLimitReached") { self = .energyLimitReached; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .deAuthorized: JSONValue.writeLiteral("\"DeAuthorized\"", to: &out)
+        case .emergencyStop: JSONValue.writeLiteral("\"EmergencyStop\"", to: &out)
+        case .energyLimitReached: JSONValue.writeLiteral("\"EnergyLimitReached\"", to: &out)
+        case .evDisconnected: JSONValue.writeLiteral("\"EVDisconnected\"", to: &out)
+        case .groundFault: JSONValue.writeLiteral("\"GroundFault\"", to: &out)
+        case .immediateReset: JSONValue.writeLiteral("\"ImmediateReset\"", to: &out)
+        case .local: JSONValue.writeLiteral("\"Local\"", to: &out)
+        case .localOutOfCredit: JSONValue.writeLiteral("\"LocalOutOfCredit\"", to: &out)
+        case .masterPass: JSONValue.writeLiteral("\"MasterPass\"", to: &out)
+        case .other: JSONValue.writeLiteral("\"Other\"", to: &out)
+        case .overcurrentFault: JSONValue.writeLiteral("\"OvercurrentFault\"", to: &out)
+        case .powerLoss: JSONValue.writeLiteral("\"PowerLoss\"", to: &out)
+        case .powerQuality: JSONValue.writeLiteral("\"PowerQuality\"", to: &out)
+        case .reboot: JSONValue.writeLiteral("\"Reboot\"", to: &out)
+        case .remote: JSONValue.writeLiteral("\"Remote\"", to: &out)
+        case .socLimitReached: JSONValue.writeLiteral("\"SOCLimitReached\"", to: &out)
+        case .stoppedByEV: JSONValue.writeLiteral("\"StoppedByEV\"", to: &out)
+        case .timeLimitReached: JSONValue.writeLiteral("\"TimeLimitReached\"", to: &out)
+        case .timeout: JSONValue.writeLiteral("\"Timeout\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Profile. Recurrency_ Kind. Recurrency_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569233
 /// Indicates the start point of a recurrence.
-public enum RecurrencyKindEnumType: String, Sendable, Hashable, CaseIterable {
+public enum RecurrencyKindEnumType: String, Sendable {
     case daily = "Daily"
     case weekly = "Weekly"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RecurrencyKindEnumType {
+        try JSONDecode.enumeration(value, path: path, "RecurrencyKindEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Daily") { self = .daily; return }
+        case 6:
+            if v.equals("Weekly") { self = .weekly; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .daily: JSONValue.writeLiteral("\"Daily\"", to: &out)
+        case .weekly: JSONValue.writeLiteral("\"Weekly\"", to: &out)
+        }
+    }
 }
 
 /// This contains whether the Charging Station has been registered
 /// within the CSMS.
-public enum RegistrationStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum RegistrationStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case pending = "Pending"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RegistrationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "RegistrationStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Pending") { self = .pending; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .pending: JSONValue.writeLiteral("\"Pending\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// This field specifies the report base.
-public enum ReportBaseEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ReportBaseEnumType: String, Sendable {
     case configurationInventory = "ConfigurationInventory"
     case fullInventory = "FullInventory"
     case summaryInventory = "SummaryInventory"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReportBaseEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReportBaseEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 13:
+            if v.equals("FullInventory") { self = .fullInventory; return }
+        case 16:
+            if v.equals("SummaryInventory") { self = .summaryInventory; return }
+        case 22:
+            if v.equals("ConfigurationInventory") { self = .configurationInventory; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .configurationInventory: JSONValue.writeLiteral("\"ConfigurationInventory\"", to: &out)
+        case .fullInventory: JSONValue.writeLiteral("\"FullInventory\"", to: &out)
+        case .summaryInventory: JSONValue.writeLiteral("\"SummaryInventory\"", to: &out)
+        }
+    }
 }
 
 /// Status indicating whether the Charging Station accepts the request to start a transaction.
-public enum RequestStartStopStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum RequestStartStopStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RequestStartStopStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "RequestStartStopStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// The updated reservation status.
-public enum ReservationUpdateStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ReservationUpdateStatusEnumType: String, Sendable {
     case expired = "Expired"
     case removed = "Removed"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReservationUpdateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReservationUpdateStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Expired") { self = .expired; return }
+            if v.equals("Removed") { self = .removed; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .expired: JSONValue.writeLiteral("\"Expired\"", to: &out)
+        case .removed: JSONValue.writeLiteral("\"Removed\"", to: &out)
+        }
+    }
 }
 
 /// This indicates the success or failure of the reservation.
-public enum ReserveNowStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ReserveNowStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case faulted = "Faulted"
     case occupied = "Occupied"
     case rejected = "Rejected"
     case unavailable = "Unavailable"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReserveNowStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReserveNowStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Faulted") { self = .faulted; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Occupied") { self = .occupied; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 11:
+            if v.equals("Unavailable") { self = .unavailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .faulted: JSONValue.writeLiteral("\"Faulted\"", to: &out)
+        case .occupied: JSONValue.writeLiteral("\"Occupied\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unavailable: JSONValue.writeLiteral("\"Unavailable\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of reset that the Charging Station or EVSE should perform.
-public enum ResetEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ResetEnumType: String, Sendable {
     case immediate = "Immediate"
     case onIdle = "OnIdle"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ResetEnumType {
+        try JSONDecode.enumeration(value, path: path, "ResetEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("OnIdle") { self = .onIdle; return }
+        case 9:
+            if v.equals("Immediate") { self = .immediate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .immediate: JSONValue.writeLiteral("\"Immediate\"", to: &out)
+        case .onIdle: JSONValue.writeLiteral("\"OnIdle\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to perform the reset.
-public enum ResetStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum ResetStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case scheduled = "Scheduled"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ResetStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ResetStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 9:
+            if v.equals("Scheduled") { self = .scheduled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .scheduled: JSONValue.writeLiteral("\"Scheduled\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station has successfully received and applied the update of the Local Authorization List.
-public enum SendLocalListStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum SendLocalListStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case failed = "Failed"
     case versionMismatch = "VersionMismatch"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SendLocalListStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SendLocalListStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        case 15:
+            if v.equals("VersionMismatch") { self = .versionMismatch; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        case .versionMismatch: JSONValue.writeLiteral("\"VersionMismatch\"", to: &out)
+        }
+    }
 }
 
 /// Status is OK if a value could be returned. Otherwise this will indicate the reason why a value could not be returned.
-public enum SetMonitoringStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum SetMonitoringStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case unknownComponent = "UnknownComponent"
     case unknownVariable = "UnknownVariable"
     case unsupportedMonitorType = "UnsupportedMonitorType"
     case rejected = "Rejected"
     case duplicate = "Duplicate"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetMonitoringStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SetMonitoringStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 9:
+            if v.equals("Duplicate") { self = .duplicate; return }
+        case 15:
+            if v.equals("UnknownVariable") { self = .unknownVariable; return }
+        case 16:
+            if v.equals("UnknownComponent") { self = .unknownComponent; return }
+        case 22:
+            if v.equals("UnsupportedMonitorType") { self = .unsupportedMonitorType; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknownComponent: JSONValue.writeLiteral("\"UnknownComponent\"", to: &out)
+        case .unknownVariable: JSONValue.writeLiteral("\"UnknownVariable\"", to: &out)
+        case .unsupportedMonitorType: JSONValue.writeLiteral("\"UnsupportedMonitorType\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .duplicate: JSONValue.writeLiteral("\"Duplicate\"", to: &out)
+        }
+    }
 }
 
 /// Result of operation.
-public enum SetNetworkProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum SetNetworkProfileStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case failed = "Failed"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetNetworkProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SetNetworkProfileStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// Result status of setting the variable.
-public enum SetVariableStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum SetVariableStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case unknownComponent = "UnknownComponent"
     case unknownVariable = "UnknownVariable"
     case notSupportedAttributeType = "NotSupportedAttributeType"
     case rebootRequired = "RebootRequired"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetVariableStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SetVariableStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 14:
+            if v.equals("RebootRequired") { self = .rebootRequired; return }
+        case 15:
+            if v.equals("UnknownVariable") { self = .unknownVariable; return }
+        case 16:
+            if v.equals("UnknownComponent") { self = .unknownComponent; return }
+        case 25:
+            if v.equals("NotSupportedAttributeType") { self = .notSupportedAttributeType; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unknownComponent: JSONValue.writeLiteral("\"UnknownComponent\"", to: &out)
+        case .unknownVariable: JSONValue.writeLiteral("\"UnknownVariable\"", to: &out)
+        case .notSupportedAttributeType: JSONValue.writeLiteral("\"NotSupportedAttributeType\"", to: &out)
+        case .rebootRequired: JSONValue.writeLiteral("\"RebootRequired\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of this event.
 /// The first TransactionEvent of a transaction SHALL contain: "Started" The last TransactionEvent of a transaction SHALL contain: "Ended" All others SHALL contain: "Updated"
-public enum TransactionEventEnumType: String, Sendable, Hashable, CaseIterable {
+public enum TransactionEventEnumType: String, Sendable {
     case ended = "Ended"
     case started = "Started"
     case updated = "Updated"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TransactionEventEnumType {
+        try JSONDecode.enumeration(value, path: path, "TransactionEventEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Ended") { self = .ended; return }
+        case 7:
+            if v.equals("Started") { self = .started; return }
+            if v.equals("Updated") { self = .updated; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ended: JSONValue.writeLiteral("\"Ended\"", to: &out)
+        case .started: JSONValue.writeLiteral("\"Started\"", to: &out)
+        case .updated: JSONValue.writeLiteral("\"Updated\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the Charging Station will send the requested notification or not.
-public enum TriggerMessageStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum TriggerMessageStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case notImplemented = "NotImplemented"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TriggerMessageStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "TriggerMessageStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 14:
+            if v.equals("NotImplemented") { self = .notImplemented; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notImplemented: JSONValue.writeLiteral("\"NotImplemented\"", to: &out)
+        }
+    }
 }
 
 /// Reason the Charging Station sends this message to the CSMS
-public enum TriggerReasonEnumType: String, Sendable, Hashable, CaseIterable {
+public enum TriggerReasonEnumType: String, Sendable {
     case authorized = "Authorized"
     case cablePluggedIn = "CablePluggedIn"
     case chargingRateChanged = "ChargingRateChanged"
@@ -768,40 +3422,234 @@ public enum TriggerReasonEnumType: String, Sendable, Hashable, CaseIterable {
     case abnormalCondition = "AbnormalCondition"
     case signedDataReceived = "SignedDataReceived"
     case resetCommand = "ResetCommand"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TriggerReasonEnumType {
+        try JSONDecode.enumeration(value, path: path, "TriggerReasonEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Trigger") { self = .trigger; return }
+        case 10:
+            if v.equals("Authorized") { self = .authorized; return }
+            if v.equals("EVDeparted") { self = .evDeparted; return }
+            if v.equals("EVDetected") { self = .evDetected; return }
+            if v.equals("RemoteStop") { self = .remoteStop; return }
+        case 11:
+            if v.equals("RemoteStart") { self = .remoteStart; return }
+        case 12:
+            if v.equals("Deauthorized") { self = .deauthorized; return }
+            if v.equals("ResetCommand") { self = .resetCommand; return }
+        case 13:
+            if v.equals("UnlockCommand") { self = .unlockCommand; return }
+        case 14:
+            if v.equals("CablePluggedIn") { self = .cablePluggedIn; return }
+            if v.equals("StopAuthorized") { self = .stopAuthorized; return }
+        case 15:
+            if v.equals("MeterValueClock") { self = .meterValueClock; return }
+        case 16:
+            if v.equals("EVConnectTimeout") { self = .evConnectTimeout; return }
+            if v.equals("TimeLimitReached") { self = .timeLimitReached; return }
+        case 17:
+            if v.equals("AbnormalCondition") { self = .abnormalCondition; return }
+        case 18:
+            if v.equals("EnergyLimitReached") { self = .energyLimitReached; return }
+            if v.equals("MeterValuePeriodic") { self = .meterValuePeriodic; return }
+            if v.equals("SignedDataReceived") { self = .signedDataReceived; return }
+        case 19:
+            if v.equals("ChargingRateChanged") { self = .chargingRateChanged; return }
+            if v.equals("EVCommunicationLost") { self = .evCommunicationLost; return }
+        case 20:
+            if v.equals("ChargingStateChanged") { self = .chargingStateChanged; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .authorized: JSONValue.writeLiteral("\"Authorized\"", to: &out)
+        case .cablePluggedIn: JSONValue.writeLiteral("\"CablePluggedIn\"", to: &out)
+        case .chargingRateChanged: JSONValue.writeLiteral("\"ChargingRateChanged\"", to: &out)
+        case .chargingStateChanged: JSONValue.writeLiteral("\"ChargingStateChanged\"", to: &out)
+        case .deauthorized: JSONValue.writeLiteral("\"Deauthorized\"", to: &out)
+        case .energyLimitReached: JSONValue.writeLiteral("\"EnergyLimitReached\"", to: &out)
+        case .evCommunicationLost: JSONValue.writeLiteral("\"EVCommunicationLost\"", to: &out)
+        case .evConnectTimeout: JSONValue.writeLiteral("\"EVConnectTimeout\"", to: &out)
+        case .meterValueClock: JSONValue.writeLiteral("\"MeterValueClock\"", to: &out)
+        case .meterValuePeriodic: JSONValue.writeLiteral("\"MeterValuePeriodic\"", to: &out)
+        case .timeLimitReached: JSONValue.writeLiteral("\"TimeLimitReached\"", to: &out)
+        case .trigger: JSONValue.writeLiteral("\"Trigger\"", to: &out)
+        case .unlockCommand: JSONValue.writeLiteral("\"UnlockCommand\"", to: &out)
+        case .stopAuthorized: JSONValue.writeLiteral("\"StopAuthorized\"", to: &out)
+        case .evDeparted: JSONValue.writeLiteral("\"EVDeparted\"", to: &out)
+        case .evDetected: JSONValue.writeLiteral("\"EVDetected\"", to: &out)
+        case .remoteStop: JSONValue.writeLiteral("\"RemoteStop\"", to: &out)
+        case .remoteStart: JSONValue.writeLiteral("\"RemoteStart\"", to: &out)
+        case .abnormalCondition: JSONValue.writeLiteral("\"AbnormalCondition\"", to: &out)
+        case .signedDataReceived: JSONValue.writeLiteral("\"SignedDataReceived\"", to: &out)
+        case .resetCommand: JSONValue.writeLiteral("\"ResetCommand\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station has unlocked the connector.
-public enum UnlockStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum UnlockStatusEnumType: String, Sendable {
     case unlocked = "Unlocked"
     case unlockFailed = "UnlockFailed"
     case ongoingAuthorizedTransaction = "OngoingAuthorizedTransaction"
     case unknownConnector = "UnknownConnector"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnlockStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UnlockStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Unlocked") { self = .unlocked; return }
+        case 12:
+            if v.equals("UnlockFailed") { self = .unlockFailed; return }
+        case 16:
+            if v.equals("UnknownConnector") { self = .unknownConnector; return }
+        case 28:
+            if v.equals("OngoingAuthorizedTransaction") { self = .ongoingAuthorizedTransaction; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .unlocked: JSONValue.writeLiteral("\"Unlocked\"", to: &out)
+        case .unlockFailed: JSONValue.writeLiteral("\"UnlockFailed\"", to: &out)
+        case .ongoingAuthorizedTransaction: JSONValue.writeLiteral("\"OngoingAuthorizedTransaction\"", to: &out)
+        case .unknownConnector: JSONValue.writeLiteral("\"UnknownConnector\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the Local Controller succeeded in unpublishing the firmware.
-public enum UnpublishFirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum UnpublishFirmwareStatusEnumType: String, Sendable {
     case downloadOngoing = "DownloadOngoing"
     case noFirmware = "NoFirmware"
     case unpublished = "Unpublished"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnpublishFirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UnpublishFirmwareStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 10:
+            if v.equals("NoFirmware") { self = .noFirmware; return }
+        case 11:
+            if v.equals("Unpublished") { self = .unpublished; return }
+        case 15:
+            if v.equals("DownloadOngoing") { self = .downloadOngoing; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .downloadOngoing: JSONValue.writeLiteral("\"DownloadOngoing\"", to: &out)
+        case .noFirmware: JSONValue.writeLiteral("\"NoFirmware\"", to: &out)
+        case .unpublished: JSONValue.writeLiteral("\"Unpublished\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of update (full or differential) of this request.
-public enum UpdateEnumType: String, Sendable, Hashable, CaseIterable {
+public enum UpdateEnumType: String, Sendable {
     case differential = "Differential"
     case full = "Full"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UpdateEnumType {
+        try JSONDecode.enumeration(value, path: path, "UpdateEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Full") { self = .full; return }
+        case 12:
+            if v.equals("Differential") { self = .differential; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .differential: JSONValue.writeLiteral("\"Differential\"", to: &out)
+        case .full: JSONValue.writeLiteral("\"Full\"", to: &out)
+        }
+    }
 }
 
 /// This field indicates whether the Charging Station was able to accept the request.
-public enum UpdateFirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum UpdateFirmwareStatusEnumType: String, Sendable {
     case accepted = "Accepted"
     case rejected = "Rejected"
     case acceptedCanceled = "AcceptedCanceled"
     case invalidCertificate = "InvalidCertificate"
     case revokedCertificate = "RevokedCertificate"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UpdateFirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UpdateFirmwareStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 16:
+            if v.equals("AcceptedCanceled") { self = .acceptedCanceled; return }
+        case 18:
+            if v.equals("InvalidCertificate") { self = .invalidCertificate; return }
+            if v.equals("RevokedCertificate") { self = .revokedCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .acceptedCanceled: JSONValue.writeLiteral("\"AcceptedCanceled\"", to: &out)
+        case .invalidCertificate: JSONValue.writeLiteral("\"InvalidCertificate\"", to: &out)
+        case .revokedCertificate: JSONValue.writeLiteral("\"RevokedCertificate\"", to: &out)
+        }
+    }
 }
 
 /// This contains the status of the log upload.
-public enum UploadLogStatusEnumType: String, Sendable, Hashable, CaseIterable {
+public enum UploadLogStatusEnumType: String, Sendable {
     case badMessage = "BadMessage"
     case idle = "Idle"
     case notSupportedOperation = "NotSupportedOperation"
@@ -810,105 +3658,87 @@ public enum UploadLogStatusEnumType: String, Sendable, Hashable, CaseIterable {
     case uploadFailure = "UploadFailure"
     case uploading = "Uploading"
     case acceptedCanceled = "AcceptedCanceled"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UploadLogStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UploadLogStatusEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 8:
+            if v.equals("Uploaded") { self = .uploaded; return }
+        case 9:
+            if v.equals("Uploading") { self = .uploading; return }
+        case 10:
+            if v.equals("BadMessage") { self = .badMessage; return }
+        case 13:
+            if v.equals("UploadFailure") { self = .uploadFailure; return }
+        case 16:
+            if v.equals("PermissionDenied") { self = .permissionDenied; return }
+            if v.equals("AcceptedCanceled") { self = .acceptedCanceled; return }
+        case 21:
+            if v.equals("NotSupportedOperation") { self = .notSupportedOperation; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .badMessage: JSONValue.writeLiteral("\"BadMessage\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .notSupportedOperation: JSONValue.writeLiteral("\"NotSupportedOperation\"", to: &out)
+        case .permissionDenied: JSONValue.writeLiteral("\"PermissionDenied\"", to: &out)
+        case .uploaded: JSONValue.writeLiteral("\"Uploaded\"", to: &out)
+        case .uploadFailure: JSONValue.writeLiteral("\"UploadFailure\"", to: &out)
+        case .uploading: JSONValue.writeLiteral("\"Uploading\"", to: &out)
+        case .acceptedCanceled: JSONValue.writeLiteral("\"AcceptedCanceled\"", to: &out)
+        }
+    }
 }
 
 /// VPN. Type. VPN_ Code
 /// urn:x-oca:ocpp:uid:1:569277
 /// Type of VPN
-public enum VPNEnumType: String, Sendable, Hashable, CaseIterable {
+public enum VPNEnumType: String, Sendable {
     case ikEv2 = "IKEv2"
     case ipSec = "IPSec"
     case l2TP = "L2TP"
     case pptp = "PPTP"
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VPNEnumType {
+        try JSONDecode.enumeration(value, path: path, "VPNEnumType")
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("L2TP") { self = .l2TP; return }
+            if v.equals("PPTP") { self = .pptp; return }
+        case 5:
+            if v.equals("IKEv2") { self = .ikEv2; return }
+            if v.equals("IPSec") { self = .ipSec; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ikEv2: JSONValue.writeLiteral("\"IKEv2\"", to: &out)
+        case .ipSec: JSONValue.writeLiteral("\"IPSec\"", to: &out)
+        case .l2TP: JSONValue.writeLiteral("\"L2TP\"", to: &out)
+        case .pptp: JSONValue.writeLiteral("\"PPTP\"", to: &out)
+        }
+    }
 }
-
-// MARK: - JSON
-
-extension APNAuthenticationEnumType: JSONStringEnum {}
-extension AttributeEnumType: JSONStringEnum {}
-extension AuthorizationStatusEnumType: JSONStringEnum {}
-extension AuthorizeCertificateStatusEnumType: JSONStringEnum {}
-extension BootReasonEnumType: JSONStringEnum {}
-extension CancelReservationStatusEnumType: JSONStringEnum {}
-extension CertificateActionEnumType: JSONStringEnum {}
-extension CertificateSignedStatusEnumType: JSONStringEnum {}
-extension CertificateSigningUseEnumType: JSONStringEnum {}
-extension ChangeAvailabilityStatusEnumType: JSONStringEnum {}
-extension ChargingLimitSourceEnumType: JSONStringEnum {}
-extension ChargingProfileKindEnumType: JSONStringEnum {}
-extension ChargingProfilePurposeEnumType: JSONStringEnum {}
-extension ChargingProfileStatusEnumType: JSONStringEnum {}
-extension ChargingRateUnitEnumType: JSONStringEnum {}
-extension ChargingStateEnumType: JSONStringEnum {}
-extension ClearCacheStatusEnumType: JSONStringEnum {}
-extension ClearChargingProfileStatusEnumType: JSONStringEnum {}
-extension ClearMessageStatusEnumType: JSONStringEnum {}
-extension ClearMonitoringStatusEnumType: JSONStringEnum {}
-extension ComponentCriterionEnumType: JSONStringEnum {}
-extension ConnectorEnumType: JSONStringEnum {}
-extension ConnectorStatusEnumType: JSONStringEnum {}
-extension CostKindEnumType: JSONStringEnum {}
-extension CustomerInformationStatusEnumType: JSONStringEnum {}
-extension DataEnumType: JSONStringEnum {}
-extension DataTransferStatusEnumType: JSONStringEnum {}
-extension DeleteCertificateStatusEnumType: JSONStringEnum {}
-extension DisplayMessageStatusEnumType: JSONStringEnum {}
-extension EnergyTransferModeEnumType: JSONStringEnum {}
-extension EventNotificationEnumType: JSONStringEnum {}
-extension EventTriggerEnumType: JSONStringEnum {}
-extension FirmwareStatusEnumType: JSONStringEnum {}
-extension GenericDeviceModelStatusEnumType: JSONStringEnum {}
-extension GenericStatusEnumType: JSONStringEnum {}
-extension GetCertificateIdUseEnumType: JSONStringEnum {}
-extension GetCertificateStatusEnumType: JSONStringEnum {}
-extension GetChargingProfileStatusEnumType: JSONStringEnum {}
-extension GetDisplayMessagesStatusEnumType: JSONStringEnum {}
-extension GetInstalledCertificateStatusEnumType: JSONStringEnum {}
-extension GetVariableStatusEnumType: JSONStringEnum {}
-extension HashAlgorithmEnumType: JSONStringEnum {}
-extension IdTokenEnumType: JSONStringEnum {}
-extension InstallCertificateStatusEnumType: JSONStringEnum {}
-extension InstallCertificateUseEnumType: JSONStringEnum {}
-extension Iso15118EVCertificateStatusEnumType: JSONStringEnum {}
-extension LocationEnumType: JSONStringEnum {}
-extension LogEnumType: JSONStringEnum {}
-extension LogStatusEnumType: JSONStringEnum {}
-extension MeasurandEnumType: JSONStringEnum {}
-extension MessageFormatEnumType: JSONStringEnum {}
-extension MessagePriorityEnumType: JSONStringEnum {}
-extension MessageStateEnumType: JSONStringEnum {}
-extension MessageTriggerEnumType: JSONStringEnum {}
-extension MonitorEnumType: JSONStringEnum {}
-extension MonitoringBaseEnumType: JSONStringEnum {}
-extension MonitoringCriterionEnumType: JSONStringEnum {}
-extension MutabilityEnumType: JSONStringEnum {}
-extension NotifyEVChargingNeedsStatusEnumType: JSONStringEnum {}
-extension OCPPInterfaceEnumType: JSONStringEnum {}
-extension OCPPTransportEnumType: JSONStringEnum {}
-extension OCPPVersionEnumType: JSONStringEnum {}
-extension OperationalStatusEnumType: JSONStringEnum {}
-extension PhaseEnumType: JSONStringEnum {}
-extension PublishFirmwareStatusEnumType: JSONStringEnum {}
-extension ReadingContextEnumType: JSONStringEnum {}
-extension ReasonEnumType: JSONStringEnum {}
-extension RecurrencyKindEnumType: JSONStringEnum {}
-extension RegistrationStatusEnumType: JSONStringEnum {}
-extension ReportBaseEnumType: JSONStringEnum {}
-extension RequestStartStopStatusEnumType: JSONStringEnum {}
-extension ReservationUpdateStatusEnumType: JSONStringEnum {}
-extension ReserveNowStatusEnumType: JSONStringEnum {}
-extension ResetEnumType: JSONStringEnum {}
-extension ResetStatusEnumType: JSONStringEnum {}
-extension SendLocalListStatusEnumType: JSONStringEnum {}
-extension SetMonitoringStatusEnumType: JSONStringEnum {}
-extension SetNetworkProfileStatusEnumType: JSONStringEnum {}
-extension SetVariableStatusEnumType: JSONStringEnum {}
-extension TransactionEventEnumType: JSONStringEnum {}
-extension TriggerMessageStatusEnumType: JSONStringEnum {}
-extension TriggerReasonEnumType: JSONStringEnum {}
-extension UnlockStatusEnumType: JSONStringEnum {}
-extension UnpublishFirmwareStatusEnumType: JSONStringEnum {}
-extension UpdateEnumType: JSONStringEnum {}
-extension UpdateFirmwareStatusEnumType: JSONStringEnum {}
-extension UploadLogStatusEnumType: JSONStringEnum {}
-extension VPNEnumType: JSONStringEnum {}
