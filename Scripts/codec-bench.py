@@ -36,10 +36,10 @@ def main():
         p = statistics.median(r[p_key] for r in python)
         print(f"  {label}: OCPPMessages (station-bench codec) {s:,.0f} frames/s = {1e6 / s:.2f} us/frame; "
               f"Python ocpp {version()} (py_codec.py) {p:,.0f} frames/s = {1e6 / p:.1f} us/frame; ratio {s / p:.1f}x")
-    stages = [k for k in swift[0] if k.endswith("_us")]
+    stages = [k for k in swift[0] if k.endswith("_cpu_us")]
     if stages:
-        print("  per stage, us a frame (median): " + ", ".join(
-            f"{k[:-3]} {statistics.median(r[k] for r in swift):.2f}" for k in stages))
+        print("  per stage, us of CPU time a frame (median): " + ", ".join(
+            f"{k[:-len('_cpu_us')]} {statistics.median(r[k] for r in swift):.2f}" for k in stages))
 
 
 def version():

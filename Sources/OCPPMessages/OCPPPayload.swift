@@ -51,7 +51,7 @@ extension OCPPRequest {
     /// `call(messageId:).serializedBytes()`.
     public func callFrame(messageId: String) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(512)
+        out.reserveCapacity(1024)
         JSONValue.writeLiteral("[2,", to: &out)
         JSONValue.writeString(messageId, to: &out)
         out.append(UInt8(ascii: ","))

@@ -188,6 +188,7 @@ extension JSONByteParser {
     ) throws(Mismatch) -> [T] {
         var elements: [T] = []
         if try !enter(UInt8(ascii: "["), close: UInt8(ascii: "]")) {
+            elements.reserveCapacity(4)  // one allocation for the usual few elements instead of growing 1, 2, 4
             repeat {
                 elements.append(try element(&self))
             } while try next(close: UInt8(ascii: "]"))
