@@ -572,8 +572,9 @@ class Gen:
             out += doc_lines(d.get("description"), "")
             extra = ", CaseIterable" if name in CASE_ITERABLE else ""
             # Equatable and Hashable come with every enum without associated values; CaseIterable only where a
-            # caller lists the values (CASE_ITERABLE), since each conformance is a record scanned at start-up.
-            out.append("public enum %s: String, Sendable%s {" % (name, extra))
+            # caller lists the values (CASE_ITERABLE), and `rawValue` / `init?(rawValue:)` are plain members rather
+            # than a RawRepresentable conformance: each conformance is a record scanned at start-up.
+            out.append("public enum %s: Sendable%s {" % (name, extra))
             seen = {}
             cases = []
             for v in d["enum"]:
@@ -584,10 +585,27 @@ class Gen:
                     fail("enum %s: values %r and %r both map to %s" % (name, seen[case], v, case))
                 seen[case] = v
                 cases.append((case, v))
-                out.append("    case %s = %s" % (case, swift_string(v)))
+                out.append("    case %s" % case)
+            out.append("")
+            out.append("    /// The value as the schema spells it.")
+            out.append("    public var rawValue: String {")
+            out.append("        switch self {")
+            for case, v in cases:
+                out.append("        case .%s: return %s" % (case, swift_string(v)))
+            out.append("        }")
+            out.append("    }")
+            out.append("")
+            out.append("    /// The case the schema spells `rawValue`; nil for any other string.")
+            out.append("    public init?(rawValue: String) {")
+            out.append("        switch rawValue {")
+            for case, v in cases:
+                out.append("        case %s: self = .%s" % (swift_string(v), case))
+            out.append("        default: return nil")
+            out.append("        }")
+            out.append("    }")
             out.append("")
             out.append("    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> %s {" % name)
-            out.append("        try JSONDecode.enumeration(value, path: path, %s)" % swift_string(name))
+            out.append("        try JSONDecode.enumeration(value, path: path, %s, %s.init(rawValue:))" % (swift_string(name), name))
             out.append("    }")
             out.append("")
             out.append("    func toJSON() -> JSONValue { .string(rawValue) }")

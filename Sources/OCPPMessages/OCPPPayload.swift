@@ -175,9 +175,9 @@ enum JSONDecode {
 
     static func any(_ value: JSONValue, path: String) throws(OCPPValidationError) -> JSONValue { value }
 
-    static func enumeration<E: RawRepresentable<String>>(_ value: JSONValue, path: String, _ name: String) throws(OCPPValidationError) -> E {
+    static func enumeration<E>(_ value: JSONValue, path: String, _ name: String, _ named: (String) -> E?) throws(OCPPValidationError) -> E {
         guard case .string(let s) = value else { throw SchemaValidator.typeError(path, "\(name) string", value) }
-        guard let v = E(rawValue: s) else {
+        guard let v = named(s) else {
             throw OCPPValidationError(code: .propertyConstraintViolation, path: path, reason: "\"\(s.prefix(64))\" is not a valid \(name) value")
         }
         return v

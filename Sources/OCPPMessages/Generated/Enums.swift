@@ -3,14 +3,35 @@
 /// APN. APN_ Authentication. APN_ Authentication_ Code
 /// urn:x-oca:ocpp:uid:1:568828
 /// Authentication method.
-public enum APNAuthenticationEnumType: String, Sendable {
-    case chap = "CHAP"
-    case none = "NONE"
-    case pap = "PAP"
-    case auto = "AUTO"
+public enum APNAuthenticationEnumType: Sendable {
+    case chap
+    case none
+    case pap
+    case auto
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .chap: return "CHAP"
+        case .none: return "NONE"
+        case .pap: return "PAP"
+        case .auto: return "AUTO"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "CHAP": self = .chap
+        case "NONE": self = .none
+        case "PAP": self = .pap
+        case "AUTO": self = .auto
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> APNAuthenticationEnumType {
-        try JSONDecode.enumeration(value, path: path, "APNAuthenticationEnumType")
+        try JSONDecode.enumeration(value, path: path, "APNAuthenticationEnumType", APNAuthenticationEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -41,14 +62,35 @@ public enum APNAuthenticationEnumType: String, Sendable {
 }
 
 /// Attribute type for which value is requested. When absent, default Actual is assumed.
-public enum AttributeEnumType: String, Sendable {
-    case actual = "Actual"
-    case target = "Target"
-    case minSet = "MinSet"
-    case maxSet = "MaxSet"
+public enum AttributeEnumType: Sendable {
+    case actual
+    case target
+    case minSet
+    case maxSet
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .actual: return "Actual"
+        case .target: return "Target"
+        case .minSet: return "MinSet"
+        case .maxSet: return "MaxSet"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Actual": self = .actual
+        case "Target": self = .target
+        case "MinSet": self = .minSet
+        case "MaxSet": self = .maxSet
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AttributeEnumType {
-        try JSONDecode.enumeration(value, path: path, "AttributeEnumType")
+        try JSONDecode.enumeration(value, path: path, "AttributeEnumType", AttributeEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -80,20 +122,53 @@ public enum AttributeEnumType: String, Sendable {
 /// ID_ Token. Status. Authorization_ Status
 /// urn:x-oca:ocpp:uid:1:569372
 /// Current status of the ID Token.
-public enum AuthorizationStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case blocked = "Blocked"
-    case concurrentTx = "ConcurrentTx"
-    case expired = "Expired"
-    case invalid = "Invalid"
-    case noCredit = "NoCredit"
-    case notAllowedTypeEVSE = "NotAllowedTypeEVSE"
-    case notAtThisLocation = "NotAtThisLocation"
-    case notAtThisTime = "NotAtThisTime"
-    case unknown = "Unknown"
+public enum AuthorizationStatusEnumType: Sendable {
+    case accepted
+    case blocked
+    case concurrentTx
+    case expired
+    case invalid
+    case noCredit
+    case notAllowedTypeEVSE
+    case notAtThisLocation
+    case notAtThisTime
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .blocked: return "Blocked"
+        case .concurrentTx: return "ConcurrentTx"
+        case .expired: return "Expired"
+        case .invalid: return "Invalid"
+        case .noCredit: return "NoCredit"
+        case .notAllowedTypeEVSE: return "NotAllowedTypeEVSE"
+        case .notAtThisLocation: return "NotAtThisLocation"
+        case .notAtThisTime: return "NotAtThisTime"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Blocked": self = .blocked
+        case "ConcurrentTx": self = .concurrentTx
+        case "Expired": self = .expired
+        case "Invalid": self = .invalid
+        case "NoCredit": self = .noCredit
+        case "NotAllowedTypeEVSE": self = .notAllowedTypeEVSE
+        case "NotAtThisLocation": self = .notAtThisLocation
+        case "NotAtThisTime": self = .notAtThisTime
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizationStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "AuthorizationStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "AuthorizationStatusEnumType", AuthorizationStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -142,17 +217,44 @@ public enum AuthorizationStatusEnumType: String, Sendable {
 /// Certificate status information.
 /// - if all certificates are valid: return 'Accepted'.
 /// - if one of the certificates was revoked, return 'CertificateRevoked'.
-public enum AuthorizeCertificateStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case signatureError = "SignatureError"
-    case certificateExpired = "CertificateExpired"
-    case certificateRevoked = "CertificateRevoked"
-    case noCertificateAvailable = "NoCertificateAvailable"
-    case certChainError = "CertChainError"
-    case contractCancelled = "ContractCancelled"
+public enum AuthorizeCertificateStatusEnumType: Sendable {
+    case accepted
+    case signatureError
+    case certificateExpired
+    case certificateRevoked
+    case noCertificateAvailable
+    case certChainError
+    case contractCancelled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .signatureError: return "SignatureError"
+        case .certificateExpired: return "CertificateExpired"
+        case .certificateRevoked: return "CertificateRevoked"
+        case .noCertificateAvailable: return "NoCertificateAvailable"
+        case .certChainError: return "CertChainError"
+        case .contractCancelled: return "ContractCancelled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "SignatureError": self = .signatureError
+        case "CertificateExpired": self = .certificateExpired
+        case "CertificateRevoked": self = .certificateRevoked
+        case "NoCertificateAvailable": self = .noCertificateAvailable
+        case "CertChainError": self = .certChainError
+        case "ContractCancelled": self = .contractCancelled
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizeCertificateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "AuthorizeCertificateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "AuthorizeCertificateStatusEnumType", AuthorizeCertificateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -192,19 +294,50 @@ public enum AuthorizeCertificateStatusEnumType: String, Sendable {
 }
 
 /// This contains the reason for sending this message to the CSMS.
-public enum BootReasonEnumType: String, Sendable {
-    case applicationReset = "ApplicationReset"
-    case firmwareUpdate = "FirmwareUpdate"
-    case localReset = "LocalReset"
-    case powerUp = "PowerUp"
-    case remoteReset = "RemoteReset"
-    case scheduledReset = "ScheduledReset"
-    case triggered = "Triggered"
-    case unknown = "Unknown"
-    case watchdog = "Watchdog"
+public enum BootReasonEnumType: Sendable {
+    case applicationReset
+    case firmwareUpdate
+    case localReset
+    case powerUp
+    case remoteReset
+    case scheduledReset
+    case triggered
+    case unknown
+    case watchdog
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .applicationReset: return "ApplicationReset"
+        case .firmwareUpdate: return "FirmwareUpdate"
+        case .localReset: return "LocalReset"
+        case .powerUp: return "PowerUp"
+        case .remoteReset: return "RemoteReset"
+        case .scheduledReset: return "ScheduledReset"
+        case .triggered: return "Triggered"
+        case .unknown: return "Unknown"
+        case .watchdog: return "Watchdog"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ApplicationReset": self = .applicationReset
+        case "FirmwareUpdate": self = .firmwareUpdate
+        case "LocalReset": self = .localReset
+        case "PowerUp": self = .powerUp
+        case "RemoteReset": self = .remoteReset
+        case "ScheduledReset": self = .scheduledReset
+        case "Triggered": self = .triggered
+        case "Unknown": self = .unknown
+        case "Watchdog": self = .watchdog
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> BootReasonEnumType {
-        try JSONDecode.enumeration(value, path: path, "BootReasonEnumType")
+        try JSONDecode.enumeration(value, path: path, "BootReasonEnumType", BootReasonEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -250,12 +383,29 @@ public enum BootReasonEnumType: String, Sendable {
 }
 
 /// This indicates the success or failure of the canceling of a reservation by CSMS.
-public enum CancelReservationStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum CancelReservationStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CancelReservationStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "CancelReservationStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "CancelReservationStatusEnumType", CancelReservationStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -281,12 +431,29 @@ public enum CancelReservationStatusEnumType: String, Sendable {
 }
 
 /// Defines whether certificate needs to be installed or updated.
-public enum CertificateActionEnumType: String, Sendable {
-    case install = "Install"
-    case update = "Update"
+public enum CertificateActionEnumType: Sendable {
+    case install
+    case update
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .install: return "Install"
+        case .update: return "Update"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Install": self = .install
+        case "Update": self = .update
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateActionEnumType {
-        try JSONDecode.enumeration(value, path: path, "CertificateActionEnumType")
+        try JSONDecode.enumeration(value, path: path, "CertificateActionEnumType", CertificateActionEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -313,12 +480,29 @@ public enum CertificateActionEnumType: String, Sendable {
 }
 
 /// Returns whether certificate signing has been accepted, otherwise rejected.
-public enum CertificateSignedStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum CertificateSignedStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateSignedStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "CertificateSignedStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "CertificateSignedStatusEnumType", CertificateSignedStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -344,12 +528,29 @@ public enum CertificateSignedStatusEnumType: String, Sendable {
 }
 
 /// Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the <<signcertificaterequest,SignCertificateRequest>> that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
-public enum CertificateSigningUseEnumType: String, Sendable {
-    case chargingStationCertificate = "ChargingStationCertificate"
-    case v2GCertificate = "V2GCertificate"
+public enum CertificateSigningUseEnumType: Sendable {
+    case chargingStationCertificate
+    case v2GCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .chargingStationCertificate: return "ChargingStationCertificate"
+        case .v2GCertificate: return "V2GCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ChargingStationCertificate": self = .chargingStationCertificate
+        case "V2GCertificate": self = .v2GCertificate
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateSigningUseEnumType {
-        try JSONDecode.enumeration(value, path: path, "CertificateSigningUseEnumType")
+        try JSONDecode.enumeration(value, path: path, "CertificateSigningUseEnumType", CertificateSigningUseEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -376,13 +577,32 @@ public enum CertificateSigningUseEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station is able to perform the availability change.
-public enum ChangeAvailabilityStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case scheduled = "Scheduled"
+public enum ChangeAvailabilityStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case scheduled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .scheduled: return "Scheduled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Scheduled": self = .scheduled
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChangeAvailabilityStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChangeAvailabilityStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChangeAvailabilityStatusEnumType", ChangeAvailabilityStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -411,14 +631,35 @@ public enum ChangeAvailabilityStatusEnumType: String, Sendable {
 }
 
 /// Source of the charging limit.
-public enum ChargingLimitSourceEnumType: String, Sendable {
-    case ems = "EMS"
-    case other = "Other"
-    case so = "SO"
-    case cso = "CSO"
+public enum ChargingLimitSourceEnumType: Sendable {
+    case ems
+    case other
+    case so
+    case cso
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ems: return "EMS"
+        case .other: return "Other"
+        case .so: return "SO"
+        case .cso: return "CSO"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "EMS": self = .ems
+        case "Other": self = .other
+        case "SO": self = .so
+        case "CSO": self = .cso
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingLimitSourceEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChargingLimitSourceEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChargingLimitSourceEnumType", ChargingLimitSourceEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -452,13 +693,32 @@ public enum ChargingLimitSourceEnumType: String, Sendable {
 /// Charging_ Profile. Charging_ Profile_ Kind. Charging_ Profile_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569232
 /// Indicates the kind of schedule.
-public enum ChargingProfileKindEnumType: String, Sendable {
-    case absolute = "Absolute"
-    case recurring = "Recurring"
-    case relative = "Relative"
+public enum ChargingProfileKindEnumType: Sendable {
+    case absolute
+    case recurring
+    case relative
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .absolute: return "Absolute"
+        case .recurring: return "Recurring"
+        case .relative: return "Relative"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Absolute": self = .absolute
+        case "Recurring": self = .recurring
+        case "Relative": self = .relative
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileKindEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChargingProfileKindEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChargingProfileKindEnumType", ChargingProfileKindEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -489,14 +749,35 @@ public enum ChargingProfileKindEnumType: String, Sendable {
 /// Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
 /// urn:x-oca:ocpp:uid:1:569231
 /// Specifies to purpose of the charging profiles that will be cleared, if they meet the other criteria in the request.
-public enum ChargingProfilePurposeEnumType: String, Sendable {
-    case chargingStationExternalConstraints = "ChargingStationExternalConstraints"
-    case chargingStationMaxProfile = "ChargingStationMaxProfile"
-    case txDefaultProfile = "TxDefaultProfile"
-    case txProfile = "TxProfile"
+public enum ChargingProfilePurposeEnumType: Sendable {
+    case chargingStationExternalConstraints
+    case chargingStationMaxProfile
+    case txDefaultProfile
+    case txProfile
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .chargingStationExternalConstraints: return "ChargingStationExternalConstraints"
+        case .chargingStationMaxProfile: return "ChargingStationMaxProfile"
+        case .txDefaultProfile: return "TxDefaultProfile"
+        case .txProfile: return "TxProfile"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ChargingStationExternalConstraints": self = .chargingStationExternalConstraints
+        case "ChargingStationMaxProfile": self = .chargingStationMaxProfile
+        case "TxDefaultProfile": self = .txDefaultProfile
+        case "TxProfile": self = .txProfile
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfilePurposeEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChargingProfilePurposeEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChargingProfilePurposeEnumType", ChargingProfilePurposeEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -529,12 +810,29 @@ public enum ChargingProfilePurposeEnumType: String, Sendable {
 }
 
 /// Returns whether the Charging Station has been able to process the message successfully. This does not guarantee the schedule will be followed to the letter. There might be other constraints the Charging Station may need to take into account.
-public enum ChargingProfileStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum ChargingProfileStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChargingProfileStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChargingProfileStatusEnumType", ChargingProfileStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -560,12 +858,29 @@ public enum ChargingProfileStatusEnumType: String, Sendable {
 }
 
 /// Can be used to force a power or current profile.
-public enum ChargingRateUnitEnumType: String, Sendable {
-    case w = "W"
-    case a = "A"
+public enum ChargingRateUnitEnumType: Sendable {
+    case w
+    case a
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .w: return "W"
+        case .a: return "A"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "W": self = .w
+        case "A": self = .a
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingRateUnitEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChargingRateUnitEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChargingRateUnitEnumType", ChargingRateUnitEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -594,15 +909,38 @@ public enum ChargingRateUnitEnumType: String, Sendable {
 /// urn:x-oca:ocpp:uid:1:569419
 /// Current charging state, is required when state
 /// has changed.
-public enum ChargingStateEnumType: String, Sendable {
-    case charging = "Charging"
-    case evConnected = "EVConnected"
-    case suspendedEV = "SuspendedEV"
-    case suspendedEVSE = "SuspendedEVSE"
-    case idle = "Idle"
+public enum ChargingStateEnumType: Sendable {
+    case charging
+    case evConnected
+    case suspendedEV
+    case suspendedEVSE
+    case idle
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .charging: return "Charging"
+        case .evConnected: return "EVConnected"
+        case .suspendedEV: return "SuspendedEV"
+        case .suspendedEVSE: return "SuspendedEVSE"
+        case .idle: return "Idle"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Charging": self = .charging
+        case "EVConnected": self = .evConnected
+        case "SuspendedEV": self = .suspendedEV
+        case "SuspendedEVSE": self = .suspendedEVSE
+        case "Idle": self = .idle
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingStateEnumType {
-        try JSONDecode.enumeration(value, path: path, "ChargingStateEnumType")
+        try JSONDecode.enumeration(value, path: path, "ChargingStateEnumType", ChargingStateEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -637,12 +975,29 @@ public enum ChargingStateEnumType: String, Sendable {
 }
 
 /// Accepted if the Charging Station has executed the request, otherwise rejected.
-public enum ClearCacheStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum ClearCacheStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearCacheStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ClearCacheStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ClearCacheStatusEnumType", ClearCacheStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -668,12 +1023,29 @@ public enum ClearCacheStatusEnumType: String, Sendable {
 }
 
 /// Indicates if the Charging Station was able to execute the request.
-public enum ClearChargingProfileStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case unknown = "Unknown"
+public enum ClearChargingProfileStatusEnumType: Sendable {
+    case accepted
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearChargingProfileStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ClearChargingProfileStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ClearChargingProfileStatusEnumType", ClearChargingProfileStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -700,12 +1072,29 @@ public enum ClearChargingProfileStatusEnumType: String, Sendable {
 }
 
 /// Returns whether the Charging Station has been able to remove the message.
-public enum ClearMessageStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case unknown = "Unknown"
+public enum ClearMessageStatusEnumType: Sendable {
+    case accepted
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMessageStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ClearMessageStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ClearMessageStatusEnumType", ClearMessageStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -732,13 +1121,32 @@ public enum ClearMessageStatusEnumType: String, Sendable {
 }
 
 /// Result of the clear request for this monitor, identified by its Id.
-public enum ClearMonitoringStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case notFound = "NotFound"
+public enum ClearMonitoringStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case notFound
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .notFound: return "NotFound"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "NotFound": self = .notFound
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMonitoringStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ClearMonitoringStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ClearMonitoringStatusEnumType", ClearMonitoringStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -765,14 +1173,35 @@ public enum ClearMonitoringStatusEnumType: String, Sendable {
     }
 }
 
-public enum ComponentCriterionEnumType: String, Sendable {
-    case active = "Active"
-    case available = "Available"
-    case enabled = "Enabled"
-    case problem = "Problem"
+public enum ComponentCriterionEnumType: Sendable {
+    case active
+    case available
+    case enabled
+    case problem
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .active: return "Active"
+        case .available: return "Available"
+        case .enabled: return "Enabled"
+        case .problem: return "Problem"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Active": self = .active
+        case "Available": self = .available
+        case "Enabled": self = .enabled
+        case "Problem": self = .problem
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ComponentCriterionEnumType {
-        try JSONDecode.enumeration(value, path: path, "ComponentCriterionEnumType")
+        try JSONDecode.enumeration(value, path: path, "ComponentCriterionEnumType", ComponentCriterionEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -804,32 +1233,89 @@ public enum ComponentCriterionEnumType: String, Sendable {
 }
 
 /// This field specifies the connector type.
-public enum ConnectorEnumType: String, Sendable, CaseIterable {
-    case cCCS1 = "cCCS1"
-    case cCCS2 = "cCCS2"
-    case cG105 = "cG105"
-    case cTesla = "cTesla"
-    case cType1 = "cType1"
-    case cType2 = "cType2"
-    case s309_1P_16A = "s309-1P-16A"
-    case s309_1P_32A = "s309-1P-32A"
-    case s309_3P_16A = "s309-3P-16A"
-    case s309_3P_32A = "s309-3P-32A"
-    case sBS1361 = "sBS1361"
-    case sCEE_7_7 = "sCEE-7-7"
-    case sType2 = "sType2"
-    case sType3 = "sType3"
-    case other1PhMax16A = "Other1PhMax16A"
-    case other1PhOver16A = "Other1PhOver16A"
-    case other3Ph = "Other3Ph"
-    case pan = "Pan"
-    case wInductive = "wInductive"
-    case wResonant = "wResonant"
-    case undetermined = "Undetermined"
-    case unknown = "Unknown"
+public enum ConnectorEnumType: Sendable, CaseIterable {
+    case cCCS1
+    case cCCS2
+    case cG105
+    case cTesla
+    case cType1
+    case cType2
+    case s309_1P_16A
+    case s309_1P_32A
+    case s309_3P_16A
+    case s309_3P_32A
+    case sBS1361
+    case sCEE_7_7
+    case sType2
+    case sType3
+    case other1PhMax16A
+    case other1PhOver16A
+    case other3Ph
+    case pan
+    case wInductive
+    case wResonant
+    case undetermined
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .cCCS1: return "cCCS1"
+        case .cCCS2: return "cCCS2"
+        case .cG105: return "cG105"
+        case .cTesla: return "cTesla"
+        case .cType1: return "cType1"
+        case .cType2: return "cType2"
+        case .s309_1P_16A: return "s309-1P-16A"
+        case .s309_1P_32A: return "s309-1P-32A"
+        case .s309_3P_16A: return "s309-3P-16A"
+        case .s309_3P_32A: return "s309-3P-32A"
+        case .sBS1361: return "sBS1361"
+        case .sCEE_7_7: return "sCEE-7-7"
+        case .sType2: return "sType2"
+        case .sType3: return "sType3"
+        case .other1PhMax16A: return "Other1PhMax16A"
+        case .other1PhOver16A: return "Other1PhOver16A"
+        case .other3Ph: return "Other3Ph"
+        case .pan: return "Pan"
+        case .wInductive: return "wInductive"
+        case .wResonant: return "wResonant"
+        case .undetermined: return "Undetermined"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "cCCS1": self = .cCCS1
+        case "cCCS2": self = .cCCS2
+        case "cG105": self = .cG105
+        case "cTesla": self = .cTesla
+        case "cType1": self = .cType1
+        case "cType2": self = .cType2
+        case "s309-1P-16A": self = .s309_1P_16A
+        case "s309-1P-32A": self = .s309_1P_32A
+        case "s309-3P-16A": self = .s309_3P_16A
+        case "s309-3P-32A": self = .s309_3P_32A
+        case "sBS1361": self = .sBS1361
+        case "sCEE-7-7": self = .sCEE_7_7
+        case "sType2": self = .sType2
+        case "sType3": self = .sType3
+        case "Other1PhMax16A": self = .other1PhMax16A
+        case "Other1PhOver16A": self = .other1PhOver16A
+        case "Other3Ph": self = .other3Ph
+        case "Pan": self = .pan
+        case "wInductive": self = .wInductive
+        case "wResonant": self = .wResonant
+        case "Undetermined": self = .undetermined
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConnectorEnumType {
-        try JSONDecode.enumeration(value, path: path, "ConnectorEnumType")
+        try JSONDecode.enumeration(value, path: path, "ConnectorEnumType", ConnectorEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -905,15 +1391,38 @@ public enum ConnectorEnumType: String, Sendable, CaseIterable {
 }
 
 /// This contains the current status of the Connector.
-public enum ConnectorStatusEnumType: String, Sendable {
-    case available = "Available"
-    case occupied = "Occupied"
-    case reserved = "Reserved"
-    case unavailable = "Unavailable"
-    case faulted = "Faulted"
+public enum ConnectorStatusEnumType: Sendable {
+    case available
+    case occupied
+    case reserved
+    case unavailable
+    case faulted
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .available: return "Available"
+        case .occupied: return "Occupied"
+        case .reserved: return "Reserved"
+        case .unavailable: return "Unavailable"
+        case .faulted: return "Faulted"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Available": self = .available
+        case "Occupied": self = .occupied
+        case "Reserved": self = .reserved
+        case "Unavailable": self = .unavailable
+        case "Faulted": self = .faulted
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConnectorStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ConnectorStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ConnectorStatusEnumType", ConnectorStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -950,13 +1459,32 @@ public enum ConnectorStatusEnumType: String, Sendable {
 /// Cost. Cost_ Kind. Cost_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569243
 /// The kind of cost referred to in the message element amount
-public enum CostKindEnumType: String, Sendable {
-    case carbonDioxideEmission = "CarbonDioxideEmission"
-    case relativePricePercentage = "RelativePricePercentage"
-    case renewableGenerationPercentage = "RenewableGenerationPercentage"
+public enum CostKindEnumType: Sendable {
+    case carbonDioxideEmission
+    case relativePricePercentage
+    case renewableGenerationPercentage
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .carbonDioxideEmission: return "CarbonDioxideEmission"
+        case .relativePricePercentage: return "RelativePricePercentage"
+        case .renewableGenerationPercentage: return "RenewableGenerationPercentage"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "CarbonDioxideEmission": self = .carbonDioxideEmission
+        case "RelativePricePercentage": self = .relativePricePercentage
+        case "RenewableGenerationPercentage": self = .renewableGenerationPercentage
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CostKindEnumType {
-        try JSONDecode.enumeration(value, path: path, "CostKindEnumType")
+        try JSONDecode.enumeration(value, path: path, "CostKindEnumType", CostKindEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -986,13 +1514,32 @@ public enum CostKindEnumType: String, Sendable {
 }
 
 /// Indicates whether the request was accepted.
-public enum CustomerInformationStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case invalid = "Invalid"
+public enum CustomerInformationStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case invalid
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .invalid: return "Invalid"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Invalid": self = .invalid
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CustomerInformationStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "CustomerInformationStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "CustomerInformationStatusEnumType", CustomerInformationStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1021,18 +1568,47 @@ public enum CustomerInformationStatusEnumType: String, Sendable {
 }
 
 /// Data type of this variable.
-public enum DataEnumType: String, Sendable, CaseIterable {
-    case string = "string"
-    case decimal = "decimal"
-    case integer = "integer"
-    case dateTime = "dateTime"
-    case boolean = "boolean"
-    case optionList = "OptionList"
-    case sequenceList = "SequenceList"
-    case memberList = "MemberList"
+public enum DataEnumType: Sendable, CaseIterable {
+    case string
+    case decimal
+    case integer
+    case dateTime
+    case boolean
+    case optionList
+    case sequenceList
+    case memberList
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .string: return "string"
+        case .decimal: return "decimal"
+        case .integer: return "integer"
+        case .dateTime: return "dateTime"
+        case .boolean: return "boolean"
+        case .optionList: return "OptionList"
+        case .sequenceList: return "SequenceList"
+        case .memberList: return "MemberList"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "string": self = .string
+        case "decimal": self = .decimal
+        case "integer": self = .integer
+        case "dateTime": self = .dateTime
+        case "boolean": self = .boolean
+        case "OptionList": self = .optionList
+        case "SequenceList": self = .sequenceList
+        case "MemberList": self = .memberList
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DataEnumType {
-        try JSONDecode.enumeration(value, path: path, "DataEnumType")
+        try JSONDecode.enumeration(value, path: path, "DataEnumType", DataEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1074,14 +1650,35 @@ public enum DataEnumType: String, Sendable, CaseIterable {
 }
 
 /// This indicates the success or failure of the data transfer.
-public enum DataTransferStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case unknownMessageId = "UnknownMessageId"
-    case unknownVendorId = "UnknownVendorId"
+public enum DataTransferStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case unknownMessageId
+    case unknownVendorId
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .unknownMessageId: return "UnknownMessageId"
+        case .unknownVendorId: return "UnknownVendorId"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "UnknownMessageId": self = .unknownMessageId
+        case "UnknownVendorId": self = .unknownVendorId
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DataTransferStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "DataTransferStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "DataTransferStatusEnumType", DataTransferStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1113,13 +1710,32 @@ public enum DataTransferStatusEnumType: String, Sendable {
 }
 
 /// Charging Station indicates if it can process the request.
-public enum DeleteCertificateStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case failed = "Failed"
-    case notFound = "NotFound"
+public enum DeleteCertificateStatusEnumType: Sendable {
+    case accepted
+    case failed
+    case notFound
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        case .notFound: return "NotFound"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        case "NotFound": self = .notFound
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DeleteCertificateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "DeleteCertificateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "DeleteCertificateStatusEnumType", DeleteCertificateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1148,16 +1764,41 @@ public enum DeleteCertificateStatusEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station is able to display the message.
-public enum DisplayMessageStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case notSupportedMessageFormat = "NotSupportedMessageFormat"
-    case rejected = "Rejected"
-    case notSupportedPriority = "NotSupportedPriority"
-    case notSupportedState = "NotSupportedState"
-    case unknownTransaction = "UnknownTransaction"
+public enum DisplayMessageStatusEnumType: Sendable {
+    case accepted
+    case notSupportedMessageFormat
+    case rejected
+    case notSupportedPriority
+    case notSupportedState
+    case unknownTransaction
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .notSupportedMessageFormat: return "NotSupportedMessageFormat"
+        case .rejected: return "Rejected"
+        case .notSupportedPriority: return "NotSupportedPriority"
+        case .notSupportedState: return "NotSupportedState"
+        case .unknownTransaction: return "UnknownTransaction"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "NotSupportedMessageFormat": self = .notSupportedMessageFormat
+        case "Rejected": self = .rejected
+        case "NotSupportedPriority": self = .notSupportedPriority
+        case "NotSupportedState": self = .notSupportedState
+        case "UnknownTransaction": self = .unknownTransaction
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DisplayMessageStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "DisplayMessageStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "DisplayMessageStatusEnumType", DisplayMessageStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1197,14 +1838,35 @@ public enum DisplayMessageStatusEnumType: String, Sendable {
 /// Charging_ Needs. Requested. Energy_ Transfer_ Mode_ Code
 /// urn:x-oca:ocpp:uid:1:569209
 /// Mode of energy transfer requested by the EV.
-public enum EnergyTransferModeEnumType: String, Sendable {
-    case dc = "DC"
-    case acSinglePhase = "AC_single_phase"
-    case acTwoPhase = "AC_two_phase"
-    case acThreePhase = "AC_three_phase"
+public enum EnergyTransferModeEnumType: Sendable {
+    case dc
+    case acSinglePhase
+    case acTwoPhase
+    case acThreePhase
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .dc: return "DC"
+        case .acSinglePhase: return "AC_single_phase"
+        case .acTwoPhase: return "AC_two_phase"
+        case .acThreePhase: return "AC_three_phase"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DC": self = .dc
+        case "AC_single_phase": self = .acSinglePhase
+        case "AC_two_phase": self = .acTwoPhase
+        case "AC_three_phase": self = .acThreePhase
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EnergyTransferModeEnumType {
-        try JSONDecode.enumeration(value, path: path, "EnergyTransferModeEnumType")
+        try JSONDecode.enumeration(value, path: path, "EnergyTransferModeEnumType", EnergyTransferModeEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1237,14 +1899,35 @@ public enum EnergyTransferModeEnumType: String, Sendable {
 }
 
 /// Specifies the event notification type of the message.
-public enum EventNotificationEnumType: String, Sendable {
-    case hardWiredNotification = "HardWiredNotification"
-    case hardWiredMonitor = "HardWiredMonitor"
-    case preconfiguredMonitor = "PreconfiguredMonitor"
-    case customMonitor = "CustomMonitor"
+public enum EventNotificationEnumType: Sendable {
+    case hardWiredNotification
+    case hardWiredMonitor
+    case preconfiguredMonitor
+    case customMonitor
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .hardWiredNotification: return "HardWiredNotification"
+        case .hardWiredMonitor: return "HardWiredMonitor"
+        case .preconfiguredMonitor: return "PreconfiguredMonitor"
+        case .customMonitor: return "CustomMonitor"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "HardWiredNotification": self = .hardWiredNotification
+        case "HardWiredMonitor": self = .hardWiredMonitor
+        case "PreconfiguredMonitor": self = .preconfiguredMonitor
+        case "CustomMonitor": self = .customMonitor
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventNotificationEnumType {
-        try JSONDecode.enumeration(value, path: path, "EventNotificationEnumType")
+        try JSONDecode.enumeration(value, path: path, "EventNotificationEnumType", EventNotificationEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1277,13 +1960,32 @@ public enum EventNotificationEnumType: String, Sendable {
 }
 
 /// Type of monitor that triggered this event, e.g. exceeding a threshold value.
-public enum EventTriggerEnumType: String, Sendable {
-    case alerting = "Alerting"
-    case delta = "Delta"
-    case periodic = "Periodic"
+public enum EventTriggerEnumType: Sendable {
+    case alerting
+    case delta
+    case periodic
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .alerting: return "Alerting"
+        case .delta: return "Delta"
+        case .periodic: return "Periodic"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Alerting": self = .alerting
+        case "Delta": self = .delta
+        case "Periodic": self = .periodic
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventTriggerEnumType {
-        try JSONDecode.enumeration(value, path: path, "EventTriggerEnumType")
+        try JSONDecode.enumeration(value, path: path, "EventTriggerEnumType", EventTriggerEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1312,24 +2014,65 @@ public enum EventTriggerEnumType: String, Sendable {
 }
 
 /// This contains the progress status of the firmware installation.
-public enum FirmwareStatusEnumType: String, Sendable {
-    case downloaded = "Downloaded"
-    case downloadFailed = "DownloadFailed"
-    case downloading = "Downloading"
-    case downloadScheduled = "DownloadScheduled"
-    case downloadPaused = "DownloadPaused"
-    case idle = "Idle"
-    case installationFailed = "InstallationFailed"
-    case installing = "Installing"
-    case installed = "Installed"
-    case installRebooting = "InstallRebooting"
-    case installScheduled = "InstallScheduled"
-    case installVerificationFailed = "InstallVerificationFailed"
-    case invalidSignature = "InvalidSignature"
-    case signatureVerified = "SignatureVerified"
+public enum FirmwareStatusEnumType: Sendable {
+    case downloaded
+    case downloadFailed
+    case downloading
+    case downloadScheduled
+    case downloadPaused
+    case idle
+    case installationFailed
+    case installing
+    case installed
+    case installRebooting
+    case installScheduled
+    case installVerificationFailed
+    case invalidSignature
+    case signatureVerified
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .downloaded: return "Downloaded"
+        case .downloadFailed: return "DownloadFailed"
+        case .downloading: return "Downloading"
+        case .downloadScheduled: return "DownloadScheduled"
+        case .downloadPaused: return "DownloadPaused"
+        case .idle: return "Idle"
+        case .installationFailed: return "InstallationFailed"
+        case .installing: return "Installing"
+        case .installed: return "Installed"
+        case .installRebooting: return "InstallRebooting"
+        case .installScheduled: return "InstallScheduled"
+        case .installVerificationFailed: return "InstallVerificationFailed"
+        case .invalidSignature: return "InvalidSignature"
+        case .signatureVerified: return "SignatureVerified"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Downloaded": self = .downloaded
+        case "DownloadFailed": self = .downloadFailed
+        case "Downloading": self = .downloading
+        case "DownloadScheduled": self = .downloadScheduled
+        case "DownloadPaused": self = .downloadPaused
+        case "Idle": self = .idle
+        case "InstallationFailed": self = .installationFailed
+        case "Installing": self = .installing
+        case "Installed": self = .installed
+        case "InstallRebooting": self = .installRebooting
+        case "InstallScheduled": self = .installScheduled
+        case "InstallVerificationFailed": self = .installVerificationFailed
+        case "InvalidSignature": self = .invalidSignature
+        case "SignatureVerified": self = .signatureVerified
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> FirmwareStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "FirmwareStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "FirmwareStatusEnumType", FirmwareStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1387,14 +2130,35 @@ public enum FirmwareStatusEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station is able to accept this request.
-public enum GenericDeviceModelStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case notSupported = "NotSupported"
-    case emptyResultSet = "EmptyResultSet"
+public enum GenericDeviceModelStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case notSupported
+    case emptyResultSet
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .notSupported: return "NotSupported"
+        case .emptyResultSet: return "EmptyResultSet"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "NotSupported": self = .notSupported
+        case "EmptyResultSet": self = .emptyResultSet
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GenericDeviceModelStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GenericDeviceModelStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GenericDeviceModelStatusEnumType", GenericDeviceModelStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1427,12 +2191,29 @@ public enum GenericDeviceModelStatusEnumType: String, Sendable {
 
 /// The Charging Station will indicate if it was
 /// able to process the request
-public enum GenericStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum GenericStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GenericStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GenericStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GenericStatusEnumType", GenericStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1457,15 +2238,38 @@ public enum GenericStatusEnumType: String, Sendable {
     }
 }
 
-public enum GetCertificateIdUseEnumType: String, Sendable {
-    case v2GRootCertificate = "V2GRootCertificate"
-    case moRootCertificate = "MORootCertificate"
-    case csmsRootCertificate = "CSMSRootCertificate"
-    case v2GCertificateChain = "V2GCertificateChain"
-    case manufacturerRootCertificate = "ManufacturerRootCertificate"
+public enum GetCertificateIdUseEnumType: Sendable {
+    case v2GRootCertificate
+    case moRootCertificate
+    case csmsRootCertificate
+    case v2GCertificateChain
+    case manufacturerRootCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .v2GRootCertificate: return "V2GRootCertificate"
+        case .moRootCertificate: return "MORootCertificate"
+        case .csmsRootCertificate: return "CSMSRootCertificate"
+        case .v2GCertificateChain: return "V2GCertificateChain"
+        case .manufacturerRootCertificate: return "ManufacturerRootCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "V2GRootCertificate": self = .v2GRootCertificate
+        case "MORootCertificate": self = .moRootCertificate
+        case "CSMSRootCertificate": self = .csmsRootCertificate
+        case "V2GCertificateChain": self = .v2GCertificateChain
+        case "ManufacturerRootCertificate": self = .manufacturerRootCertificate
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetCertificateIdUseEnumType {
-        try JSONDecode.enumeration(value, path: path, "GetCertificateIdUseEnumType")
+        try JSONDecode.enumeration(value, path: path, "GetCertificateIdUseEnumType", GetCertificateIdUseEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1500,12 +2304,29 @@ public enum GetCertificateIdUseEnumType: String, Sendable {
 }
 
 /// This indicates whether the charging station was able to retrieve the OCSP certificate status.
-public enum GetCertificateStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case failed = "Failed"
+public enum GetCertificateStatusEnumType: Sendable {
+    case accepted
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetCertificateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GetCertificateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GetCertificateStatusEnumType", GetCertificateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1532,12 +2353,29 @@ public enum GetCertificateStatusEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station is able to process this request and will send <<reportchargingprofilesrequest, ReportChargingProfilesRequest>> messages.
-public enum GetChargingProfileStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case noProfiles = "NoProfiles"
+public enum GetChargingProfileStatusEnumType: Sendable {
+    case accepted
+    case noProfiles
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .noProfiles: return "NoProfiles"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "NoProfiles": self = .noProfiles
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetChargingProfileStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GetChargingProfileStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GetChargingProfileStatusEnumType", GetChargingProfileStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1564,12 +2402,29 @@ public enum GetChargingProfileStatusEnumType: String, Sendable {
 }
 
 /// Indicates if the Charging Station has Display Messages that match the request criteria in the <<getdisplaymessagesrequest,GetDisplayMessagesRequest>>
-public enum GetDisplayMessagesStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case unknown = "Unknown"
+public enum GetDisplayMessagesStatusEnumType: Sendable {
+    case accepted
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetDisplayMessagesStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GetDisplayMessagesStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GetDisplayMessagesStatusEnumType", GetDisplayMessagesStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1596,12 +2451,29 @@ public enum GetDisplayMessagesStatusEnumType: String, Sendable {
 }
 
 /// Charging Station indicates if it can process the request.
-public enum GetInstalledCertificateStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case notFound = "NotFound"
+public enum GetInstalledCertificateStatusEnumType: Sendable {
+    case accepted
+    case notFound
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .notFound: return "NotFound"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "NotFound": self = .notFound
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetInstalledCertificateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GetInstalledCertificateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GetInstalledCertificateStatusEnumType", GetInstalledCertificateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1627,15 +2499,38 @@ public enum GetInstalledCertificateStatusEnumType: String, Sendable {
 }
 
 /// Result status of getting the variable.
-public enum GetVariableStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case unknownComponent = "UnknownComponent"
-    case unknownVariable = "UnknownVariable"
-    case notSupportedAttributeType = "NotSupportedAttributeType"
+public enum GetVariableStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case unknownComponent
+    case unknownVariable
+    case notSupportedAttributeType
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .unknownComponent: return "UnknownComponent"
+        case .unknownVariable: return "UnknownVariable"
+        case .notSupportedAttributeType: return "NotSupportedAttributeType"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "UnknownComponent": self = .unknownComponent
+        case "UnknownVariable": self = .unknownVariable
+        case "NotSupportedAttributeType": self = .notSupportedAttributeType
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetVariableStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "GetVariableStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "GetVariableStatusEnumType", GetVariableStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1670,13 +2565,32 @@ public enum GetVariableStatusEnumType: String, Sendable {
 }
 
 /// Used algorithms for the hashes provided.
-public enum HashAlgorithmEnumType: String, Sendable {
-    case sha256 = "SHA256"
-    case sha384 = "SHA384"
-    case sha512 = "SHA512"
+public enum HashAlgorithmEnumType: Sendable {
+    case sha256
+    case sha384
+    case sha512
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .sha256: return "SHA256"
+        case .sha384: return "SHA384"
+        case .sha512: return "SHA512"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "SHA256": self = .sha256
+        case "SHA384": self = .sha384
+        case "SHA512": self = .sha512
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> HashAlgorithmEnumType {
-        try JSONDecode.enumeration(value, path: path, "HashAlgorithmEnumType")
+        try JSONDecode.enumeration(value, path: path, "HashAlgorithmEnumType", HashAlgorithmEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1704,18 +2618,47 @@ public enum HashAlgorithmEnumType: String, Sendable {
 }
 
 /// Enumeration of possible idToken types.
-public enum IdTokenEnumType: String, Sendable, CaseIterable {
-    case central = "Central"
-    case eMAID = "eMAID"
-    case iso14443 = "ISO14443"
-    case iso15693 = "ISO15693"
-    case keyCode = "KeyCode"
-    case local = "Local"
-    case macAddress = "MacAddress"
-    case noAuthorization = "NoAuthorization"
+public enum IdTokenEnumType: Sendable, CaseIterable {
+    case central
+    case eMAID
+    case iso14443
+    case iso15693
+    case keyCode
+    case local
+    case macAddress
+    case noAuthorization
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .central: return "Central"
+        case .eMAID: return "eMAID"
+        case .iso14443: return "ISO14443"
+        case .iso15693: return "ISO15693"
+        case .keyCode: return "KeyCode"
+        case .local: return "Local"
+        case .macAddress: return "MacAddress"
+        case .noAuthorization: return "NoAuthorization"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Central": self = .central
+        case "eMAID": self = .eMAID
+        case "ISO14443": self = .iso14443
+        case "ISO15693": self = .iso15693
+        case "KeyCode": self = .keyCode
+        case "Local": self = .local
+        case "MacAddress": self = .macAddress
+        case "NoAuthorization": self = .noAuthorization
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> IdTokenEnumType {
-        try JSONDecode.enumeration(value, path: path, "IdTokenEnumType")
+        try JSONDecode.enumeration(value, path: path, "IdTokenEnumType", IdTokenEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1757,13 +2700,32 @@ public enum IdTokenEnumType: String, Sendable, CaseIterable {
 }
 
 /// Charging Station indicates if installation was successful.
-public enum InstallCertificateStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case failed = "Failed"
+public enum InstallCertificateStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> InstallCertificateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "InstallCertificateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "InstallCertificateStatusEnumType", InstallCertificateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1792,14 +2754,35 @@ public enum InstallCertificateStatusEnumType: String, Sendable {
 }
 
 /// Indicates the certificate type that is sent.
-public enum InstallCertificateUseEnumType: String, Sendable {
-    case v2GRootCertificate = "V2GRootCertificate"
-    case moRootCertificate = "MORootCertificate"
-    case csmsRootCertificate = "CSMSRootCertificate"
-    case manufacturerRootCertificate = "ManufacturerRootCertificate"
+public enum InstallCertificateUseEnumType: Sendable {
+    case v2GRootCertificate
+    case moRootCertificate
+    case csmsRootCertificate
+    case manufacturerRootCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .v2GRootCertificate: return "V2GRootCertificate"
+        case .moRootCertificate: return "MORootCertificate"
+        case .csmsRootCertificate: return "CSMSRootCertificate"
+        case .manufacturerRootCertificate: return "ManufacturerRootCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "V2GRootCertificate": self = .v2GRootCertificate
+        case "MORootCertificate": self = .moRootCertificate
+        case "CSMSRootCertificate": self = .csmsRootCertificate
+        case "ManufacturerRootCertificate": self = .manufacturerRootCertificate
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> InstallCertificateUseEnumType {
-        try JSONDecode.enumeration(value, path: path, "InstallCertificateUseEnumType")
+        try JSONDecode.enumeration(value, path: path, "InstallCertificateUseEnumType", InstallCertificateUseEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1832,12 +2815,29 @@ public enum InstallCertificateUseEnumType: String, Sendable {
 }
 
 /// Indicates whether the message was processed properly.
-public enum Iso15118EVCertificateStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case failed = "Failed"
+public enum Iso15118EVCertificateStatusEnumType: Sendable {
+    case accepted
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Iso15118EVCertificateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "Iso15118EVCertificateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "Iso15118EVCertificateStatusEnumType", Iso15118EVCertificateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1866,15 +2866,38 @@ public enum Iso15118EVCertificateStatusEnumType: String, Sendable {
 /// Sampled_ Value. Location. Location_ Code
 /// urn:x-oca:ocpp:uid:1:569265
 /// Indicates where the measured value has been sampled. Default =  "Outlet"
-public enum LocationEnumType: String, Sendable {
-    case body = "Body"
-    case cable = "Cable"
-    case ev = "EV"
-    case inlet = "Inlet"
-    case outlet = "Outlet"
+public enum LocationEnumType: Sendable {
+    case body
+    case cable
+    case ev
+    case inlet
+    case outlet
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .body: return "Body"
+        case .cable: return "Cable"
+        case .ev: return "EV"
+        case .inlet: return "Inlet"
+        case .outlet: return "Outlet"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Body": self = .body
+        case "Cable": self = .cable
+        case "EV": self = .ev
+        case "Inlet": self = .inlet
+        case "Outlet": self = .outlet
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LocationEnumType {
-        try JSONDecode.enumeration(value, path: path, "LocationEnumType")
+        try JSONDecode.enumeration(value, path: path, "LocationEnumType", LocationEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1910,12 +2933,29 @@ public enum LocationEnumType: String, Sendable {
 
 /// This contains the type of log file that the Charging Station
 /// should send.
-public enum LogEnumType: String, Sendable {
-    case diagnosticsLog = "DiagnosticsLog"
-    case securityLog = "SecurityLog"
+public enum LogEnumType: Sendable {
+    case diagnosticsLog
+    case securityLog
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .diagnosticsLog: return "DiagnosticsLog"
+        case .securityLog: return "SecurityLog"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DiagnosticsLog": self = .diagnosticsLog
+        case "SecurityLog": self = .securityLog
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogEnumType {
-        try JSONDecode.enumeration(value, path: path, "LogEnumType")
+        try JSONDecode.enumeration(value, path: path, "LogEnumType", LogEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1942,13 +2982,32 @@ public enum LogEnumType: String, Sendable {
 }
 
 /// This field indicates whether the Charging Station was able to accept the request.
-public enum LogStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case acceptedCanceled = "AcceptedCanceled"
+public enum LogStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case acceptedCanceled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .acceptedCanceled: return "AcceptedCanceled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "AcceptedCanceled": self = .acceptedCanceled
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "LogStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "LogStatusEnumType", LogStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -1979,35 +3038,98 @@ public enum LogStatusEnumType: String, Sendable {
 /// Sampled_ Value. Measurand. Measurand_ Code
 /// urn:x-oca:ocpp:uid:1:569263
 /// Type of measurement. Default = "Energy.Active.Import.Register"
-public enum MeasurandEnumType: String, Sendable {
-    case currentExport = "Current.Export"
-    case currentImport = "Current.Import"
-    case currentOffered = "Current.Offered"
-    case energyActiveExportRegister = "Energy.Active.Export.Register"
-    case energyActiveImportRegister = "Energy.Active.Import.Register"
-    case energyReactiveExportRegister = "Energy.Reactive.Export.Register"
-    case energyReactiveImportRegister = "Energy.Reactive.Import.Register"
-    case energyActiveExportInterval = "Energy.Active.Export.Interval"
-    case energyActiveImportInterval = "Energy.Active.Import.Interval"
-    case energyActiveNet = "Energy.Active.Net"
-    case energyReactiveExportInterval = "Energy.Reactive.Export.Interval"
-    case energyReactiveImportInterval = "Energy.Reactive.Import.Interval"
-    case energyReactiveNet = "Energy.Reactive.Net"
-    case energyApparentNet = "Energy.Apparent.Net"
-    case energyApparentImport = "Energy.Apparent.Import"
-    case energyApparentExport = "Energy.Apparent.Export"
-    case frequency = "Frequency"
-    case powerActiveExport = "Power.Active.Export"
-    case powerActiveImport = "Power.Active.Import"
-    case powerFactor = "Power.Factor"
-    case powerOffered = "Power.Offered"
-    case powerReactiveExport = "Power.Reactive.Export"
-    case powerReactiveImport = "Power.Reactive.Import"
-    case soC = "SoC"
-    case voltage = "Voltage"
+public enum MeasurandEnumType: Sendable {
+    case currentExport
+    case currentImport
+    case currentOffered
+    case energyActiveExportRegister
+    case energyActiveImportRegister
+    case energyReactiveExportRegister
+    case energyReactiveImportRegister
+    case energyActiveExportInterval
+    case energyActiveImportInterval
+    case energyActiveNet
+    case energyReactiveExportInterval
+    case energyReactiveImportInterval
+    case energyReactiveNet
+    case energyApparentNet
+    case energyApparentImport
+    case energyApparentExport
+    case frequency
+    case powerActiveExport
+    case powerActiveImport
+    case powerFactor
+    case powerOffered
+    case powerReactiveExport
+    case powerReactiveImport
+    case soC
+    case voltage
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .currentExport: return "Current.Export"
+        case .currentImport: return "Current.Import"
+        case .currentOffered: return "Current.Offered"
+        case .energyActiveExportRegister: return "Energy.Active.Export.Register"
+        case .energyActiveImportRegister: return "Energy.Active.Import.Register"
+        case .energyReactiveExportRegister: return "Energy.Reactive.Export.Register"
+        case .energyReactiveImportRegister: return "Energy.Reactive.Import.Register"
+        case .energyActiveExportInterval: return "Energy.Active.Export.Interval"
+        case .energyActiveImportInterval: return "Energy.Active.Import.Interval"
+        case .energyActiveNet: return "Energy.Active.Net"
+        case .energyReactiveExportInterval: return "Energy.Reactive.Export.Interval"
+        case .energyReactiveImportInterval: return "Energy.Reactive.Import.Interval"
+        case .energyReactiveNet: return "Energy.Reactive.Net"
+        case .energyApparentNet: return "Energy.Apparent.Net"
+        case .energyApparentImport: return "Energy.Apparent.Import"
+        case .energyApparentExport: return "Energy.Apparent.Export"
+        case .frequency: return "Frequency"
+        case .powerActiveExport: return "Power.Active.Export"
+        case .powerActiveImport: return "Power.Active.Import"
+        case .powerFactor: return "Power.Factor"
+        case .powerOffered: return "Power.Offered"
+        case .powerReactiveExport: return "Power.Reactive.Export"
+        case .powerReactiveImport: return "Power.Reactive.Import"
+        case .soC: return "SoC"
+        case .voltage: return "Voltage"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Current.Export": self = .currentExport
+        case "Current.Import": self = .currentImport
+        case "Current.Offered": self = .currentOffered
+        case "Energy.Active.Export.Register": self = .energyActiveExportRegister
+        case "Energy.Active.Import.Register": self = .energyActiveImportRegister
+        case "Energy.Reactive.Export.Register": self = .energyReactiveExportRegister
+        case "Energy.Reactive.Import.Register": self = .energyReactiveImportRegister
+        case "Energy.Active.Export.Interval": self = .energyActiveExportInterval
+        case "Energy.Active.Import.Interval": self = .energyActiveImportInterval
+        case "Energy.Active.Net": self = .energyActiveNet
+        case "Energy.Reactive.Export.Interval": self = .energyReactiveExportInterval
+        case "Energy.Reactive.Import.Interval": self = .energyReactiveImportInterval
+        case "Energy.Reactive.Net": self = .energyReactiveNet
+        case "Energy.Apparent.Net": self = .energyApparentNet
+        case "Energy.Apparent.Import": self = .energyApparentImport
+        case "Energy.Apparent.Export": self = .energyApparentExport
+        case "Frequency": self = .frequency
+        case "Power.Active.Export": self = .powerActiveExport
+        case "Power.Active.Import": self = .powerActiveImport
+        case "Power.Factor": self = .powerFactor
+        case "Power.Offered": self = .powerOffered
+        case "Power.Reactive.Export": self = .powerReactiveExport
+        case "Power.Reactive.Import": self = .powerReactiveImport
+        case "SoC": self = .soC
+        case "Voltage": self = .voltage
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MeasurandEnumType {
-        try JSONDecode.enumeration(value, path: path, "MeasurandEnumType")
+        try JSONDecode.enumeration(value, path: path, "MeasurandEnumType", MeasurandEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2093,14 +3215,35 @@ public enum MeasurandEnumType: String, Sendable {
 /// Message_ Content. Format. Message_ Format_ Code
 /// urn:x-enexis:ecdm:uid:1:570848
 /// Format of the message.
-public enum MessageFormatEnumType: String, Sendable {
-    case ascii = "ASCII"
-    case html = "HTML"
-    case uri = "URI"
-    case utf8 = "UTF8"
+public enum MessageFormatEnumType: Sendable {
+    case ascii
+    case html
+    case uri
+    case utf8
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ascii: return "ASCII"
+        case .html: return "HTML"
+        case .uri: return "URI"
+        case .utf8: return "UTF8"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ASCII": self = .ascii
+        case "HTML": self = .html
+        case "URI": self = .uri
+        case "UTF8": self = .utf8
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageFormatEnumType {
-        try JSONDecode.enumeration(value, path: path, "MessageFormatEnumType")
+        try JSONDecode.enumeration(value, path: path, "MessageFormatEnumType", MessageFormatEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2132,13 +3275,32 @@ public enum MessageFormatEnumType: String, Sendable {
 }
 
 /// If provided the Charging Station shall return Display Messages with the given priority only.
-public enum MessagePriorityEnumType: String, Sendable {
-    case alwaysFront = "AlwaysFront"
-    case inFront = "InFront"
-    case normalCycle = "NormalCycle"
+public enum MessagePriorityEnumType: Sendable {
+    case alwaysFront
+    case inFront
+    case normalCycle
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .alwaysFront: return "AlwaysFront"
+        case .inFront: return "InFront"
+        case .normalCycle: return "NormalCycle"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "AlwaysFront": self = .alwaysFront
+        case "InFront": self = .inFront
+        case "NormalCycle": self = .normalCycle
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessagePriorityEnumType {
-        try JSONDecode.enumeration(value, path: path, "MessagePriorityEnumType")
+        try JSONDecode.enumeration(value, path: path, "MessagePriorityEnumType", MessagePriorityEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2167,14 +3329,35 @@ public enum MessagePriorityEnumType: String, Sendable {
 }
 
 /// If provided the Charging Station shall return Display Messages with the given state only.
-public enum MessageStateEnumType: String, Sendable {
-    case charging = "Charging"
-    case faulted = "Faulted"
-    case idle = "Idle"
-    case unavailable = "Unavailable"
+public enum MessageStateEnumType: Sendable {
+    case charging
+    case faulted
+    case idle
+    case unavailable
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .charging: return "Charging"
+        case .faulted: return "Faulted"
+        case .idle: return "Idle"
+        case .unavailable: return "Unavailable"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Charging": self = .charging
+        case "Faulted": self = .faulted
+        case "Idle": self = .idle
+        case "Unavailable": self = .unavailable
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageStateEnumType {
-        try JSONDecode.enumeration(value, path: path, "MessageStateEnumType")
+        try JSONDecode.enumeration(value, path: path, "MessageStateEnumType", MessageStateEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2207,21 +3390,56 @@ public enum MessageStateEnumType: String, Sendable {
 }
 
 /// Type of message to be triggered.
-public enum MessageTriggerEnumType: String, Sendable {
-    case bootNotification = "BootNotification"
-    case logStatusNotification = "LogStatusNotification"
-    case firmwareStatusNotification = "FirmwareStatusNotification"
-    case heartbeat = "Heartbeat"
-    case meterValues = "MeterValues"
-    case signChargingStationCertificate = "SignChargingStationCertificate"
-    case signV2GCertificate = "SignV2GCertificate"
-    case statusNotification = "StatusNotification"
-    case transactionEvent = "TransactionEvent"
-    case signCombinedCertificate = "SignCombinedCertificate"
-    case publishFirmwareStatusNotification = "PublishFirmwareStatusNotification"
+public enum MessageTriggerEnumType: Sendable {
+    case bootNotification
+    case logStatusNotification
+    case firmwareStatusNotification
+    case heartbeat
+    case meterValues
+    case signChargingStationCertificate
+    case signV2GCertificate
+    case statusNotification
+    case transactionEvent
+    case signCombinedCertificate
+    case publishFirmwareStatusNotification
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .bootNotification: return "BootNotification"
+        case .logStatusNotification: return "LogStatusNotification"
+        case .firmwareStatusNotification: return "FirmwareStatusNotification"
+        case .heartbeat: return "Heartbeat"
+        case .meterValues: return "MeterValues"
+        case .signChargingStationCertificate: return "SignChargingStationCertificate"
+        case .signV2GCertificate: return "SignV2GCertificate"
+        case .statusNotification: return "StatusNotification"
+        case .transactionEvent: return "TransactionEvent"
+        case .signCombinedCertificate: return "SignCombinedCertificate"
+        case .publishFirmwareStatusNotification: return "PublishFirmwareStatusNotification"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "BootNotification": self = .bootNotification
+        case "LogStatusNotification": self = .logStatusNotification
+        case "FirmwareStatusNotification": self = .firmwareStatusNotification
+        case "Heartbeat": self = .heartbeat
+        case "MeterValues": self = .meterValues
+        case "SignChargingStationCertificate": self = .signChargingStationCertificate
+        case "SignV2GCertificate": self = .signV2GCertificate
+        case "StatusNotification": self = .statusNotification
+        case "TransactionEvent": self = .transactionEvent
+        case "SignCombinedCertificate": self = .signCombinedCertificate
+        case "PublishFirmwareStatusNotification": self = .publishFirmwareStatusNotification
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageTriggerEnumType {
-        try JSONDecode.enumeration(value, path: path, "MessageTriggerEnumType")
+        try JSONDecode.enumeration(value, path: path, "MessageTriggerEnumType", MessageTriggerEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2273,15 +3491,38 @@ public enum MessageTriggerEnumType: String, Sendable {
 }
 
 /// The type of this monitor, e.g. a threshold, delta or periodic monitor.
-public enum MonitorEnumType: String, Sendable {
-    case upperThreshold = "UpperThreshold"
-    case lowerThreshold = "LowerThreshold"
-    case delta = "Delta"
-    case periodic = "Periodic"
-    case periodicClockAligned = "PeriodicClockAligned"
+public enum MonitorEnumType: Sendable {
+    case upperThreshold
+    case lowerThreshold
+    case delta
+    case periodic
+    case periodicClockAligned
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .upperThreshold: return "UpperThreshold"
+        case .lowerThreshold: return "LowerThreshold"
+        case .delta: return "Delta"
+        case .periodic: return "Periodic"
+        case .periodicClockAligned: return "PeriodicClockAligned"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "UpperThreshold": self = .upperThreshold
+        case "LowerThreshold": self = .lowerThreshold
+        case "Delta": self = .delta
+        case "Periodic": self = .periodic
+        case "PeriodicClockAligned": self = .periodicClockAligned
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitorEnumType {
-        try JSONDecode.enumeration(value, path: path, "MonitorEnumType")
+        try JSONDecode.enumeration(value, path: path, "MonitorEnumType", MonitorEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2316,13 +3557,32 @@ public enum MonitorEnumType: String, Sendable {
 }
 
 /// Specify which monitoring base will be set
-public enum MonitoringBaseEnumType: String, Sendable {
-    case all = "All"
-    case factoryDefault = "FactoryDefault"
-    case hardWiredOnly = "HardWiredOnly"
+public enum MonitoringBaseEnumType: Sendable {
+    case all
+    case factoryDefault
+    case hardWiredOnly
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .all: return "All"
+        case .factoryDefault: return "FactoryDefault"
+        case .hardWiredOnly: return "HardWiredOnly"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "All": self = .all
+        case "FactoryDefault": self = .factoryDefault
+        case "HardWiredOnly": self = .hardWiredOnly
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringBaseEnumType {
-        try JSONDecode.enumeration(value, path: path, "MonitoringBaseEnumType")
+        try JSONDecode.enumeration(value, path: path, "MonitoringBaseEnumType", MonitoringBaseEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2351,13 +3611,32 @@ public enum MonitoringBaseEnumType: String, Sendable {
     }
 }
 
-public enum MonitoringCriterionEnumType: String, Sendable {
-    case thresholdMonitoring = "ThresholdMonitoring"
-    case deltaMonitoring = "DeltaMonitoring"
-    case periodicMonitoring = "PeriodicMonitoring"
+public enum MonitoringCriterionEnumType: Sendable {
+    case thresholdMonitoring
+    case deltaMonitoring
+    case periodicMonitoring
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .thresholdMonitoring: return "ThresholdMonitoring"
+        case .deltaMonitoring: return "DeltaMonitoring"
+        case .periodicMonitoring: return "PeriodicMonitoring"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ThresholdMonitoring": self = .thresholdMonitoring
+        case "DeltaMonitoring": self = .deltaMonitoring
+        case "PeriodicMonitoring": self = .periodicMonitoring
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringCriterionEnumType {
-        try JSONDecode.enumeration(value, path: path, "MonitoringCriterionEnumType")
+        try JSONDecode.enumeration(value, path: path, "MonitoringCriterionEnumType", MonitoringCriterionEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2387,13 +3666,32 @@ public enum MonitoringCriterionEnumType: String, Sendable {
 }
 
 /// Defines the mutability of this attribute. Default is ReadWrite when omitted.
-public enum MutabilityEnumType: String, Sendable {
-    case readOnly = "ReadOnly"
-    case writeOnly = "WriteOnly"
-    case readWrite = "ReadWrite"
+public enum MutabilityEnumType: Sendable {
+    case readOnly
+    case writeOnly
+    case readWrite
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .readOnly: return "ReadOnly"
+        case .writeOnly: return "WriteOnly"
+        case .readWrite: return "ReadWrite"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ReadOnly": self = .readOnly
+        case "WriteOnly": self = .writeOnly
+        case "ReadWrite": self = .readWrite
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MutabilityEnumType {
-        try JSONDecode.enumeration(value, path: path, "MutabilityEnumType")
+        try JSONDecode.enumeration(value, path: path, "MutabilityEnumType", MutabilityEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2422,13 +3720,32 @@ public enum MutabilityEnumType: String, Sendable {
 }
 
 /// Returns whether the CSMS has been able to process the message successfully. It does not imply that the evChargingNeeds can be met with the current charging profile.
-public enum NotifyEVChargingNeedsStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case processing = "Processing"
+public enum NotifyEVChargingNeedsStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case processing
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .processing: return "Processing"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Processing": self = .processing
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> NotifyEVChargingNeedsStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "NotifyEVChargingNeedsStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "NotifyEVChargingNeedsStatusEnumType", NotifyEVChargingNeedsStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2457,18 +3774,47 @@ public enum NotifyEVChargingNeedsStatusEnumType: String, Sendable {
 }
 
 /// Applicable Network Interface.
-public enum OCPPInterfaceEnumType: String, Sendable {
-    case wired0 = "Wired0"
-    case wired1 = "Wired1"
-    case wired2 = "Wired2"
-    case wired3 = "Wired3"
-    case wireless0 = "Wireless0"
-    case wireless1 = "Wireless1"
-    case wireless2 = "Wireless2"
-    case wireless3 = "Wireless3"
+public enum OCPPInterfaceEnumType: Sendable {
+    case wired0
+    case wired1
+    case wired2
+    case wired3
+    case wireless0
+    case wireless1
+    case wireless2
+    case wireless3
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .wired0: return "Wired0"
+        case .wired1: return "Wired1"
+        case .wired2: return "Wired2"
+        case .wired3: return "Wired3"
+        case .wireless0: return "Wireless0"
+        case .wireless1: return "Wireless1"
+        case .wireless2: return "Wireless2"
+        case .wireless3: return "Wireless3"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Wired0": self = .wired0
+        case "Wired1": self = .wired1
+        case "Wired2": self = .wired2
+        case "Wired3": self = .wired3
+        case "Wireless0": self = .wireless0
+        case "Wireless1": self = .wireless1
+        case "Wireless2": self = .wireless2
+        case "Wireless3": self = .wireless3
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPInterfaceEnumType {
-        try JSONDecode.enumeration(value, path: path, "OCPPInterfaceEnumType")
+        try JSONDecode.enumeration(value, path: path, "OCPPInterfaceEnumType", OCPPInterfaceEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2509,12 +3855,29 @@ public enum OCPPInterfaceEnumType: String, Sendable {
 /// Communication_ Function. OCPP_ Transport. OCPP_ Transport_ Code
 /// urn:x-oca:ocpp:uid:1:569356
 /// Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in OCPP 2.0, but is supported by other versions of OCPP.
-public enum OCPPTransportEnumType: String, Sendable {
-    case json = "JSON"
-    case soap = "SOAP"
+public enum OCPPTransportEnumType: Sendable {
+    case json
+    case soap
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .json: return "JSON"
+        case .soap: return "SOAP"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "JSON": self = .json
+        case "SOAP": self = .soap
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPTransportEnumType {
-        try JSONDecode.enumeration(value, path: path, "OCPPTransportEnumType")
+        try JSONDecode.enumeration(value, path: path, "OCPPTransportEnumType", OCPPTransportEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2542,14 +3905,35 @@ public enum OCPPTransportEnumType: String, Sendable {
 /// Communication_ Function. OCPP_ Version. OCPP_ Version_ Code
 /// urn:x-oca:ocpp:uid:1:569355
 /// Defines the OCPP version used for this communication function.
-public enum OCPPVersionEnumType: String, Sendable {
-    case ocpp12 = "OCPP12"
-    case ocpp15 = "OCPP15"
-    case ocpp16 = "OCPP16"
-    case ocpp20 = "OCPP20"
+public enum OCPPVersionEnumType: Sendable {
+    case ocpp12
+    case ocpp15
+    case ocpp16
+    case ocpp20
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ocpp12: return "OCPP12"
+        case .ocpp15: return "OCPP15"
+        case .ocpp16: return "OCPP16"
+        case .ocpp20: return "OCPP20"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "OCPP12": self = .ocpp12
+        case "OCPP15": self = .ocpp15
+        case "OCPP16": self = .ocpp16
+        case "OCPP20": self = .ocpp20
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPVersionEnumType {
-        try JSONDecode.enumeration(value, path: path, "OCPPVersionEnumType")
+        try JSONDecode.enumeration(value, path: path, "OCPPVersionEnumType", OCPPVersionEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2579,12 +3963,29 @@ public enum OCPPVersionEnumType: String, Sendable {
 }
 
 /// This contains the type of availability change that the Charging Station should perform.
-public enum OperationalStatusEnumType: String, Sendable {
-    case inoperative = "Inoperative"
-    case operative = "Operative"
+public enum OperationalStatusEnumType: Sendable {
+    case inoperative
+    case operative
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .inoperative: return "Inoperative"
+        case .operative: return "Operative"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Inoperative": self = .inoperative
+        case "Operative": self = .operative
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OperationalStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "OperationalStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "OperationalStatusEnumType", OperationalStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2613,20 +4014,53 @@ public enum OperationalStatusEnumType: String, Sendable {
 /// Sampled_ Value. Phase. Phase_ Code
 /// urn:x-oca:ocpp:uid:1:569264
 /// Indicates how the measured value is to be interpreted. For instance between L1 and neutral (L1-N) Please note that not all values of phase are applicable to all Measurands. When phase is absent, the measured value is interpreted as an overall value.
-public enum PhaseEnumType: String, Sendable {
-    case l1 = "L1"
-    case l2 = "L2"
-    case l3 = "L3"
-    case n = "N"
-    case l1N = "L1-N"
-    case l2N = "L2-N"
-    case l3N = "L3-N"
-    case l1L2 = "L1-L2"
-    case l2L3 = "L2-L3"
-    case l3L1 = "L3-L1"
+public enum PhaseEnumType: Sendable {
+    case l1
+    case l2
+    case l3
+    case n
+    case l1N
+    case l2N
+    case l3N
+    case l1L2
+    case l2L3
+    case l3L1
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .l1: return "L1"
+        case .l2: return "L2"
+        case .l3: return "L3"
+        case .n: return "N"
+        case .l1N: return "L1-N"
+        case .l2N: return "L2-N"
+        case .l3N: return "L3-N"
+        case .l1L2: return "L1-L2"
+        case .l2L3: return "L2-L3"
+        case .l3L1: return "L3-L1"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "L1": self = .l1
+        case "L2": self = .l2
+        case "L3": self = .l3
+        case "N": self = .n
+        case "L1-N": self = .l1N
+        case "L2-N": self = .l2N
+        case "L3-N": self = .l3N
+        case "L1-L2": self = .l1L2
+        case "L2-L3": self = .l2L3
+        case "L3-L1": self = .l3L1
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> PhaseEnumType {
-        try JSONDecode.enumeration(value, path: path, "PhaseEnumType")
+        try JSONDecode.enumeration(value, path: path, "PhaseEnumType", PhaseEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2672,20 +4106,53 @@ public enum PhaseEnumType: String, Sendable {
 
 /// This contains the progress status of the publishfirmware
 /// installation.
-public enum PublishFirmwareStatusEnumType: String, Sendable {
-    case idle = "Idle"
-    case downloadScheduled = "DownloadScheduled"
-    case downloading = "Downloading"
-    case downloaded = "Downloaded"
-    case published = "Published"
-    case downloadFailed = "DownloadFailed"
-    case downloadPaused = "DownloadPaused"
-    case invalidChecksum = "InvalidChecksum"
-    case checksumVerified = "ChecksumVerified"
-    case publishFailed = "PublishFailed"
+public enum PublishFirmwareStatusEnumType: Sendable {
+    case idle
+    case downloadScheduled
+    case downloading
+    case downloaded
+    case published
+    case downloadFailed
+    case downloadPaused
+    case invalidChecksum
+    case checksumVerified
+    case publishFailed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .idle: return "Idle"
+        case .downloadScheduled: return "DownloadScheduled"
+        case .downloading: return "Downloading"
+        case .downloaded: return "Downloaded"
+        case .published: return "Published"
+        case .downloadFailed: return "DownloadFailed"
+        case .downloadPaused: return "DownloadPaused"
+        case .invalidChecksum: return "InvalidChecksum"
+        case .checksumVerified: return "ChecksumVerified"
+        case .publishFailed: return "PublishFailed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Idle": self = .idle
+        case "DownloadScheduled": self = .downloadScheduled
+        case "Downloading": self = .downloading
+        case "Downloaded": self = .downloaded
+        case "Published": self = .published
+        case "DownloadFailed": self = .downloadFailed
+        case "DownloadPaused": self = .downloadPaused
+        case "InvalidChecksum": self = .invalidChecksum
+        case "ChecksumVerified": self = .checksumVerified
+        case "PublishFailed": self = .publishFailed
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> PublishFirmwareStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "PublishFirmwareStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "PublishFirmwareStatusEnumType", PublishFirmwareStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2737,18 +4204,47 @@ public enum PublishFirmwareStatusEnumType: String, Sendable {
 /// Sampled_ Value. Context. Reading_ Context_ Code
 /// urn:x-oca:ocpp:uid:1:569261
 /// Type of detail value: start, end or sample. Default = "Sample.Periodic"
-public enum ReadingContextEnumType: String, Sendable {
-    case interruptionBegin = "Interruption.Begin"
-    case interruptionEnd = "Interruption.End"
-    case other = "Other"
-    case sampleClock = "Sample.Clock"
-    case samplePeriodic = "Sample.Periodic"
-    case transactionBegin = "Transaction.Begin"
-    case transactionEnd = "Transaction.End"
-    case trigger = "Trigger"
+public enum ReadingContextEnumType: Sendable {
+    case interruptionBegin
+    case interruptionEnd
+    case other
+    case sampleClock
+    case samplePeriodic
+    case transactionBegin
+    case transactionEnd
+    case trigger
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .interruptionBegin: return "Interruption.Begin"
+        case .interruptionEnd: return "Interruption.End"
+        case .other: return "Other"
+        case .sampleClock: return "Sample.Clock"
+        case .samplePeriodic: return "Sample.Periodic"
+        case .transactionBegin: return "Transaction.Begin"
+        case .transactionEnd: return "Transaction.End"
+        case .trigger: return "Trigger"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Interruption.Begin": self = .interruptionBegin
+        case "Interruption.End": self = .interruptionEnd
+        case "Other": self = .other
+        case "Sample.Clock": self = .sampleClock
+        case "Sample.Periodic": self = .samplePeriodic
+        case "Transaction.Begin": self = .transactionBegin
+        case "Transaction.End": self = .transactionEnd
+        case "Trigger": self = .trigger
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReadingContextEnumType {
-        try JSONDecode.enumeration(value, path: path, "ReadingContextEnumType")
+        try JSONDecode.enumeration(value, path: path, "ReadingContextEnumType", ReadingContextEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2794,29 +4290,80 @@ public enum ReadingContextEnumType: String, Sendable {
 /// Transaction. Stopped_ Reason. EOT_ Reason_ Code
 /// urn:x-oca:ocpp:uid:1:569413
 /// This contains the reason why the transaction was stopped. MAY only be omitted when Reason is "Local".
-public enum ReasonEnumType: String, Sendable {
-    case deAuthorized = "DeAuthorized"
-    case emergencyStop = "EmergencyStop"
-    case energyLimitReached = "EnergyLimitReached"
-    case evDisconnected = "EVDisconnected"
-    case groundFault = "GroundFault"
-    case immediateReset = "ImmediateReset"
-    case local = "Local"
-    case localOutOfCredit = "LocalOutOfCredit"
-    case masterPass = "MasterPass"
-    case other = "Other"
-    case overcurrentFault = "OvercurrentFault"
-    case powerLoss = "PowerLoss"
-    case powerQuality = "PowerQuality"
-    case reboot = "Reboot"
-    case remote = "Remote"
-    case socLimitReached = "SOCLimitReached"
-    case stoppedByEV = "StoppedByEV"
-    case timeLimitReached = "TimeLimitReached"
-    case timeout = "Timeout"
+public enum ReasonEnumType: Sendable {
+    case deAuthorized
+    case emergencyStop
+    case energyLimitReached
+    case evDisconnected
+    case groundFault
+    case immediateReset
+    case local
+    case localOutOfCredit
+    case masterPass
+    case other
+    case overcurrentFault
+    case powerLoss
+    case powerQuality
+    case reboot
+    case remote
+    case socLimitReached
+    case stoppedByEV
+    case timeLimitReached
+    case timeout
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .deAuthorized: return "DeAuthorized"
+        case .emergencyStop: return "EmergencyStop"
+        case .energyLimitReached: return "EnergyLimitReached"
+        case .evDisconnected: return "EVDisconnected"
+        case .groundFault: return "GroundFault"
+        case .immediateReset: return "ImmediateReset"
+        case .local: return "Local"
+        case .localOutOfCredit: return "LocalOutOfCredit"
+        case .masterPass: return "MasterPass"
+        case .other: return "Other"
+        case .overcurrentFault: return "OvercurrentFault"
+        case .powerLoss: return "PowerLoss"
+        case .powerQuality: return "PowerQuality"
+        case .reboot: return "Reboot"
+        case .remote: return "Remote"
+        case .socLimitReached: return "SOCLimitReached"
+        case .stoppedByEV: return "StoppedByEV"
+        case .timeLimitReached: return "TimeLimitReached"
+        case .timeout: return "Timeout"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DeAuthorized": self = .deAuthorized
+        case "EmergencyStop": self = .emergencyStop
+        case "EnergyLimitReached": self = .energyLimitReached
+        case "EVDisconnected": self = .evDisconnected
+        case "GroundFault": self = .groundFault
+        case "ImmediateReset": self = .immediateReset
+        case "Local": self = .local
+        case "LocalOutOfCredit": self = .localOutOfCredit
+        case "MasterPass": self = .masterPass
+        case "Other": self = .other
+        case "OvercurrentFault": self = .overcurrentFault
+        case "PowerLoss": self = .powerLoss
+        case "PowerQuality": self = .powerQuality
+        case "Reboot": self = .reboot
+        case "Remote": self = .remote
+        case "SOCLimitReached": self = .socLimitReached
+        case "StoppedByEV": self = .stoppedByEV
+        case "TimeLimitReached": self = .timeLimitReached
+        case "Timeout": self = .timeout
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReasonEnumType {
-        try JSONDecode.enumeration(value, path: path, "ReasonEnumType")
+        try JSONDecode.enumeration(value, path: path, "ReasonEnumType", ReasonEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2889,12 +4436,29 @@ public enum ReasonEnumType: String, Sendable {
 /// Charging_ Profile. Recurrency_ Kind. Recurrency_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569233
 /// Indicates the start point of a recurrence.
-public enum RecurrencyKindEnumType: String, Sendable {
-    case daily = "Daily"
-    case weekly = "Weekly"
+public enum RecurrencyKindEnumType: Sendable {
+    case daily
+    case weekly
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .daily: return "Daily"
+        case .weekly: return "Weekly"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Daily": self = .daily
+        case "Weekly": self = .weekly
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RecurrencyKindEnumType {
-        try JSONDecode.enumeration(value, path: path, "RecurrencyKindEnumType")
+        try JSONDecode.enumeration(value, path: path, "RecurrencyKindEnumType", RecurrencyKindEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2922,13 +4486,32 @@ public enum RecurrencyKindEnumType: String, Sendable {
 
 /// This contains whether the Charging Station has been registered
 /// within the CSMS.
-public enum RegistrationStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case pending = "Pending"
-    case rejected = "Rejected"
+public enum RegistrationStatusEnumType: Sendable {
+    case accepted
+    case pending
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .pending: return "Pending"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Pending": self = .pending
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RegistrationStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "RegistrationStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "RegistrationStatusEnumType", RegistrationStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2957,13 +4540,32 @@ public enum RegistrationStatusEnumType: String, Sendable {
 }
 
 /// This field specifies the report base.
-public enum ReportBaseEnumType: String, Sendable {
-    case configurationInventory = "ConfigurationInventory"
-    case fullInventory = "FullInventory"
-    case summaryInventory = "SummaryInventory"
+public enum ReportBaseEnumType: Sendable {
+    case configurationInventory
+    case fullInventory
+    case summaryInventory
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .configurationInventory: return "ConfigurationInventory"
+        case .fullInventory: return "FullInventory"
+        case .summaryInventory: return "SummaryInventory"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ConfigurationInventory": self = .configurationInventory
+        case "FullInventory": self = .fullInventory
+        case "SummaryInventory": self = .summaryInventory
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReportBaseEnumType {
-        try JSONDecode.enumeration(value, path: path, "ReportBaseEnumType")
+        try JSONDecode.enumeration(value, path: path, "ReportBaseEnumType", ReportBaseEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -2993,12 +4595,29 @@ public enum ReportBaseEnumType: String, Sendable {
 }
 
 /// Status indicating whether the Charging Station accepts the request to start a transaction.
-public enum RequestStartStopStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum RequestStartStopStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RequestStartStopStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "RequestStartStopStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "RequestStartStopStatusEnumType", RequestStartStopStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3024,12 +4643,29 @@ public enum RequestStartStopStatusEnumType: String, Sendable {
 }
 
 /// The updated reservation status.
-public enum ReservationUpdateStatusEnumType: String, Sendable {
-    case expired = "Expired"
-    case removed = "Removed"
+public enum ReservationUpdateStatusEnumType: Sendable {
+    case expired
+    case removed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .expired: return "Expired"
+        case .removed: return "Removed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Expired": self = .expired
+        case "Removed": self = .removed
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReservationUpdateStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ReservationUpdateStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ReservationUpdateStatusEnumType", ReservationUpdateStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3055,15 +4691,38 @@ public enum ReservationUpdateStatusEnumType: String, Sendable {
 }
 
 /// This indicates the success or failure of the reservation.
-public enum ReserveNowStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case faulted = "Faulted"
-    case occupied = "Occupied"
-    case rejected = "Rejected"
-    case unavailable = "Unavailable"
+public enum ReserveNowStatusEnumType: Sendable {
+    case accepted
+    case faulted
+    case occupied
+    case rejected
+    case unavailable
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .faulted: return "Faulted"
+        case .occupied: return "Occupied"
+        case .rejected: return "Rejected"
+        case .unavailable: return "Unavailable"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Faulted": self = .faulted
+        case "Occupied": self = .occupied
+        case "Rejected": self = .rejected
+        case "Unavailable": self = .unavailable
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReserveNowStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ReserveNowStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ReserveNowStatusEnumType", ReserveNowStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3097,12 +4756,29 @@ public enum ReserveNowStatusEnumType: String, Sendable {
 }
 
 /// This contains the type of reset that the Charging Station or EVSE should perform.
-public enum ResetEnumType: String, Sendable {
-    case immediate = "Immediate"
-    case onIdle = "OnIdle"
+public enum ResetEnumType: Sendable {
+    case immediate
+    case onIdle
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .immediate: return "Immediate"
+        case .onIdle: return "OnIdle"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Immediate": self = .immediate
+        case "OnIdle": self = .onIdle
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ResetEnumType {
-        try JSONDecode.enumeration(value, path: path, "ResetEnumType")
+        try JSONDecode.enumeration(value, path: path, "ResetEnumType", ResetEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3129,13 +4805,32 @@ public enum ResetEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station is able to perform the reset.
-public enum ResetStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case scheduled = "Scheduled"
+public enum ResetStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case scheduled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .scheduled: return "Scheduled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Scheduled": self = .scheduled
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ResetStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "ResetStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "ResetStatusEnumType", ResetStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3164,13 +4859,32 @@ public enum ResetStatusEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station has successfully received and applied the update of the Local Authorization List.
-public enum SendLocalListStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case failed = "Failed"
-    case versionMismatch = "VersionMismatch"
+public enum SendLocalListStatusEnumType: Sendable {
+    case accepted
+    case failed
+    case versionMismatch
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        case .versionMismatch: return "VersionMismatch"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        case "VersionMismatch": self = .versionMismatch
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SendLocalListStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "SendLocalListStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "SendLocalListStatusEnumType", SendLocalListStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3200,16 +4914,41 @@ public enum SendLocalListStatusEnumType: String, Sendable {
 }
 
 /// Status is OK if a value could be returned. Otherwise this will indicate the reason why a value could not be returned.
-public enum SetMonitoringStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case unknownComponent = "UnknownComponent"
-    case unknownVariable = "UnknownVariable"
-    case unsupportedMonitorType = "UnsupportedMonitorType"
-    case rejected = "Rejected"
-    case duplicate = "Duplicate"
+public enum SetMonitoringStatusEnumType: Sendable {
+    case accepted
+    case unknownComponent
+    case unknownVariable
+    case unsupportedMonitorType
+    case rejected
+    case duplicate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknownComponent: return "UnknownComponent"
+        case .unknownVariable: return "UnknownVariable"
+        case .unsupportedMonitorType: return "UnsupportedMonitorType"
+        case .rejected: return "Rejected"
+        case .duplicate: return "Duplicate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "UnknownComponent": self = .unknownComponent
+        case "UnknownVariable": self = .unknownVariable
+        case "UnsupportedMonitorType": self = .unsupportedMonitorType
+        case "Rejected": self = .rejected
+        case "Duplicate": self = .duplicate
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetMonitoringStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "SetMonitoringStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "SetMonitoringStatusEnumType", SetMonitoringStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3247,13 +4986,32 @@ public enum SetMonitoringStatusEnumType: String, Sendable {
 }
 
 /// Result of operation.
-public enum SetNetworkProfileStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case failed = "Failed"
+public enum SetNetworkProfileStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetNetworkProfileStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "SetNetworkProfileStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "SetNetworkProfileStatusEnumType", SetNetworkProfileStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3282,16 +5040,41 @@ public enum SetNetworkProfileStatusEnumType: String, Sendable {
 }
 
 /// Result status of setting the variable.
-public enum SetVariableStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case unknownComponent = "UnknownComponent"
-    case unknownVariable = "UnknownVariable"
-    case notSupportedAttributeType = "NotSupportedAttributeType"
-    case rebootRequired = "RebootRequired"
+public enum SetVariableStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case unknownComponent
+    case unknownVariable
+    case notSupportedAttributeType
+    case rebootRequired
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .unknownComponent: return "UnknownComponent"
+        case .unknownVariable: return "UnknownVariable"
+        case .notSupportedAttributeType: return "NotSupportedAttributeType"
+        case .rebootRequired: return "RebootRequired"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "UnknownComponent": self = .unknownComponent
+        case "UnknownVariable": self = .unknownVariable
+        case "NotSupportedAttributeType": self = .notSupportedAttributeType
+        case "RebootRequired": self = .rebootRequired
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetVariableStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "SetVariableStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "SetVariableStatusEnumType", SetVariableStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3330,13 +5113,32 @@ public enum SetVariableStatusEnumType: String, Sendable {
 
 /// This contains the type of this event.
 /// The first TransactionEvent of a transaction SHALL contain: "Started" The last TransactionEvent of a transaction SHALL contain: "Ended" All others SHALL contain: "Updated"
-public enum TransactionEventEnumType: String, Sendable {
-    case ended = "Ended"
-    case started = "Started"
-    case updated = "Updated"
+public enum TransactionEventEnumType: Sendable {
+    case ended
+    case started
+    case updated
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ended: return "Ended"
+        case .started: return "Started"
+        case .updated: return "Updated"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Ended": self = .ended
+        case "Started": self = .started
+        case "Updated": self = .updated
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TransactionEventEnumType {
-        try JSONDecode.enumeration(value, path: path, "TransactionEventEnumType")
+        try JSONDecode.enumeration(value, path: path, "TransactionEventEnumType", TransactionEventEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3365,13 +5167,32 @@ public enum TransactionEventEnumType: String, Sendable {
 }
 
 /// Indicates whether the Charging Station will send the requested notification or not.
-public enum TriggerMessageStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case notImplemented = "NotImplemented"
+public enum TriggerMessageStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case notImplemented
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .notImplemented: return "NotImplemented"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "NotImplemented": self = .notImplemented
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TriggerMessageStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "TriggerMessageStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "TriggerMessageStatusEnumType", TriggerMessageStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3400,31 +5221,86 @@ public enum TriggerMessageStatusEnumType: String, Sendable {
 }
 
 /// Reason the Charging Station sends this message to the CSMS
-public enum TriggerReasonEnumType: String, Sendable {
-    case authorized = "Authorized"
-    case cablePluggedIn = "CablePluggedIn"
-    case chargingRateChanged = "ChargingRateChanged"
-    case chargingStateChanged = "ChargingStateChanged"
-    case deauthorized = "Deauthorized"
-    case energyLimitReached = "EnergyLimitReached"
-    case evCommunicationLost = "EVCommunicationLost"
-    case evConnectTimeout = "EVConnectTimeout"
-    case meterValueClock = "MeterValueClock"
-    case meterValuePeriodic = "MeterValuePeriodic"
-    case timeLimitReached = "TimeLimitReached"
-    case trigger = "Trigger"
-    case unlockCommand = "UnlockCommand"
-    case stopAuthorized = "StopAuthorized"
-    case evDeparted = "EVDeparted"
-    case evDetected = "EVDetected"
-    case remoteStop = "RemoteStop"
-    case remoteStart = "RemoteStart"
-    case abnormalCondition = "AbnormalCondition"
-    case signedDataReceived = "SignedDataReceived"
-    case resetCommand = "ResetCommand"
+public enum TriggerReasonEnumType: Sendable {
+    case authorized
+    case cablePluggedIn
+    case chargingRateChanged
+    case chargingStateChanged
+    case deauthorized
+    case energyLimitReached
+    case evCommunicationLost
+    case evConnectTimeout
+    case meterValueClock
+    case meterValuePeriodic
+    case timeLimitReached
+    case trigger
+    case unlockCommand
+    case stopAuthorized
+    case evDeparted
+    case evDetected
+    case remoteStop
+    case remoteStart
+    case abnormalCondition
+    case signedDataReceived
+    case resetCommand
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .authorized: return "Authorized"
+        case .cablePluggedIn: return "CablePluggedIn"
+        case .chargingRateChanged: return "ChargingRateChanged"
+        case .chargingStateChanged: return "ChargingStateChanged"
+        case .deauthorized: return "Deauthorized"
+        case .energyLimitReached: return "EnergyLimitReached"
+        case .evCommunicationLost: return "EVCommunicationLost"
+        case .evConnectTimeout: return "EVConnectTimeout"
+        case .meterValueClock: return "MeterValueClock"
+        case .meterValuePeriodic: return "MeterValuePeriodic"
+        case .timeLimitReached: return "TimeLimitReached"
+        case .trigger: return "Trigger"
+        case .unlockCommand: return "UnlockCommand"
+        case .stopAuthorized: return "StopAuthorized"
+        case .evDeparted: return "EVDeparted"
+        case .evDetected: return "EVDetected"
+        case .remoteStop: return "RemoteStop"
+        case .remoteStart: return "RemoteStart"
+        case .abnormalCondition: return "AbnormalCondition"
+        case .signedDataReceived: return "SignedDataReceived"
+        case .resetCommand: return "ResetCommand"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Authorized": self = .authorized
+        case "CablePluggedIn": self = .cablePluggedIn
+        case "ChargingRateChanged": self = .chargingRateChanged
+        case "ChargingStateChanged": self = .chargingStateChanged
+        case "Deauthorized": self = .deauthorized
+        case "EnergyLimitReached": self = .energyLimitReached
+        case "EVCommunicationLost": self = .evCommunicationLost
+        case "EVConnectTimeout": self = .evConnectTimeout
+        case "MeterValueClock": self = .meterValueClock
+        case "MeterValuePeriodic": self = .meterValuePeriodic
+        case "TimeLimitReached": self = .timeLimitReached
+        case "Trigger": self = .trigger
+        case "UnlockCommand": self = .unlockCommand
+        case "StopAuthorized": self = .stopAuthorized
+        case "EVDeparted": self = .evDeparted
+        case "EVDetected": self = .evDetected
+        case "RemoteStop": self = .remoteStop
+        case "RemoteStart": self = .remoteStart
+        case "AbnormalCondition": self = .abnormalCondition
+        case "SignedDataReceived": self = .signedDataReceived
+        case "ResetCommand": self = .resetCommand
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TriggerReasonEnumType {
-        try JSONDecode.enumeration(value, path: path, "TriggerReasonEnumType")
+        try JSONDecode.enumeration(value, path: path, "TriggerReasonEnumType", TriggerReasonEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3499,14 +5375,35 @@ public enum TriggerReasonEnumType: String, Sendable {
 }
 
 /// This indicates whether the Charging Station has unlocked the connector.
-public enum UnlockStatusEnumType: String, Sendable {
-    case unlocked = "Unlocked"
-    case unlockFailed = "UnlockFailed"
-    case ongoingAuthorizedTransaction = "OngoingAuthorizedTransaction"
-    case unknownConnector = "UnknownConnector"
+public enum UnlockStatusEnumType: Sendable {
+    case unlocked
+    case unlockFailed
+    case ongoingAuthorizedTransaction
+    case unknownConnector
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .unlocked: return "Unlocked"
+        case .unlockFailed: return "UnlockFailed"
+        case .ongoingAuthorizedTransaction: return "OngoingAuthorizedTransaction"
+        case .unknownConnector: return "UnknownConnector"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Unlocked": self = .unlocked
+        case "UnlockFailed": self = .unlockFailed
+        case "OngoingAuthorizedTransaction": self = .ongoingAuthorizedTransaction
+        case "UnknownConnector": self = .unknownConnector
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnlockStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "UnlockStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "UnlockStatusEnumType", UnlockStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3539,13 +5436,32 @@ public enum UnlockStatusEnumType: String, Sendable {
 }
 
 /// Indicates whether the Local Controller succeeded in unpublishing the firmware.
-public enum UnpublishFirmwareStatusEnumType: String, Sendable {
-    case downloadOngoing = "DownloadOngoing"
-    case noFirmware = "NoFirmware"
-    case unpublished = "Unpublished"
+public enum UnpublishFirmwareStatusEnumType: Sendable {
+    case downloadOngoing
+    case noFirmware
+    case unpublished
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .downloadOngoing: return "DownloadOngoing"
+        case .noFirmware: return "NoFirmware"
+        case .unpublished: return "Unpublished"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DownloadOngoing": self = .downloadOngoing
+        case "NoFirmware": self = .noFirmware
+        case "Unpublished": self = .unpublished
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnpublishFirmwareStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "UnpublishFirmwareStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "UnpublishFirmwareStatusEnumType", UnpublishFirmwareStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3575,12 +5491,29 @@ public enum UnpublishFirmwareStatusEnumType: String, Sendable {
 }
 
 /// This contains the type of update (full or differential) of this request.
-public enum UpdateEnumType: String, Sendable {
-    case differential = "Differential"
-    case full = "Full"
+public enum UpdateEnumType: Sendable {
+    case differential
+    case full
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .differential: return "Differential"
+        case .full: return "Full"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Differential": self = .differential
+        case "Full": self = .full
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UpdateEnumType {
-        try JSONDecode.enumeration(value, path: path, "UpdateEnumType")
+        try JSONDecode.enumeration(value, path: path, "UpdateEnumType", UpdateEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3607,15 +5540,38 @@ public enum UpdateEnumType: String, Sendable {
 }
 
 /// This field indicates whether the Charging Station was able to accept the request.
-public enum UpdateFirmwareStatusEnumType: String, Sendable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case acceptedCanceled = "AcceptedCanceled"
-    case invalidCertificate = "InvalidCertificate"
-    case revokedCertificate = "RevokedCertificate"
+public enum UpdateFirmwareStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case acceptedCanceled
+    case invalidCertificate
+    case revokedCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .acceptedCanceled: return "AcceptedCanceled"
+        case .invalidCertificate: return "InvalidCertificate"
+        case .revokedCertificate: return "RevokedCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "AcceptedCanceled": self = .acceptedCanceled
+        case "InvalidCertificate": self = .invalidCertificate
+        case "RevokedCertificate": self = .revokedCertificate
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UpdateFirmwareStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "UpdateFirmwareStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "UpdateFirmwareStatusEnumType", UpdateFirmwareStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3649,18 +5605,47 @@ public enum UpdateFirmwareStatusEnumType: String, Sendable {
 }
 
 /// This contains the status of the log upload.
-public enum UploadLogStatusEnumType: String, Sendable {
-    case badMessage = "BadMessage"
-    case idle = "Idle"
-    case notSupportedOperation = "NotSupportedOperation"
-    case permissionDenied = "PermissionDenied"
-    case uploaded = "Uploaded"
-    case uploadFailure = "UploadFailure"
-    case uploading = "Uploading"
-    case acceptedCanceled = "AcceptedCanceled"
+public enum UploadLogStatusEnumType: Sendable {
+    case badMessage
+    case idle
+    case notSupportedOperation
+    case permissionDenied
+    case uploaded
+    case uploadFailure
+    case uploading
+    case acceptedCanceled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .badMessage: return "BadMessage"
+        case .idle: return "Idle"
+        case .notSupportedOperation: return "NotSupportedOperation"
+        case .permissionDenied: return "PermissionDenied"
+        case .uploaded: return "Uploaded"
+        case .uploadFailure: return "UploadFailure"
+        case .uploading: return "Uploading"
+        case .acceptedCanceled: return "AcceptedCanceled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "BadMessage": self = .badMessage
+        case "Idle": self = .idle
+        case "NotSupportedOperation": self = .notSupportedOperation
+        case "PermissionDenied": self = .permissionDenied
+        case "Uploaded": self = .uploaded
+        case "UploadFailure": self = .uploadFailure
+        case "Uploading": self = .uploading
+        case "AcceptedCanceled": self = .acceptedCanceled
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UploadLogStatusEnumType {
-        try JSONDecode.enumeration(value, path: path, "UploadLogStatusEnumType")
+        try JSONDecode.enumeration(value, path: path, "UploadLogStatusEnumType", UploadLogStatusEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
@@ -3706,14 +5691,35 @@ public enum UploadLogStatusEnumType: String, Sendable {
 /// VPN. Type. VPN_ Code
 /// urn:x-oca:ocpp:uid:1:569277
 /// Type of VPN
-public enum VPNEnumType: String, Sendable {
-    case ikEv2 = "IKEv2"
-    case ipSec = "IPSec"
-    case l2TP = "L2TP"
-    case pptp = "PPTP"
+public enum VPNEnumType: Sendable {
+    case ikEv2
+    case ipSec
+    case l2TP
+    case pptp
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ikEv2: return "IKEv2"
+        case .ipSec: return "IPSec"
+        case .l2TP: return "L2TP"
+        case .pptp: return "PPTP"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "IKEv2": self = .ikEv2
+        case "IPSec": self = .ipSec
+        case "L2TP": self = .l2TP
+        case "PPTP": self = .pptp
+        default: return nil
+        }
+    }
 
     static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VPNEnumType {
-        try JSONDecode.enumeration(value, path: path, "VPNEnumType")
+        try JSONDecode.enumeration(value, path: path, "VPNEnumType", VPNEnumType.init(rawValue:))
     }
 
     func toJSON() -> JSONValue { .string(rawValue) }
