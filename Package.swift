@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // X.509, keys and CSRs for the station's certificates (A02, A03, M03-M05); FoundationEssentials only.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // The OCPP 2.0.1 message layer: generated message types, JSON, OCPP-J frames, schema validation. No I/O.
@@ -47,6 +51,10 @@ let package = Package(
                 "OCPPMessages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Certificates are values, not I/O: parsing, CSRs, chain checks and hash data live in Security/.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -149,7 +157,12 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPPStationTests",
-            dependencies: ["OCPPStation", "OCPPMessages"],
+            dependencies: [
+                "OCPPStation", "OCPPMessages",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,6 +7,11 @@
 // FailedToAuthenticationAtCsms), and WSClient exposes neither. Each connection takes its endpoint, security profile
 // and credentials from the `ConnectionProfile` the station hands over, and reads the TLS material from its files
 // then, so a new password, profile or certificate takes effect at the next connection.
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#endif
 public import Logging
 public import NIOCore
 public import NIOPosix
@@ -25,13 +30,32 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         public var maxMessageSize: Int
         /// The station's TLS material (security profiles 2 and 3), read at every connection.
         public var tlsFiles: TLSFiles
+        /// Each used instead of its `tlsFiles` counterpart while that file does not exist (the flags' files, before
+        /// they are copied into the data directory).
+        public var tlsFallbackFiles: TLSFiles
         /// Offer permessage-deflate (RFC 7692); used when the CSMS accepts it.
         public var compression: Bool
 
-        public init(maxMessageSize: Int = 1 << 20, tlsFiles: TLSFiles = TLSFiles(), compression: Bool = true) {
+        public init(
+            maxMessageSize: Int = 1 << 20, tlsFiles: TLSFiles = TLSFiles(), tlsFallbackFiles: TLSFiles = TLSFiles(),
+            compression: Bool = true
+        ) {
             self.maxMessageSize = maxMessageSize
             self.tlsFiles = tlsFiles
+            self.tlsFallbackFiles = tlsFallbackFiles
             self.compression = compression
+        }
+
+        /// The files to read now: each of `tlsFiles` that exists, else its fallback.
+        var currentTLSFiles: TLSFiles {
+            func pick(_ primary: String?, _ fallback: String?) -> String? {
+                guard let primary, access(primary, F_OK) == 0 else { return fallback }
+                return primary
+            }
+            return TLSFiles(
+                csmsRootCertificates: pick(tlsFiles.csmsRootCertificates, tlsFallbackFiles.csmsRootCertificates),
+                clientCertificate: pick(tlsFiles.clientCertificate, tlsFallbackFiles.clientCertificate),
+                clientKey: pick(tlsFiles.clientKey, tlsFallbackFiles.clientKey))
         }
     }
 
@@ -204,7 +228,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         }
         let sslContext: NIOSSLContext?
         if endpoint.secure {
-            let tls = try Self.tlsConfiguration(securityProfile: profile.securityProfile, files: configuration.tlsFiles)
+            let tls = try Self.tlsConfiguration(securityProfile: profile.securityProfile, files: configuration.currentTLSFiles)
             do {
                 sslContext = try NIOSSLContext(configuration: tls)
             } catch {
