@@ -200,7 +200,7 @@ def test_root_certificates_install_list_delete(agent, pki):
         assert delete(hash_data(other))["status"] == "NotFound"  # M04.FR.04
         # M04.FR.03: the last CSMS root while security profile 2 needs it: Failed, and it stays.
         answer = delete(hash_data(root))
-        assert answer["status"] == "Failed" and answer["statusInfo"]["reasonCode"] == "LastCSMSRootCertificate"
+        assert answer["status"] == "Failed" and answer["statusInfo"]["reasonCode"] == "LastCSMSRoot"
         assert installed(["CSMSRootCertificate"])["status"] == "Accepted"
         assert entries() == "1"
         assert "ReconfigurationOfSecurityParameters" in security_log(station)

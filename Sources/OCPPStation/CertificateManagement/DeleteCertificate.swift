@@ -14,7 +14,7 @@ extension ChargingStation {
             let issuer = X509Material.issuer(of: chain[0], in: Array(chain.dropFirst()) + roots)
             if X509Material.matches(data, chain[0], issuer: issuer) {
                 return DeleteCertificateResponse(
-                    status: .failed, statusInfo: StatusInfoType(reasonCode: "ChargingStationCertificate", additionalInfo: "M04.FR.06: not deletable"))
+                    status: .failed, statusInfo: StatusInfoType(reasonCode: "StationCertificate", additionalInfo: "M04.FR.06: not deletable"))
             }
         }
         for (type, item) in Self.trustStoreTypes {
@@ -24,7 +24,7 @@ extension ChargingStation {
                 return DeleteCertificateResponse(
                     status: .failed,
                     statusInfo: StatusInfoType(
-                        reasonCode: "LastCSMSRootCertificate",
+                        reasonCode: "LastCSMSRoot",
                         additionalInfo: "security profile \(networkProfiles.activeSecurityProfile) needs a CSMS root certificate"))
             }
             let removed = list.remove(at: index)

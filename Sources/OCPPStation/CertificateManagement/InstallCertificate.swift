@@ -16,7 +16,7 @@ extension ChargingStation {
             return InstallCertificateResponse(status: .rejected, statusInfo: StatusInfoType(reasonCode: "UnsupportedCertType"))
         }
         let certificate: Certificate
-        do {
+        do throws(CertificateProblem) {
             let parsed = try X509Material.certificates(pem: request.certificate)
             guard parsed.count == 1 else {
                 throw CertificateProblem("InvalidCertificate", "\(parsed.count) certificates where one belongs")
@@ -40,7 +40,7 @@ extension ChargingStation {
             if installed >= limit {
                 // M05.FR.06
                 return InstallCertificateResponse(
-                    status: .rejected, statusInfo: StatusInfoType(reasonCode: "CertificateEntriesFull", additionalInfo: "maxLimit \(limit)"))
+                    status: .rejected, statusInfo: StatusInfoType(reasonCode: "TooManyCertificates", additionalInfo: "maxLimit \(limit)"))
             }
         }
         list.append(certificate)

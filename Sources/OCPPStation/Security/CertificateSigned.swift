@@ -27,11 +27,12 @@ extension ChargingStation {
             roots = []
         }
         let chain: [Certificate]
-        do {
+        do throws(CertificateProblem) {
             chain = try await X509Material.checkSignedChain(
                 request.certificateChain, keyPEM: key, stationId: provisioning.stationId, roots: roots, now: now().date)
         } catch {
             // A02.FR.07: the key of the CSR is discarded with it; A02.FR.20: no back-off until triggered again.
+            certificateSigning.stop()
             try? await certificates.write(.pendingKey, nil)
             return await rejectSignedCertificate(error)
         }

@@ -108,7 +108,7 @@ enum X509Material {
         guard now <= leaf.notValidAfter else {
             throw CertificateProblem("Expired", "expired at \(leaf.notValidAfter)")
         }
-        let commonNames = leaf.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }.map { "\($0.value)" }
+        let commonNames = leaf.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }.map { String($0.value) ?? "" }
         guard commonNames.contains(stationId) else {
             throw CertificateProblem("InvalidCommonName", "the subject's CN is \(commonNames), not the station's identity \(stationId)")
         }

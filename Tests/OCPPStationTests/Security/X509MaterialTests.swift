@@ -70,8 +70,8 @@ struct X509MaterialTests {
         let pem = try X509Material.signingRequest(keyPEM: key, commonName: "CS001", organizationName: "Example CSO")
         let csr = try CertificateSigningRequest(pemEncoded: pem)
         let names = csr.subject.flatMap { $0 }
-        #expect(names.contains { $0.type == .RDNAttributeType.commonName && "\($0.value)" == "CS001" })
-        #expect(names.contains { $0.type == .RDNAttributeType.organizationName && "\($0.value)" == "Example CSO" })
+        #expect(names.contains { $0.type == .RDNAttributeType.commonName && String($0.value) == "CS001" })
+        #expect(names.contains { $0.type == .RDNAttributeType.organizationName && String($0.value) == "Example CSO" })
         #expect(csr.publicKey == (try Certificate.PrivateKey(pemEncoded: key)).publicKey)
         #expect(csr.publicKey.isValidSignature(csr.signature, for: csr))
     }
