@@ -42,14 +42,14 @@ class Authority:
         self.path = pathlib.Path(directory) / f"{name}.pem"
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, directory, name, common_name, hosts=(), client=False, expired=False):
-        """A leaf certificate and key; returns (cert path, key path)."""
+    def issue(self, directory, name, common_name, hosts=(), client=False, expired=False, valid_days=365):
+        """A leaf certificate and key, valid for `valid_days` from yesterday; returns (cert path, key path)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
         if expired:
             before, after = now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)
         else:
-            before, after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=365)
+            before, after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=valid_days)
         builder = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(self.name)
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(before).not_valid_after(after)

@@ -218,3 +218,50 @@ def test_an_installed_csms_root_is_trusted_by_the_next_connection(agent, pki):
     with CSMS(ssl_context=pki.server_context("untrusted"), basic_auth={"CS001": PASSWORD}, port=port) as moved:
         moved.wait_connected(timeout=30)
         assert "InvalidCsmsCertificate" not in security_log(station)
+
+
+def test_a_renewed_certificate_the_csms_refuses_falls_back_to_the_previous_one(agent, pki):
+    with CSMS(ssl_context=pki.server_context(require_client_cert=True)) as server:
+        server.sign_certificate_status = "Accepted"
+        station = agent(url=server.url, extra=profile_3(pki))
+        boot_accepted(server)
+        old_serial = peer_serial(server.connections[0])
+        # A CA the station trusts (installed as a CSMS root) but the CSMS does not accept client certificates from.
+        assert server.call("InstallCertificate", {"certificateType": "CSMSRootCertificate",
+                                                  "certificate": pki.other_root.path.read_text()}).payload["status"] == "Accepted"
+        # One attempt per profile and no back-off: a whole round of NetworkConfigurationPriority is one attempt.
+        answer = server.call("SetVariables", {"setVariableData": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": name}, "attributeValue": value}
+            for name, value in (("NetworkProfileConnectionAttempts", "1"), ("RetryBackOffWaitMinimum", "0"),
+                                ("RetryBackOffRandomRange", "0"))]}).payload
+        assert {r["attributeStatus"] for r in answer["setVariableResult"]} == {"Accepted"}
+        signed = pki.other_root.sign_csr(request_csr(server))
+        mark = server.mark()
+        assert server.call("CertificateSigned", {"certificateChain": signed}).payload["status"] == "Accepted"
+        # Errata A02.FR.28: refused with the new one, the station goes back to the previous certificate ...
+        server.wait_connected(count=2, timeout=20)
+        assert peer_serial(server.connections[-1]) == old_serial
+        # ... discards the new one, and tells the CSMS (errata A02.FR.29).
+        server.wait_call("SecurityEventNotification", lambda p: p["type"] == "DiscardedRenewedClientCertificate", start=mark, timeout=15)
+        assert not (station.data_dir / "station-cert.previous.pem").exists()
+        assert x509.load_pem_x509_certificate((station.data_dir / "station-cert.pem").read_bytes()).serial_number == old_serial
+        assert "BootNotification" not in server.actions_from_station(start=mark)
+
+
+def test_a_certificate_expiring_within_a_month_is_renewed_by_the_station(agent, pki, tmp_path):
+    cert, key = pki.root.issue(tmp_path, "expiring", "CS001", client=True, valid_days=10)
+    with CSMS(ssl_context=pki.server_context(require_client_cert=True)) as server:
+        server.sign_certificate_status = "Accepted"
+        agent(url=server.url, extra=["--security-profile", "3", "--ca-file", str(pki.root.path), "--client-cert",
+                                     str(cert), "--client-key", str(key)])
+        boot_accepted(server)
+        # A03.FR.02/03: unasked, a new key pair and its CSR.
+        frame = server.wait_call("SignCertificate", timeout=10)
+        assert frame.payload["certificateType"] == "ChargingStationCertificate"
+        signed = pki.root.sign_csr(frame.payload["csr"])
+        assert server.call("CertificateSigned", {"certificateChain": signed}).payload["status"] == "Accepted"
+        server.wait_connected(count=2, timeout=10)
+        assert peer_serial(server.connections[-1]) == x509.load_pem_x509_certificate(signed.encode()).serial_number
+        # Renewed: no second renewal for the new, year-long certificate.
+        time.sleep(1)
+        assert server.actions_from_station().count("SignCertificate") == 1
