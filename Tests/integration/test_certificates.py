@@ -3,6 +3,7 @@ SignChargingStationCertificate, F06), the CSR and its key, CertificateSigned che
 certificate (errata A02.FR.06/08/10), an invalid chain Rejected with InvalidChargingStationCertificate (A02.FR.07), the
 CertSigning* back-off (A02.FR.17-19), and the trust stores (M03-M05): install, list and delete root certificates, the
 last CSMS root kept, an installed root trusted by the next connection. The test CA signs the station's CSR (pki.py)."""
+import contextlib
 import re
 import time
 
@@ -62,11 +63,19 @@ def peer_serial(connection):
     return x509.load_der_x509_certificate(der).serial_number
 
 
-def test_renewal_by_request_reconnects_with_the_new_certificate(agent, pki):
+@contextlib.contextmanager
+def booted_on_profile_3(agent, pki, flags=None):
+    """A CSMS that requires a client certificate from the test root and accepts CSRs, and a station booted there on
+    security profile 3; yields (csms, station)."""
     with CSMS(ssl_context=pki.server_context(require_client_cert=True)) as server:
         server.sign_certificate_status = "Accepted"
-        station = agent(url=server.url, extra=profile_3(pki))
+        station = agent(url=server.url, extra=flags or profile_3(pki))
         boot_accepted(server)
+        yield server, station
+
+
+def test_renewal_by_request_reconnects_with_the_new_certificate(agent, pki):
+    with booted_on_profile_3(agent, pki) as (server, station):
         old_serial = peer_serial(server.connections[0])
         csr = x509.load_pem_x509_csr(request_csr(server).encode())
         # A02.FR.03, A00.FR.509/511: a signed PKCS#10 request, CN = the station's identity, O = OrganizationName.
@@ -221,10 +230,7 @@ def test_an_installed_csms_root_is_trusted_by_the_next_connection(agent, pki):
 
 
 def test_a_renewed_certificate_the_csms_refuses_falls_back_to_the_previous_one(agent, pki):
-    with CSMS(ssl_context=pki.server_context(require_client_cert=True)) as server:
-        server.sign_certificate_status = "Accepted"
-        station = agent(url=server.url, extra=profile_3(pki))
-        boot_accepted(server)
+    with booted_on_profile_3(agent, pki) as (server, station):
         old_serial = peer_serial(server.connections[0])
         # A CA the station trusts (installed as a CSMS root) but the CSMS does not accept client certificates from.
         assert server.call("InstallCertificate", {"certificateType": "CSMSRootCertificate",
@@ -250,11 +256,8 @@ def test_a_renewed_certificate_the_csms_refuses_falls_back_to_the_previous_one(a
 
 def test_a_certificate_expiring_within_a_month_is_renewed_by_the_station(agent, pki, tmp_path):
     cert, key = pki.root.issue(tmp_path, "expiring", "CS001", client=True, valid_days=10)
-    with CSMS(ssl_context=pki.server_context(require_client_cert=True)) as server:
-        server.sign_certificate_status = "Accepted"
-        agent(url=server.url, extra=["--security-profile", "3", "--ca-file", str(pki.root.path), "--client-cert",
-                                     str(cert), "--client-key", str(key)])
-        boot_accepted(server)
+    flags = ["--security-profile", "3", "--ca-file", str(pki.root.path), "--client-cert", str(cert), "--client-key", str(key)]
+    with booted_on_profile_3(agent, pki, flags) as (server, _):
         # A03.FR.02/03: unasked, a new key pair and its CSR.
         frame = server.wait_call("SignCertificate", timeout=10)
         assert frame.payload["certificateType"] == "ChargingStationCertificate"
