@@ -103,6 +103,10 @@ def test_renewal_by_request_reconnects_with_the_new_certificate(agent, pki):
         key = station.data_dir / "station-key.pem"
         assert key.stat().st_mode & 0o777 == 0o600
         assert x509.load_pem_x509_certificate((station.data_dir / "station-cert.pem").read_bytes()).serial_number == new_serial
+        # M04.FR.06: the station's own certificate cannot be deleted.
+        answer = server.call("DeleteCertificate", {"certificateHashData": hash_data(
+            x509.load_pem_x509_certificate(signed.encode()), issuer=pki.root.cert)}).payload
+        assert answer["status"] == "Failed" and answer["statusInfo"]["reasonCode"] == "StationCertificate", answer
         handshakes = re.findall(r"connect, TLS handshake, upgrade: (\d+) ms", station.stderr)
         print(f"TLS handshake + upgrade with the new certificate: {handshakes[-1]} ms (all: {handshakes})")
         port = server.port
