@@ -15,6 +15,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// swift-certificates' X509 imports the CoreFoundation C module on Linux (not Foundation: nothing of it is linked, see
+// README "Connecting securely"). In a release build (cross-module optimization) every target above OCPPStation loads
+// it, and Clang then attributes glibc's `struct stat` to CoreFoundation, which MemberImportVisibility refuses unless
+// CoreFoundation is imported. The targets that call stat() go without that one check rather than import it.
+let statUsingSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "ocpp-station",
     platforms: [.macOS(.v14)],
@@ -115,7 +124,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: statUsingSwiftSettings
         ),
         // Wiring: files and flags in, a running station out. What a manufacturer embeds.
         .target(
@@ -132,7 +141,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: statUsingSwiftSettings
         ),
         // Storage benchmarks for `make bench`: durable enqueue rate against raw SQLite, and pre-filled outboxes.
         .executableTarget(
