@@ -3,7 +3,8 @@
 
 Measured against a minimal CSMS on loopback (websockets, answering every CALL the station makes):
   * start -> BootNotification: from just before the process is spawned to the BootNotification frame arriving at
-    the CSMS, over several runs with a fresh data directory each time (factory fresh) and with a reused one;
+    the CSMS, over several runs with a fresh data directory each time (factory fresh) and with a reused one; with the
+    reused one also the CPU time all the agent's threads used until then (scheduler counters, hardly load-dependent);
   * idle memory: once booted and idle with the sim board's 2 EVSEs, `Anonymous:` and `Rss:` from
     /proc/PID/smaps_rollup;
   * idle CPU: user+system CPU time the agent uses over an idle window (event driven: should be ~0);
@@ -58,6 +59,8 @@ class BenchCSMS:
         self.boot = asyncio.Event()
         self.expect_events = expect_events
         self.events = 0
+        self.pid = None  # the agent's, once started: its CPU time is read when the BootNotification arrives
+        self.boot_cpu_ms = None
         self.first_event_at = None
         self.last_event_at = None
         self.replayed = asyncio.Event()
@@ -77,6 +80,7 @@ class BenchCSMS:
                 action = message[2]
                 if action == "BootNotification" and self.boot_at is None:
                     self.boot_at = received
+                    self.boot_cpu_ms = thread_cpu_ms(self.pid) if self.pid else None
                     self.boot.set()
                 if action == "TransactionEvent":
                     self.events += 1
@@ -168,6 +172,18 @@ def memory_kib(pid):
     return fields.get("Anonymous"), fields.get("Rss")
 
 
+def thread_cpu_ms(pid):
+    """CPU time of all the process's threads so far, in ms, from the scheduler's own ns counters: unlike the wall
+    time to the BootNotification, it hardly depends on what else the machine runs, so it compares across hours."""
+    total = 0
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            pass
+    return total / 1e6
+
+
 def cpu_seconds(pid):
     stat = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
@@ -195,10 +211,12 @@ async def one_run(agent, data_dir, port, measure_idle, idle_seconds):
     args = agent_args(agent, port, data_dir)
     started = time.monotonic_ns()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    csms.pid = process.pid
     result = {}
     try:
         await asyncio.wait_for(csms.boot.wait(), 10)
         result["boot_ms"] = (csms.boot_at - started) / 1e6
+        result["boot_cpu_ms"] = csms.boot_cpu_ms
         if measure_idle:
             await asyncio.wait_for(csms.idle.wait(), 10)
             await asyncio.sleep(1.0)
@@ -361,17 +379,20 @@ async def main():
         if options.only == "tls":
             await print_tls(agent, work, options.port)
             return
-        fresh, reused = [], []
+        fresh, reused, reused_cpu = [], [], []
         reused_dir = work / "reused"
         for run in range(options.runs):
             fresh_dir = work / f"fresh-{run}"
             fresh.append((await one_run(agent, fresh_dir, options.port, False, 0))["boot_ms"])
-            reused.append((await one_run(agent, reused_dir, options.port, False, 0))["boot_ms"])
+            result = await one_run(agent, reused_dir, options.port, False, 0)
+            reused.append(result["boot_ms"])
+            reused_cpu.append(result["boot_cpu_ms"])
         idle = await one_run(agent, work / "idle", options.port, True, options.idle_seconds)
         size = os.path.getsize(agent)
         print(f"agent binary: {agent} ({size / 1e6:.1f} MB)")
         print(f"start -> BootNotification on the wire, fresh data dir: {summary(fresh, 'ms')}")
         print(f"start -> BootNotification on the wire, reused data dir: {summary(reused, 'ms')}")
+        print(f"CPU time to that BootNotification, all threads, reused data dir: {summary(reused_cpu, 'ms')}")
         print(f"idle, connected, 2 EVSEs: Anonymous {idle['anonymous_kib'] / 1024:.2f} MiB, Rss {idle['rss_kib'] / 1024:.2f} MiB")
         print(f"idle CPU over {options.idle_seconds:.0f} s: {idle['idle_cpu_percent']:.3f} % ({idle['idle_frames']} frames sent)")
         size, stripped, icu = footprint(agent)

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Regenerates Scripts/link-order.txt: the functions the release agent runs from start-up to idle, for the linker.
 
-`make build` compiles every function into its own section and asks the linker (gold, Swift's default on Linux) to
-place the sections listed in Scripts/link-order.txt side by side. The code the agent runs to boot and sit idle then
+`make build` compiles every function into its own section and asks the linker (lld, --symbol-ordering-file) to
+place the functions listed in Scripts/link-order.txt side by side. The code the agent runs to boot and sit idle then
 fills about 330 contiguous pages instead of being scattered over a 25 MB text segment, where every touched page
 pulls its neighbours in (the kernel maps file pages around a fault, 64 KiB at a time). Measured with
 `make bench`: idle RSS 22.0 MiB -> 18.6 MiB.
 
 How the list is made: the release agent (debug info stripped: valgrind 3.19 cannot read DWARF 5) runs under
 valgrind's callgrind against the same minimal CSMS `make bench` uses, boots, reports its connectors, idles for two
-seconds and is stopped with SIGTERM. Every function callgrind saw run inside the agent binary is listed, as
-`.text.<symbol>`, in the order callgrind first met it.
+seconds and is stopped with SIGTERM. Every function callgrind saw run inside the agent binary is listed by
+its symbol name, in the order callgrind first met it.
 
 The list is a hint, not a contract: names that no longer exist are ignored by the linker and new functions are
 placed as usual, so a stale list only costs memory. Regenerate it (`make link-order`) after large changes.
@@ -103,7 +103,7 @@ def main():
         sys.exit(f"generate-link-order: only {len(names)} functions recorded; is the agent a release build that booted?")
     with open(options.output, "w") as out:
         for name in names:
-            out.write(f".text.{name}\n")
+            out.write(f"{name}\n")
     print(f"{options.output}: {len(names)} functions")
 
 

@@ -33,8 +33,13 @@ final class SQLiteConnection {
     /// Prepared once, reused on every call: the statements of the hot paths (`statement(_:)`).
     private var cache: [String: SQLiteStatement] = [:]
 
+    /// SQLite's process-wide configuration, applied once before the first connection opens: no page-cache bulk
+    /// block (idle anonymous memory 2.37 -> 2.25 MiB on the sim board, see the README's Performance section).
+    private static let configured: Void = { _ = csqlite_config_page_cache_without_bulk() }()
+
     /// Opens (creating if needed) the database file. Nothing is written until the first write statement.
     init(path: String) throws(SQLiteError) {
+        _ = Self.configured
         var handle: OpaquePointer?
         // FULLMUTEX is not needed: one serial queue owns the connection. EXRESCODE gives extended result codes.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
