@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench-codec` (and the codec lines of `make bench`): the message layer against the Python `ocpp` package on
 the same TransactionEvent CALL, side by side: `station-bench codec` (parse + validate + typed decode + encode, release
-build) and Scripts/py_codec.py (unpack + validate_payload + to_json) alternate for --rounds rounds of --seconds each,
+build, the byte path; the per-stage line compares it with the tree path) and Scripts/py_codec.py (unpack + validate_payload + to_json) alternate for --rounds rounds of --seconds each,
 so both see the same machine; prints each side's median frames/s and the ratio of the medians."""
 import argparse
 import json
@@ -36,6 +36,10 @@ def main():
         p = statistics.median(r[p_key] for r in python)
         print(f"  {label}: OCPPMessages (station-bench codec) {s:,.0f} frames/s = {1e6 / s:.2f} us/frame; "
               f"Python ocpp {version()} (py_codec.py) {p:,.0f} frames/s = {1e6 / p:.1f} us/frame; ratio {s / p:.1f}x")
+    stages = [k for k in swift[0] if k.endswith("_cpu_us")]
+    if stages:
+        print("  per stage, us of CPU time a frame (median): " + ", ".join(
+            f"{k[:-len('_cpu_us')]} {statistics.median(r[k] for r in swift):.2f}" for k in stages))
 
 
 def version():

@@ -33,6 +33,16 @@ defer do else fallthrough for guard if in repeat return throw switch where while
 Self super throws true try Type Protocol
 """.split())
 
+# The generated enums whose values something lists (`allCases`: OCPPStation's device model, the board file, the sim
+# commands); no other enum conforms to CaseIterable.
+CASE_ITERABLE = {"ConnectorEnumType", "DataEnumType", "IdTokenEnumType"}
+
+# The generated types something hashes (OCPPStation's Hashable state: an authorization, a transaction and the
+# TransactionEvents it queues, a reservation, the network profiles); the types their members use are Hashable too.
+# Every other struct is only Equatable: each conformance is a record the runtime scans at start-up.
+HASHABLE_ROOTS = {"IdTokenType", "IdTokenInfoType", "NetworkConnectionProfileType", "ChargingProfileType",
+                  "MeterValueType", "TransactionEventRequest"}
+
 KNOWN_KEYS = {"$schema", "$id", "comment", "definitions", "description", "javaType", "type", "properties",
               "required", "additionalProperties", "enum", "maxLength", "minItems", "maxItems", "items",
               "additionalItems", "minimum", "maximum", "format", "default", "$ref"}
@@ -182,6 +192,20 @@ class Gen:
             if "enum" in d and (d.get("type") != "string" or not all(isinstance(v, str) for v in d["enum"])):
                 fail("enum %s is not a string enum" % n)
         self.back_edges = self.find_back_edges()
+        self.hashable = set()
+        pending = list(HASHABLE_ROOTS)
+        while pending:
+            n = pending.pop()
+            if n in self.hashable:
+                continue
+            self.hashable.add(n)
+            node = self.defs.get(n) or self.messages.get(n)
+            if node is None:
+                fail("HASHABLE_ROOTS names unknown type %s" % n)
+            pending += [m for m in self.refs_of(node) if "enum" not in self.defs[m]]
+
+    def equatable(self, name):
+        return "Hashable" if name in self.hashable else "Equatable"
 
     def ref_name(self, node):
         ref = node["$ref"]
@@ -306,6 +330,91 @@ class Gen:
 
     # Structs -------------------------------------------------------------------------------------
 
+    @staticmethod
+    def bound(node, key):
+        return repr(float(node[key])) if key in node else "nil"
+
+    def tree_decoder(self, node):
+        """The tree path's decode function for a property (JSONValue, path) -> T."""
+        if "$ref" in node:
+            return "%s.decode" % self.ref_name(node)
+        t = node.get("type")
+        if t is None:
+            return "JSONDecode.any"
+        if t == "string":
+            return "JSONDecode.dateTime" if node.get("format") == "date-time" else "JSONDecode.string"
+        if t == "integer":
+            return "JSONDecode.int"
+        if t == "number":
+            return "JSONDecode.double"
+        if t == "boolean":
+            return "JSONDecode.bool"
+        fail("unsupported property type %r" % t)
+
+    def tree_encoder(self, node, value):
+        """The tree path's JSONValue expression for a non-optional `value`."""
+        if node.get("type") == "array":
+            return ".array(%s.map { %s })" % (value, self.tree_encoder(node["items"], "$0"))
+        if node.get("type") is None and "$ref" not in node:
+            return value
+        return "%s.toJSON()" % value
+
+    def byte_reader(self, node):
+        """The byte path's expression reading one value of `node` from the parser `p`."""
+        if "$ref" in node:
+            return "try %s(bytes: &p)" % self.ref_name(node)
+        t = node.get("type")
+        if t is None:
+            return "try p.readAny()"
+        if t == "string":
+            if node.get("format") == "date-time":
+                return "try p.readDateTime()"
+            return "try p.readString(maxLength: %s)" % (node["maxLength"] if "maxLength" in node else "nil")
+        if t == "integer":
+            return "try p.readInt(minimum: %s, maximum: %s)" % (self.bound(node, "minimum"), self.bound(node, "maximum"))
+        if t == "number":
+            return "try p.readDouble(minimum: %s, maximum: %s)" % (self.bound(node, "minimum"), self.bound(node, "maximum"))
+        if t == "boolean":
+            return "try p.readBool()"
+        if t == "array":
+            items = node["items"]
+            if items.get("type") == "array":
+                fail("arrays of arrays are not supported")
+            if "$ref" in items:
+                element = "%s.init(bytes:)" % self.ref_name(items)
+            else:
+                element = "{ (p: inout JSONByteParser) throws(JSONBytesMismatch) -> %s in %s }" % (
+                    self.swift_type(items), self.byte_reader(items))
+            return "try p.readArray(minItems: %s, maxItems: %s, %s)" % (
+                node.get("minItems", "nil"), node.get("maxItems", "nil"), element)
+        fail("unsupported property type %r" % t)
+
+    def byte_writer(self, node, value, indent):
+        """Lines writing non-optional `value` of `node` to `out`."""
+        if "$ref" in node:
+            return [indent + "%s.writeJSON(to: &out)" % value]
+        t = node.get("type")
+        if t is None:
+            return [indent + "%s.write(to: &out)" % value]
+        if t == "string":
+            if node.get("format") == "date-time":
+                return [indent + "JSONValue.writeString(%s.rfc3339, to: &out)" % value]
+            return [indent + "JSONValue.writeString(%s, to: &out)" % value]
+        if t == "integer":
+            return [indent + "JSONValue.writeInt(Int64(%s), to: &out)" % value]
+        if t == "number":
+            return [indent + "JSONValue.writeDouble(%s, to: &out)" % value]
+        if t == "boolean":
+            return [indent + "JSONValue.writeLiteral(%s ? \"true\" : \"false\", to: &out)" % value]
+        if t == "array":
+            out = [indent + "out.append(UInt8(ascii: \"[\"))",
+                   indent + "for (i, element) in %s.enumerated() {" % value,
+                   indent + "    if i > 0 { out.append(UInt8(ascii: \",\")) }"]
+            out += self.byte_writer(node["items"], "element", indent + "    ")
+            out += [indent + "}", indent + "out.append(UInt8(ascii: \"]\"))"]
+            return out
+        fail("unsupported property type %r" % t)
+
     def struct(self, name, node, conformances, extra_members):
         props = node.get("properties", {})
         required = set(node.get("required", []))
@@ -314,36 +423,47 @@ class Gen:
         out += doc_lines(node.get("description"), "")
         out.append("public struct %s: %s {" % (name, conformances))
         out += extra_members
-        fields = []  # (swift name, type, optional, json key)
+        fields = []  # (swift name, type, optional, json key, schema node)
         for pname, p in props.items():
             t = self.swift_type(p)
             opt = pname not in required
-            fields.append((ident(pname), t, opt, pname))
+            fields.append((ident(pname), t, opt, pname, p))
             out += doc_lines(p.get("description"), "    ")
             out.append("    public var %s: %s%s" % (ident(pname), t, "?" if opt else ""))
         if open_object:
             out.append("    /// Members not declared by the schema (it allows any), in their original order.")
             out.append("    public var additionalProperties: JSONObject")
         out.append("")
-        params = ["%s: %s%s" % (f, t, "? = nil" if opt else "") for f, t, opt, _ in fields]
+        params = ["%s: %s%s" % (f, t, "? = nil" if opt else "") for f, t, opt, _, _ in fields]
         if open_object:
             params.append("additionalProperties: JSONObject = JSONObject()")
         out.append("    public init(%s) {" % ", ".join(params))
-        for f, _, _, _ in fields:
+        for f, _, _, _, _ in fields:
             out.append("        self.%s = %s" % (f, f))
         if open_object:
             out.append("        self.additionalProperties = additionalProperties")
         out.append("    }")
         out.append("")
+        # The tree path.
         out.append("    public init(json: JSONValue) throws(OCPPValidationError) {")
         out.append("        try self.init(reader: JSONObjectReader(json, path: \"\"))")
         out.append("    }")
         out.append("")
+        out.append("    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> %s {" % name)
+        out.append("        try %s(reader: JSONObjectReader(value, path: path))" % name)
+        out.append("    }")
+        out.append("")
         out.append("    init(reader r: JSONObjectReader) throws(OCPPValidationError) {")
-        for f, _, opt, key in fields:
-            out.append("        self.%s = try r.%s(%s)" % (f, "optional" if opt else "required", swift_string(key)))
+        for f, _, opt, key, p in fields:
+            kind = "optional" if opt else "required"
+            if p.get("type") == "array":
+                kind += "Array"
+                decoder = self.tree_decoder(p["items"])
+            else:
+                decoder = self.tree_decoder(p)
+            out.append("        self.%s = try r.%s(%s, %s)" % (f, kind, swift_string(key), decoder))
         if open_object:
-            keys = ", ".join(swift_string(k) for _, _, _, k in fields)
+            keys = ", ".join(swift_string(k) for _, _, _, k, _ in fields)
             out.append("        let declared: Set<String> = [%s]" % keys)
             out.append("        var extra = JSONObject()")
             out.append("        for (key, value) in r.object where !declared.contains(key) { extra[key] = value }")
@@ -352,11 +472,93 @@ class Gen:
         out.append("")
         out.append("    public func toJSON() -> JSONValue {")
         out.append("        var o = JSONObject()")
-        for f, _, _, key in fields:
-            out.append("        o.put(%s, %s)" % (swift_string(key), f))
+        for f, _, opt, key, p in fields:
+            if opt:
+                out.append("        if let %s { o[%s] = %s }" % (f, swift_string(key), self.tree_encoder(p, f)))
+            else:
+                out.append("        o[%s] = %s" % (swift_string(key), self.tree_encoder(p, f)))
         if open_object:
             out.append("        for (key, value) in additionalProperties where o[key] == nil { o[key] = value }")
         out.append("        return .object(o)")
+        out.append("    }")
+        out.append("")
+        # The byte path.
+        out.append("    /// Reads and validates one %s object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift)." % name)
+        out.append("    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {")
+        for f, t, _, _, _ in fields:
+            out.append("        var %s: %s? = nil" % (f, t))
+        if open_object:
+            out.append("        var additionalProperties = JSONObject()")
+        out.append("        if try !p.enter(UInt8(ascii: \"{\"), close: UInt8(ascii: \"}\")) {")
+        out.append("            repeat {")
+        for f, _, _, _, _ in fields:
+            if f in ("p", "memberName", "out", "separator", "element", "i", "r", "o"):
+                fail("%s: property %s clashes with a local name of the generated code" % (name, f))
+        out.append("                let memberName = try p.readKey()")
+        by_length = {}
+        for fl in fields:
+            by_length.setdefault(len(fl[3].encode("utf-8")), []).append(fl)
+        unknown = ("guard additionalProperties.insertNew(String(decoding: memberName.bytes, as: UTF8.self), try p.readAny()) "
+                   "else { throw JSONBytesMismatch() }") if open_object else "throw JSONBytesMismatch()"
+        if by_length:
+            out.append("                switch memberName.bytes.count {")
+            for length in sorted(by_length):
+                out.append("                case %d:" % length)
+                first = True
+                for f, _, _, key, p in by_length[length]:
+                    out.append("                    %s memberName.equals(%s) {" % ("if" if first else "} else if", swift_string(key)))
+                    out.append("                        guard %s == nil else { throw JSONBytesMismatch() }" % f)
+                    out.append("                        %s = %s" % (f, self.byte_reader(p)))
+                    first = False
+                out.append("                    } else {")
+                out.append("                        %s" % unknown)
+                out.append("                    }")
+            out.append("                default:")
+            out.append("                    %s" % unknown)
+            out.append("                }")
+        else:
+            out.append("                %s" % unknown)
+            out.append("                _ = memberName")
+        out.append("            } while try p.next(close: UInt8(ascii: \"}\"))")
+        out.append("        }")
+        required_fields = [f for f, _, opt, _, _ in fields if not opt]
+        if required_fields:
+            out.append("        guard %s else { throw JSONBytesMismatch() }" % ", ".join("let " + f for f in required_fields))
+        args = ["%s: %s" % (f, f) for f, _, _, _, _ in fields]
+        if open_object:
+            args.append("additionalProperties: additionalProperties")
+        out.append("        self.init(%s)" % ", ".join(args))
+        out.append("    }")
+        out.append("")
+        out.append("    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.")
+        out.append("    public func writeJSON(to out: inout [UInt8]) {")
+        if fields or open_object:
+            out.append("        var separator = UInt8(ascii: \"{\")")
+            for f, _, opt, key, p in fields:
+                indent = "        "
+                if opt:
+                    out.append("        if let %s {" % f)
+                    indent += "    "
+                out.append(indent + "out.append(separator)")
+                out.append(indent + "separator = UInt8(ascii: \",\")")
+                out.append(indent + "JSONValue.writeLiteral(%s, to: &out)" % swift_string('"%s":' % key))
+                out += self.byte_writer(p, f, indent)
+                if opt:
+                    out.append("        }")
+            if open_object:
+                cond = " && ".join(['key != %s' % swift_string(k) if not opt else '!(key == %s && %s != nil)' % (swift_string(k), f)
+                                    for f, _, opt, k, _ in fields]) or "true"
+                out.append("        for (key, value) in additionalProperties where %s {" % cond)
+                out.append("            out.append(separator)")
+                out.append("            separator = UInt8(ascii: \",\")")
+                out.append("            JSONValue.writeString(key, to: &out)")
+                out.append("            out.append(UInt8(ascii: \":\"))")
+                out.append("            value.write(to: &out)")
+                out.append("        }")
+            out.append("        if separator == UInt8(ascii: \"{\") { out.append(separator) }")
+            out.append("        out.append(UInt8(ascii: \"}\"))")
+        else:
+            out.append("        JSONValue.writeLiteral(\"{}\", to: &out)")
         out.append("    }")
         out.append("}")
         return out
@@ -368,8 +570,13 @@ class Gen:
         for name in self.enums:
             d = self.defs[name]
             out += doc_lines(d.get("description"), "")
-            out.append("public enum %s: String, Sendable, Hashable, CaseIterable {" % name)
+            extra = ", CaseIterable" if name in CASE_ITERABLE else ""
+            # Equatable and Hashable come with every enum without associated values; CaseIterable only where a
+            # caller lists the values (CASE_ITERABLE), and `rawValue` / `init?(rawValue:)` are plain members rather
+            # than a RawRepresentable conformance: each conformance is a record scanned at start-up.
+            out.append("public enum %s: Sendable%s {" % (name, extra))
             seen = {}
+            cases = []
             for v in d["enum"]:
                 case = lower_camel(v)
                 if case in SWIFT_KEYWORDS:
@@ -377,33 +584,82 @@ class Gen:
                 if case in seen:
                     fail("enum %s: values %r and %r both map to %s" % (name, seen[case], v, case))
                 seen[case] = v
-                out.append("    case %s = %s" % (case, swift_string(v)))
+                cases.append((case, v))
+                out.append("    case %s" % case)
+            out.append("")
+            out.append("    /// The value as the schema spells it.")
+            out.append("    public var rawValue: String {")
+            out.append("        switch self {")
+            for case, v in cases:
+                out.append("        case .%s: return %s" % (case, swift_string(v)))
+            out.append("        }")
+            out.append("    }")
+            out.append("")
+            out.append("    /// The case the schema spells `rawValue`; nil for any other string.")
+            out.append("    public init?(rawValue: String) {")
+            out.append("        switch rawValue {")
+            for case, v in cases:
+                out.append("        case %s: self = .%s" % (swift_string(v), case))
+            out.append("        default: return nil")
+            out.append("        }")
+            out.append("    }")
+            out.append("")
+            out.append("    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> %s {" % name)
+            out.append("        try JSONDecode.enumeration(value, path: path, %s, %s.init(rawValue:))" % (swift_string(name), name))
+            out.append("    }")
+            out.append("")
+            out.append("    func toJSON() -> JSONValue { .string(rawValue) }")
+            out.append("")
+            out.append("    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).")
+            out.append("    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {")
+            out.append("        let v = try p.readEnumValue()")
+            out.append("        switch v.bytes.count {")
+            by_length = {}
+            for case, v in cases:
+                by_length.setdefault(len(v.encode("utf-8")), []).append((case, v))
+            for length in sorted(by_length):
+                out.append("        case %d:" % length)
+                for case, v in by_length[length]:
+                    out.append("            if v.equals(%s) { self = .%s; return }" % (swift_string(v), case))
+            out.append("        default: break")
+            out.append("        }")
+            out.append("        throw JSONBytesMismatch()")
+            out.append("    }")
+            out.append("")
+            out.append("    func writeJSON(to out: inout [UInt8]) {")
+            out.append("        switch self {")
+            for case, v in cases:
+                out.append("        case .%s: JSONValue.writeLiteral(%s, to: &out)" % (case, swift_string('"%s"' % v)))
+            out.append("        }")
+            out.append("    }")
             out.append("}")
             out.append("")
-        out.append("// MARK: - JSON")
-        out.append("")
-        for name in self.enums:
-            out.append("extension %s: JSONStringEnum {}" % name)
-        return "\n".join(out) + "\n"
+        return "\n".join(out)
 
     def datatypes_file(self):
         out = [HEADER]
         for name in self.objects:
-            out += self.struct(name, self.defs[name], "Sendable, Hashable, JSONObjectConvertible", [])
+            out += self.struct(name, self.defs[name], "Sendable, " + self.equatable(name), [])
             out.append("")
         return "\n".join(out)
 
     def message_file(self, action):
         out = [HEADER]
         req, res = action + "Request", action + "Response"
-        out += self.struct(req, self.messages[req], "OCPPRequest, JSONObjectConvertible", [
+        payload_members = [
+            "    public static func decodeValidPayload(utf8 bytes: UnsafeBufferPointer<UInt8>, at start: Int, depth: Int) -> (value: Self, end: Int)? {",
+            "        decodeBytes(bytes, at: start, depth: depth, Self.init(bytes:))",
+            "    }",
+            "",
+        ]
+        out += self.struct(req, self.messages[req], "OCPPRequest" + (", Hashable" if req in self.hashable else ""), payload_members + [
             "    public typealias Response = %s" % res,
             "    public static let action = OCPPAction.%s" % lower_camel(action),
             "    public static var schema: SchemaNode { GeneratedSchemas.%s }" % lower_first(req),
             "",
         ])
         out.append("")
-        out += self.struct(res, self.messages[res], "OCPPResponse, JSONObjectConvertible", [
+        out += self.struct(res, self.messages[res], "OCPPResponse" + (", Hashable" if res in self.hashable else ""), payload_members + [
             "    public static var schema: SchemaNode { GeneratedSchemas.%s }" % lower_first(res),
             "",
         ])
@@ -415,8 +671,9 @@ class Gen:
         out.append("enum GeneratedSchemas {")
         out.append("    // MARK: Enumerations")
         for name in self.enums:
-            out.append("    static let %s = SchemaNode.enumeration(EnumSchema(name: %s, values: %s.allCases.map(\\.rawValue)))"
-                       % (lower_first(name), swift_string(name), name))
+            values = ", ".join(swift_string(v) for v in self.defs[name]["enum"])
+            out.append("    static let %s = SchemaNode.enumeration(EnumSchema(name: %s, values: [%s]))"
+                       % (lower_first(name), swift_string(name), values))
         out.append("")
         out.append("    // MARK: Data types")
         for name in self.objects:

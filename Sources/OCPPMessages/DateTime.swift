@@ -16,7 +16,21 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
     /// second 60 accepted for leap seconds). Returns nil for anything else, including impossible dates
     /// such as 2023-02-29 or 24:00:00.
     public init?(rfc3339 text: String) {
-        let b = Array(text.utf8)
+        var text = text
+        guard let seconds = text.withUTF8({ OCPPDateTime.seconds(rfc3339: $0) }) else { return nil }
+        self.rfc3339 = text
+        self.secondsSince1970 = seconds
+    }
+
+    /// The byte path's reading of a date-time string (the bytes between the quotes, no escapes); same rules.
+    init?(rfc3339 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let seconds = OCPPDateTime.seconds(rfc3339: bytes) else { return nil }
+        self.rfc3339 = String(decoding: bytes, as: UTF8.self)
+        self.secondsSince1970 = seconds
+    }
+
+    /// The instant an RFC 3339 text denotes, or nil if it is not one.
+    static func seconds(rfc3339 b: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard b.count - i >= n else { return nil }
@@ -69,8 +83,7 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
         else { return nil }
         let days = OCPPDateTime.daysFromCivil(year: year, month: month, day: day)
         let whole = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        self.rfc3339 = text
-        self.secondsSince1970 = Double(whole) + fraction
+        return Double(whole) + fraction
     }
 
     /// The instant rounded to milliseconds, printed as `YYYY-MM-DDTHH:MM:SS.sssZ`. Instants outside years

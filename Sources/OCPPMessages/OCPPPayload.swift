@@ -1,7 +1,12 @@
 // The protocols every generated message type conforms to, and the JSON plumbing the generated code uses.
 
 /// A request or response payload of an OCPP 2.0.1 message.
-public protocol OCPPPayload: Sendable, Hashable {
+///
+/// Two ways in and out: the tree path (`init(json:)` / `init(validating:)` / `toJSON()`, over `JSONValue`) and
+/// the byte path (`RPCFrame.decodePayload`, `writeJSON(to:)`, `callFrame(messageId:)`, straight from and to UTF-8
+/// bytes). Both accept the same payloads with the same values and write the same text; only the tree path names
+/// errors, and the byte path hands every payload it does not accept to it.
+public protocol OCPPPayload: Sendable, Equatable {
     /// Decodes a payload. Assumes the value was validated against `schema`, but never traps: a value that
     /// does not fit throws an `OCPPValidationError` (wrong types → TypeConstraintViolation, missing required
     /// members → OccurrenceConstraintViolation, unknown enum values and invalid date-times →
@@ -11,6 +16,12 @@ public protocol OCPPPayload: Sendable, Hashable {
     func toJSON() -> JSONValue
     /// The schema of this payload (from the OCA JSON schema of the message).
     static var schema: SchemaNode { get }
+    /// The byte path: the payload object starting at `start` in `bytes`, validated against `schema` while it is
+    /// read, and the offset after it; nil if it is not valid (or not in a form the byte path reads), in which case
+    /// the tree path decides. `depth` is the number of arrays/objects around the payload (1 inside a frame).
+    static func decodeValidPayload(utf8 bytes: UnsafeBufferPointer<UInt8>, at start: Int, depth: Int) -> (value: Self, end: Int)?
+    /// Appends the payload's compact JSON text: the bytes `toJSON().serializedBytes()` gives, without the tree.
+    func writeJSON(to out: inout [UInt8])
 }
 
 /// A request (the payload of a CALL).
@@ -35,6 +46,21 @@ extension OCPPRequest {
     public func call(messageId: String) -> RPCMessage {
         .call(messageId: messageId, action: Self.action.rawValue, payload: toJSON())
     }
+
+    /// The CALL frame carrying this request as UTF-8 bytes, written directly: the bytes of
+    /// `call(messageId:).serializedBytes()`.
+    public func callFrame(messageId: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        JSONValue.writeLiteral("[2,", to: &out)
+        JSONValue.writeString(messageId, to: &out)
+        out.append(UInt8(ascii: ","))
+        JSONValue.writeString(Self.action.rawValue, to: &out)
+        out.append(UInt8(ascii: ","))
+        writeJSON(to: &out)
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
 }
 
 extension OCPPResponse {
@@ -42,40 +68,32 @@ extension OCPPResponse {
     public func callResult(messageId: String) -> RPCMessage {
         .callResult(messageId: messageId, payload: toJSON())
     }
-}
 
-// MARK: - Plumbing for generated code
-
-/// A Swift value that maps to and from one JSON value.
-protocol JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Self
-    func toJSON() -> JSONValue
-}
-
-/// A generated struct decoded from a JSON object.
-protocol JSONObjectConvertible: JSONConvertible {
-    init(reader: JSONObjectReader) throws(OCPPValidationError)
-}
-
-extension JSONObjectConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Self {
-        try Self(reader: JSONObjectReader(value, path: path))
+    /// The CALLRESULT frame carrying this response as UTF-8 bytes: the bytes of
+    /// `callResult(messageId:).serializedBytes()`.
+    public func callResultFrame(messageId: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JSONValue.writeLiteral("[3,", to: &out)
+        JSONValue.writeString(messageId, to: &out)
+        out.append(UInt8(ascii: ","))
+        writeJSON(to: &out)
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 }
 
-/// A generated string enum.
-protocol JSONStringEnum: JSONConvertible, RawRepresentable<String> {}
-
-extension JSONStringEnum {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Self {
-        guard case .string(let s) = value else { throw SchemaValidator.typeError(path, "\(Self.self) string", value) }
-        guard let v = Self(rawValue: s) else {
-            throw OCPPValidationError(code: .propertyConstraintViolation, path: path, reason: "\"\(s.prefix(64))\" is not a valid \(Self.self) value")
-        }
-        return v
+extension OCPPPayload {
+    /// The payload's compact JSON text as UTF-8 bytes, written directly.
+    public func jsonBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        writeJSON(to: &out)
+        return out
     }
-    func toJSON() -> JSONValue { .string(rawValue) }
 }
+
+// MARK: - Plumbing for the tree path of generated code
 
 /// Reads the members of a JSON object for a generated initializer.
 struct JSONObjectReader {
@@ -93,36 +111,37 @@ struct JSONObjectReader {
         self.path = path
     }
 
-    func required<T: JSONConvertible>(_ key: String) throws(OCPPValidationError) -> T {
+    typealias Decode<T> = (JSONValue, String) throws(OCPPValidationError) -> T
+
+    func required<T>(_ key: String, _ decode: Decode<T>) throws(OCPPValidationError) -> T {
         guard let v = object[key] else {
             throw OCPPValidationError(code: .occurrenceConstraintViolation, path: SchemaValidator.join(path, key), reason: "required property is missing")
         }
-        return try T.decode(v, path: SchemaValidator.join(path, key))
+        return try decode(v, SchemaValidator.join(path, key))
     }
 
-    func optional<T: JSONConvertible>(_ key: String) throws(OCPPValidationError) -> T? {
+    func optional<T>(_ key: String, _ decode: Decode<T>) throws(OCPPValidationError) -> T? {
         guard let v = object[key] else { return nil }
-        return try T.decode(v, path: SchemaValidator.join(path, key))
+        return try decode(v, SchemaValidator.join(path, key))
+    }
+
+    func requiredArray<T>(_ key: String, _ decode: Decode<T>) throws(OCPPValidationError) -> [T] {
+        try required(key) { (v, p) throws(OCPPValidationError) in try JSONDecode.array(v, path: p, decode) }
+    }
+
+    func optionalArray<T>(_ key: String, _ decode: Decode<T>) throws(OCPPValidationError) -> [T]? {
+        try optional(key) { (v, p) throws(OCPPValidationError) in try JSONDecode.array(v, path: p, decode) }
     }
 }
 
-extension JSONObject {
-    /// Sets `key` unless `value` is nil (optional empty fields are left out, Part 4 §4.1.5).
-    mutating func put<T: JSONConvertible>(_ key: String, _ value: T?) {
-        if let value { self[key] = value.toJSON() }
-    }
-}
-
-extension String: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> String {
+/// The tree path's decoders of the JSON types the generated members use.
+enum JSONDecode {
+    static func string(_ value: JSONValue, path: String) throws(OCPPValidationError) -> String {
         guard case .string(let s) = value else { throw SchemaValidator.typeError(path, "string", value) }
         return s
     }
-    func toJSON() -> JSONValue { .string(self) }
-}
 
-extension Int: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Int {
+    static func int(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Int {
         switch value {
         case .int(let i):
             guard let v = Int(exactly: i) else { throw OCPPValidationError(code: .typeConstraintViolation, path: path, reason: "integer out of range") }
@@ -135,50 +154,49 @@ extension Int: JSONConvertible {
         default: throw SchemaValidator.typeError(path, "integer", value)
         }
     }
-    func toJSON() -> JSONValue { .int(Int64(self)) }
-}
 
-extension Double: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Double {
+    static func double(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Double {
         guard let d = value.doubleValue else { throw SchemaValidator.typeError(path, "number", value) }
         return d
     }
-    func toJSON() -> JSONValue { .double(self) }
-}
 
-extension Bool: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Bool {
+    static func bool(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Bool {
         guard case .bool(let b) = value else { throw SchemaValidator.typeError(path, "boolean", value) }
         return b
     }
-    func toJSON() -> JSONValue { .bool(self) }
-}
 
-extension OCPPDateTime: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPDateTime {
+    static func dateTime(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPDateTime {
         guard case .string(let s) = value else { throw SchemaValidator.typeError(path, "date-time string", value) }
         guard let d = OCPPDateTime(rfc3339: s) else {
             throw OCPPValidationError(code: .propertyConstraintViolation, path: path, reason: "\"\(s.prefix(64))\" is not an RFC 3339 date-time")
         }
         return d
     }
-    func toJSON() -> JSONValue { .string(rfc3339) }
-}
 
-extension JSONValue: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> JSONValue { value }
-    func toJSON() -> JSONValue { self }
-}
+    static func any(_ value: JSONValue, path: String) throws(OCPPValidationError) -> JSONValue { value }
 
-extension Array: JSONConvertible where Element: JSONConvertible {
-    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> [Element] {
+    static func enumeration<E>(_ value: JSONValue, path: String, _ name: String, _ named: (String) -> E?) throws(OCPPValidationError) -> E {
+        guard case .string(let s) = value else { throw SchemaValidator.typeError(path, "\(name) string", value) }
+        guard let v = named(s) else {
+            throw OCPPValidationError(code: .propertyConstraintViolation, path: path, reason: "\"\(s.prefix(64))\" is not a valid \(name) value")
+        }
+        return v
+    }
+
+    static func array<T>(_ value: JSONValue, path: String, _ decode: JSONObjectReader.Decode<T>) throws(OCPPValidationError) -> [T] {
         guard case .array(let elements) = value else { throw SchemaValidator.typeError(path, "array", value) }
-        var result: [Element] = []
+        var result: [T] = []
         result.reserveCapacity(elements.count)
         for (i, e) in elements.enumerated() {
-            result.append(try Element.decode(e, path: "\(path)[\(i)]"))
+            result.append(try decode(e, "\(path)[\(i)]"))
         }
         return result
     }
-    func toJSON() -> JSONValue { .array(map { $0.toJSON() }) }
 }
+
+// The tree path's encoders of the JSON types the generated members use.
+extension String { func toJSON() -> JSONValue { .string(self) } }
+extension Int { func toJSON() -> JSONValue { .int(Int64(self)) } }
+extension Double { func toJSON() -> JSONValue { .double(self) } }
+extension Bool { func toJSON() -> JSONValue { .bool(self) } }
+extension OCPPDateTime { func toJSON() -> JSONValue { .string(rfc3339) } }

@@ -37,11 +37,14 @@ public struct BoardConfiguration: Sendable, Hashable {
         public var type: String
         /// The connector has a plug retention lock (`"lock": false` for a tethered cable).
         public var hasLock: Bool
+        /// The proximity pilot's ADC channel (sysfs IIO): the plugged cable's rating.
+        public var proximityPilot: ProximityPilotConfiguration?
 
-        public init(id: Int, type: String, hasLock: Bool = true) {
+        public init(id: Int, type: String, hasLock: Bool = true, proximityPilot: ProximityPilotConfiguration? = nil) {
             self.id = id
             self.type = type
             self.hasLock = hasLock
+            self.proximityPilot = proximityPilot
         }
     }
 
@@ -61,9 +64,18 @@ public struct BoardConfiguration: Sendable, Hashable {
     }
 
     public struct RFIDReader: Sendable, Hashable {
-        public enum Kind: String, Sendable, Hashable, CaseIterable { case sim }
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            /// Tokens come from the sim board's `tap` command only.
+            case sim
+            /// A USB keyboard-wedge reader through evdev (Evdev/); `tap` works as well.
+            case evdev
+        }
         public var type: Kind
-        public init(type: Kind) { self.type = type }
+        public var evdev: EvdevReaderConfiguration?
+        public init(type: Kind, evdev: EvdevReaderConfiguration? = nil) {
+            self.type = type
+            self.evdev = evdev
+        }
     }
 
     public struct EVSE: Sendable, Hashable {
@@ -74,13 +86,19 @@ public struct BoardConfiguration: Sendable, Hashable {
         public var meter: Meter
         /// Real lines for this EVSE's contactor, lock, RCD, e-stop and LEDs (a mixed board: the rest stays simulated).
         public var gpio: GPIOEVSEConfiguration?
+        /// The control pilot's PWM channel (sysfs PWM class): the current limit as a duty cycle (IEC 61851-1).
+        public var controlPilot: PWMChannelConfiguration?
 
-        public init(id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter, gpio: GPIOEVSEConfiguration? = nil) {
+        public init(
+            id: Int, maxCurrentA: Double, connectors: [Connector], meter: Meter, gpio: GPIOEVSEConfiguration? = nil,
+            controlPilot: PWMChannelConfiguration? = nil
+        ) {
             self.id = id
             self.maxCurrentA = maxCurrentA
             self.connectors = connectors
             self.meter = meter
             self.gpio = gpio
+            self.controlPilot = controlPilot
         }
     }
 
@@ -94,10 +112,12 @@ public struct BoardConfiguration: Sendable, Hashable {
     public var rfid: RFIDReader?
     /// A system reboot command (argv) that a Reset runs instead of re-executing the agent.
     public var rebootCommand: [String]?
+    /// Where sysfs is mounted (`/sys`); the PWM and IIO parts are found below it. Tests point it at a temp directory.
+    public var sysfsRoot: String
 
     public init(
         name: String, description: String? = nil, hal: HAL, evses: [EVSE], rfid: RFIDReader? = nil,
-        rebootCommand: [String]? = nil
+        rebootCommand: [String]? = nil, sysfsRoot: String = "/sys"
     ) {
         self.name = name
         self.description = description
@@ -105,6 +125,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         self.evses = evses
         self.rfid = rfid
         self.rebootCommand = rebootCommand
+        self.sysfsRoot = sysfsRoot
     }
 
     /// The EVSEs and connectors in the port's terms.
@@ -127,7 +148,7 @@ public struct BoardConfiguration: Sendable, Hashable {
 
     /// Checks a board file's content; `path` only names the file in errors.
     public static func parse(bytes: [UInt8], path: String) throws(BoardFileError) -> BoardConfiguration {
-        let json: HWJSONValue
+        let json: JSONValue
         do {
             json = try HWJSONParser.parse(bytes)
         } catch {
@@ -140,9 +161,9 @@ public struct BoardConfiguration: Sendable, Hashable {
         }
     }
 
-    private static func decode(_ json: HWJSONValue) throws(HWJSONFieldError) -> BoardConfiguration {
+    private static func decode(_ json: JSONValue) throws(HWJSONFieldError) -> BoardConfiguration {
         let root = try HWJSONFields(json, path: "")
-        try root.rejectUnknownKeys(allowed: ["name", "description", "hal", "evses", "rfid", "rebootCommand"])
+        try root.rejectUnknownKeys(allowed: ["name", "description", "hal", "evses", "rfid", "rebootCommand", "sysfsRoot"])
 
         let name = try root.string("name")
         if name.trimmingSpaces.isEmpty { throw HWJSONFieldError(field: "name", reason: "must not be empty") }
@@ -162,15 +183,25 @@ public struct BoardConfiguration: Sendable, Hashable {
             evses.append(try decodeEVSE(value, index: index, path: root.elementPath("evses", index)))
         }
         try checkDuplicateLines(evses)
+        try checkDuplicateChannels(evses)
 
         var rfid: RFIDReader?
         if let reader = try root.optionalObject("rfid") {
-            try reader.rejectUnknownKeys(allowed: ["type"])
             let type = try reader.string("type")
-            guard let kind = RFIDReader.Kind(rawValue: type) else {
+            switch RFIDReader.Kind(rawValue: type) {
+            case .sim:
+                try reader.rejectUnknownKeys(allowed: ["type"])
+                rfid = RFIDReader(type: .sim)
+            case .evdev:
+                rfid = RFIDReader(type: .evdev, evdev: try decodeEvdevReader(reader, evseCount: evses.count))
+            case nil:
                 throw HWJSONFieldError(field: reader.fieldPath("type"), reason: unsupported(type, RFIDReader.Kind.allCases.map(\.rawValue), what: "RFID reader type"))
             }
-            rfid = RFIDReader(type: kind)
+        }
+
+        let sysfsRoot = try root.optionalString("sysfsRoot") ?? "/sys"
+        if !sysfsRoot.hasPrefix("/") {
+            throw HWJSONFieldError(field: "sysfsRoot", reason: "must be an absolute path, got \(jsonQuoted(sysfsRoot))")
         }
 
         var rebootCommand: [String]?
@@ -187,12 +218,13 @@ public struct BoardConfiguration: Sendable, Hashable {
         }
 
         return BoardConfiguration(
-            name: name, description: description, hal: hal, evses: evses, rfid: rfid, rebootCommand: rebootCommand)
+            name: name, description: description, hal: hal, evses: evses, rfid: rfid, rebootCommand: rebootCommand,
+            sysfsRoot: sysfsRoot)
     }
 
-    private static func decodeEVSE(_ value: HWJSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
+    private static func decodeEVSE(_ value: JSONValue, index: Int, path: String) throws(HWJSONFieldError) -> EVSE {
         let fields = try HWJSONFields(value, path: path)
-        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter", "gpio"])
+        try fields.rejectUnknownKeys(allowed: ["id", "maxCurrentA", "connectors", "meter", "gpio", "controlPilot"])
         let id = try fields.int("id")
         if id != index + 1 {
             throw HWJSONFieldError(
@@ -209,7 +241,7 @@ public struct BoardConfiguration: Sendable, Hashable {
         var connectors: [Connector] = []
         for (connectorIndex, connectorValue) in connectorValues.enumerated() {
             let connector = try HWJSONFields(connectorValue, path: fields.elementPath("connectors", connectorIndex))
-            try connector.rejectUnknownKeys(allowed: ["id", "type", "lock"])
+            try connector.rejectUnknownKeys(allowed: ["id", "type", "lock", "proximityPilot"])
             let connectorId = try connector.int("id")
             if connectorId != connectorIndex + 1 {
                 throw HWJSONFieldError(
@@ -220,7 +252,11 @@ public struct BoardConfiguration: Sendable, Hashable {
             guard connectorTypes.contains(type) else {
                 throw HWJSONFieldError(field: connector.fieldPath("type"), reason: "\(jsonQuoted(type)) is not a ConnectorEnumType value")
             }
-            connectors.append(Connector(id: connectorId, type: type, hasLock: try connector.optionalBool("lock") ?? true))
+            let proximityPilot = try connector.optionalObject("proximityPilot").map {
+                (object: HWJSONFields) throws(HWJSONFieldError) in try decodeProximityPilot(object)
+            }
+            connectors.append(
+                Connector(id: connectorId, type: type, hasLock: try connector.optionalBool("lock") ?? true, proximityPilot: proximityPilot))
         }
         let meterFields = try fields.object("meter")
         let meterType = try meterFields.string("type")
@@ -235,7 +271,10 @@ public struct BoardConfiguration: Sendable, Hashable {
             throw HWJSONFieldError(field: meterFields.fieldPath("type"), reason: unsupported(meterType, Meter.Kind.allCases.map(\.rawValue), what: "meter type"))
         }
         let gpio = try fields.optionalObject("gpio").map { (object: HWJSONFields) throws(HWJSONFieldError) in try decodeGPIO(object) }
-        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: meter, gpio: gpio)
+        let controlPilot = try fields.optionalObject("controlPilot").map {
+            (object: HWJSONFields) throws(HWJSONFieldError) in try decodeControlPilot(object)
+        }
+        return EVSE(id: id, maxCurrentA: maxCurrentA, connectors: connectors, meter: meter, gpio: gpio, controlPilot: controlPilot)
     }
 
     private static func unsupported(_ value: String, _ supported: [String], what: String) -> String {

@@ -1,5 +1,6 @@
 // The real-hardware parts of a board file: a Modbus RTU meter per EVSE and GPIO lines per EVSE. Read as strictly as
 // the rest: every error names the field and the reason.
+import OCPPMessages
 
 extension BoardConfiguration {
     /// A `"meter": {"type": "modbus-rtu", ...}` entry.
@@ -41,7 +42,7 @@ extension BoardConfiguration {
         return Meter(type: .modbusRTU, modbus: ModbusMeterConfiguration(settings: settings, map: map, pollIntervalMs: pollIntervalMs))
     }
 
-    private static func integer(_ fields: HWJSONFields, _ key: String, in range: ClosedRange<Int>) throws(HWJSONFieldError) -> Int? {
+    static func integer(_ fields: HWJSONFields, _ key: String, in range: ClosedRange<Int>) throws(HWJSONFieldError) -> Int? {
         guard let value = try fields.optionalInt(key) else { return nil }
         guard range.contains(value) else {
             throw HWJSONFieldError(field: fields.fieldPath(key), reason: "must be \(range.lowerBound) to \(range.upperBound), got \(value)")
@@ -127,10 +128,10 @@ extension BoardConfiguration {
         let value = try line.require("line")
         switch value {
         case .string(let name) where !name.isEmpty: return GPIOLineAddress(chip: chip, line: .name(name))
-        case .number(let offset, integral: true) where offset >= 0 && offset < 1024:
+        case .int(let offset) where offset >= 0 && offset < 1024:
             return GPIOLineAddress(chip: chip, line: .offset(Int(offset)))
         default:
-            throw HWJSONFieldError(field: line.fieldPath("line"), reason: "must be a line name (\"GPIO17\") or an offset 0 to 1023, got \(value.serialized)")
+            throw HWJSONFieldError(field: line.fieldPath("line"), reason: "must be a line name (\"GPIO17\") or an offset 0 to 1023, got \(value.serialized())")
         }
     }
 

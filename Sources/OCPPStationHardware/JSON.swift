@@ -1,60 +1,38 @@
-// The hardware side's JSON document model: values that remember integers, members in document order, compact
-// writing (`7400`, not `7400.0`) for board files, the sim board's state file and the sim control socket. Parsing is
-// OCPPMessages' JSONParser (one parser in the package), with line and column added to its errors.
+// Board files, the sim board's state file and the sim control socket in OCPPMessages' JSON (`JSONValue`, one parser
+// and one writer in the package), with what a person editing a file needs: the line and column of a syntax error,
+// and numbers written compactly (`7400`, not `7400.0`).
 internal import OCPPMessages
 
-/// A parsed JSON value. Objects keep their members in document order.
-enum HWJSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    /// `integral` is true when the literal had no fraction and no exponent (`3`, not `3.0` or `3e0`).
-    case number(Double, integral: Bool)
-    case string(String)
-    case array([HWJSONValue])
-    case object(HWJSONObject)
-
+extension JSONValue {
     /// "a string", "an object", ... for error messages.
     var kindDescription: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
-        case .number: return "a number"
+        case .int, .double: return "a number"
         case .string: return "a string"
         case .array: return "an array"
         case .object: return "an object"
         }
     }
 
-    static func int(_ value: Int) -> HWJSONValue { .number(Double(value), integral: true) }
-    static func double(_ value: Double) -> HWJSONValue { .number(value, integral: false) }
-}
+    /// An integer member.
+    static func integer(_ value: Int) -> JSONValue { .int(Int64(value)) }
 
-/// A JSON object: members in document order, no duplicate keys.
-struct HWJSONObject: Sendable, Equatable {
-    private(set) var members: [(key: String, value: HWJSONValue)] = []
-
-    init() {}
-
-    init(_ members: KeyValuePairs<String, HWJSONValue>) {
-        for (key, value) in members { self[key] = value }
+    /// A number written compactly: integral values as integers (`7400`, not `7400.0`), non-finite ones as `null`.
+    static func number(_ value: Double) -> JSONValue {
+        guard value.isFinite else { return .null }
+        if value == value.rounded(), abs(value) < 1e15 { return .int(Int64(value)) }
+        return .double(value)
     }
 
-    var keys: [String] { members.map(\.key) }
-
-    subscript(key: String) -> HWJSONValue? {
-        get { members.first(where: { $0.key == key })?.value }
-        set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
-                if let newValue { members[index].value = newValue } else { members.remove(at: index) }
-            } else if let newValue {
-                members.append((key, newValue))
-            }
+    /// The value as a Double when it is a number.
+    var number: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
         }
-    }
-
-    static func == (lhs: HWJSONObject, rhs: HWJSONObject) -> Bool {
-        lhs.members.count == rhs.members.count
-            && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
@@ -73,19 +51,19 @@ struct HWJSONSyntaxError: Error, Equatable, CustomStringConvertible {
 /// tolerated byte order mark, and numbers that remember whether they were written as integers.
 enum HWJSONParser {
     /// Parses exactly one JSON value (surrounding whitespace allowed).
-    static func parse(_ bytes: [UInt8]) throws(HWJSONSyntaxError) -> HWJSONValue {
+    static func parse(_ bytes: [UInt8]) throws(HWJSONSyntaxError) -> JSONValue {
         let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0  // tolerate a UTF-8 byte order mark
         if bytes[bom...].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             throw error(bytes, "the text is empty", at: bytes.count)
         }
         do {
-            return HWJSONValue(try JSONParser.parse(Array(bytes[bom...])))
+            return try JSONParser.parse(Array(bytes[bom...]))
         } catch {
             throw Self.error(bytes, error.reason, at: bom + error.offset)
         }
     }
 
-    static func parse(_ text: String) throws(HWJSONSyntaxError) -> HWJSONValue {
+    static func parse(_ text: String) throws(HWJSONSyntaxError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 
@@ -95,23 +73,6 @@ enum HWJSONParser {
         let line = before.count { $0 == UInt8(ascii: "\n") } + 1
         let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
         return HWJSONSyntaxError(line: line, column: offset - lineStart + 1, reason: reason)
-    }
-}
-
-extension HWJSONValue {
-    init(_ value: JSONValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .number(Double(i), integral: true)
-        case .double(let d): self = .number(d, integral: false)
-        case .string(let s): self = .string(s)
-        case .array(let elements): self = .array(elements.map(HWJSONValue.init))
-        case .object(let object):
-            var members = HWJSONObject()
-            for (key, member) in object.pairs { members[key] = HWJSONValue(member) }
-            self = .object(members)
-        }
     }
 }
 
@@ -151,38 +112,4 @@ func jsonNumber(_ value: Double) -> String {
         return String(Int64(value))
     }
     return "\(value)"
-}
-
-extension HWJSONValue {
-    /// Compact JSON (no whitespace, no line breaks).
-    var serialized: String {
-        var out = ""
-        write(to: &out)
-        return out
-    }
-
-    private func write(to out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n, _): out += jsonNumber(n)
-        case .string(let s): out += jsonQuoted(s)
-        case .array(let elements):
-            out += "["
-            for (i, element) in elements.enumerated() {
-                if i > 0 { out += "," }
-                element.write(to: &out)
-            }
-            out += "]"
-        case .object(let object):
-            out += "{"
-            for (i, member) in object.members.enumerated() {
-                if i > 0 { out += "," }
-                out += jsonQuoted(member.key)
-                out += ":"
-                member.value.write(to: &out)
-            }
-            out += "}"
-        }
-    }
 }

@@ -1,4 +1,5 @@
 // Strict field access on parsed JSON, with the field path (`evses[1].connectors[0].type`) in every error.
+internal import OCPPMessages
 
 /// A field that is missing, of the wrong type, not allowed, or has a bad value.
 struct HWJSONFieldError: Error, Equatable {
@@ -10,9 +11,9 @@ struct HWJSONFieldError: Error, Equatable {
 /// An object at a field path. An explicit `null` counts as absent for optional fields.
 struct HWJSONFields {
     let path: String
-    let object: HWJSONObject
+    let object: JSONObject
 
-    init(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) {
+    init(_ value: JSONValue, path: String) throws(HWJSONFieldError) {
         guard case .object(let object) = value else {
             throw HWJSONFieldError(
                 field: path, reason: path.isEmpty ? "expected a JSON object at the top level, got \(value.kindDescription)" : "expected an object, got \(value.kindDescription)")
@@ -31,12 +32,12 @@ struct HWJSONFields {
         }
     }
 
-    func value(_ key: String) -> HWJSONValue? {
+    func value(_ key: String) -> JSONValue? {
         guard let value = object[key], value != .null else { return nil }
         return value
     }
 
-    func require(_ key: String) throws(HWJSONFieldError) -> HWJSONValue {
+    func require(_ key: String) throws(HWJSONFieldError) -> JSONValue {
         guard let value = value(key) else { throw HWJSONFieldError(field: fieldPath(key), reason: "required field is missing") }
         return value
     }
@@ -52,7 +53,7 @@ struct HWJSONFields {
         return try Self.string(value, path: fieldPath(key))
     }
 
-    static func string(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> String {
+    static func string(_ value: JSONValue, path: String) throws(HWJSONFieldError) -> String {
         guard case .string(let s) = value else {
             throw HWJSONFieldError(field: path, reason: "expected a string, got \(value.kindDescription)")
         }
@@ -70,14 +71,14 @@ struct HWJSONFields {
         return try Self.int(value, path: fieldPath(key))
     }
 
-    static func int(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> Int {
-        guard case .number(let n, let integral) = value else {
+    static func int(_ value: JSONValue, path: String) throws(HWJSONFieldError) -> Int {
+        guard let n = value.number else {
             throw HWJSONFieldError(field: path, reason: "expected an integer, got \(value.kindDescription)")
         }
-        guard integral, n == n.rounded(), abs(n) <= 9_007_199_254_740_992 else {
+        guard case .int(let i) = value, abs(i) <= 9_007_199_254_740_992 else {
             throw HWJSONFieldError(field: path, reason: "expected an integer, got \(jsonNumber(n))")
         }
-        return Int(n)
+        return Int(i)
     }
 
     // Numbers
@@ -91,8 +92,8 @@ struct HWJSONFields {
         return try Self.number(value, path: fieldPath(key))
     }
 
-    static func number(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> Double {
-        guard case .number(let n, _) = value else {
+    static func number(_ value: JSONValue, path: String) throws(HWJSONFieldError) -> Double {
+        guard let n = value.number else {
             throw HWJSONFieldError(field: path, reason: "expected a number, got \(value.kindDescription)")
         }
         return n
@@ -109,7 +110,7 @@ struct HWJSONFields {
         return try Self.bool(value, path: fieldPath(key))
     }
 
-    static func bool(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> Bool {
+    static func bool(_ value: JSONValue, path: String) throws(HWJSONFieldError) -> Bool {
         guard case .bool(let b) = value else {
             throw HWJSONFieldError(field: path, reason: "expected true or false, got \(value.kindDescription)")
         }
@@ -118,16 +119,16 @@ struct HWJSONFields {
 
     // Arrays and objects
 
-    func array(_ key: String) throws(HWJSONFieldError) -> [HWJSONValue] {
+    func array(_ key: String) throws(HWJSONFieldError) -> [JSONValue] {
         try Self.array(try require(key), path: fieldPath(key))
     }
 
-    func optionalArray(_ key: String) throws(HWJSONFieldError) -> [HWJSONValue]? {
+    func optionalArray(_ key: String) throws(HWJSONFieldError) -> [JSONValue]? {
         guard let value = value(key) else { return nil }
         return try Self.array(value, path: fieldPath(key))
     }
 
-    static func array(_ value: HWJSONValue, path: String) throws(HWJSONFieldError) -> [HWJSONValue] {
+    static func array(_ value: JSONValue, path: String) throws(HWJSONFieldError) -> [JSONValue] {
         guard case .array(let elements) = value else {
             throw HWJSONFieldError(field: path, reason: "expected an array, got \(value.kindDescription)")
         }

@@ -1,14 +1,16 @@
-// Plain POSIX file access: reading whole small files with precise errors, and atomic replacement
-// (temp file in the same directory, fsync, rename, fsync the directory).
+// Plain POSIX file access, the package's one file helper (no Foundation in the agent): reading whole small files with
+// precise errors, atomic replacement (temp file in the same directory, fsync, rename, fsync the directory), sysfs
+// attributes, and what the agent's start-up needs (OCPPStationKit: text files, directories, the security log).
+// `package`: the start-up helpers below take a `mode_t`.
 #if canImport(Glibc)
-import Glibc
+package import Glibc
 #elseif canImport(Musl)
-import Musl
+package import Musl
 #elseif canImport(Darwin)
-import Darwin
+package import Darwin
 #endif
 
-enum POSIXFiles {
+package enum POSIXFiles {
     enum ReadError: Error, Equatable {
         case notFound
         case isDirectory
@@ -26,7 +28,7 @@ enum POSIXFiles {
         }
     }
 
-    static func errnoMessage(_ code: Int32 = errno) -> String {
+    package static func errnoMessage(_ code: Int32 = errno) -> String {
         guard let message = strerror(code) else { return "errno \(code)" }
         return String(cString: message)
     }
@@ -81,11 +83,13 @@ enum POSIXFiles {
 
     /// Replaces `path` with `bytes` atomically: readers see the old or the new content, never a mix,
     /// and after return the new content survives a power cut. The temp file (`path` + ".tmp") never stays behind.
-    static func writeAtomically(path: String, bytes: [UInt8]) throws(WriteError) {
+    /// `mode` is set whatever the umask (a private key must end up 0600).
+    static func writeAtomically(path: String, bytes: [UInt8], mode: mode_t = 0o644) throws(WriteError) {
         let temp = path + ".tmp"
         let directory = parentDirectory(of: path)
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         if fd < 0 { throw WriteError(description: "cannot create \(temp): \(errnoMessage())") }
+        fchmod(fd, mode)
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
@@ -128,5 +132,105 @@ enum POSIXFiles {
 
     static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}
+
+extension POSIXFiles {
+    /// Writes a sysfs attribute (`echo value > path`): one write of the whole value. The kernel answers a value it
+    /// refuses (a duty cycle above the period) with an errno, which is in the error.
+    static func writeAttribute(path: String, _ value: String) throws(WriteError) {
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        if fd < 0 { throw WriteError(description: "cannot open \(path): \(errnoMessage())") }
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        while true {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n == bytes.count { return }
+            if n < 0 && errno == EINTR { continue }
+            throw WriteError(description: "cannot write \(jsonQuoted(value)) to \(path): \(n < 0 ? errnoMessage() : "short write")")
+        }
+    }
+
+    /// A sysfs attribute's value without the trailing newline.
+    static func readAttribute(path: String) throws(ReadError) -> String {
+        var text = String(decoding: try readFile(path: path, limit: 4096), as: UTF8.self)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return text
+    }
+}
+
+// What the agent's start-up path (OCPPStationKit) needs.
+extension POSIXFiles {
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
+    }
+
+    package static func errorText(_ code: Int32) -> String { errnoMessage(code) }
+
+    /// Reads a whole UTF-8 file; the error says what went wrong in the system's words.
+    package static func readText(_ path: String) throws(Failure) -> String {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path: path, limit: 16 << 20)
+        } catch {
+            switch error {
+            case .notFound: throw Failure(description: errnoMessage(ENOENT))
+            case .isDirectory: throw Failure(description: "is a directory")
+            case .tooLarge, .failed: throw Failure(description: error.reason)
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure(description: "not UTF-8 text") }
+        return text
+    }
+
+    /// A regular file, or a link to one.
+    package static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// `mkdir -p` with mode 0700: nil on success, otherwise why not.
+    package static func makeDirectories(_ path: String) -> String? {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { return "\(prefix): \(errnoMessage())" }
+            prefix += "/"
+        }
+        return nil
+    }
+
+    /// The names in a directory, without `.` and `..`; nil when it cannot be read (errno says why).
+    package static func listDirectory(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Writes a whole text file atomically with `mode`; nil on success, otherwise why not.
+    package static func writeFile(_ path: String, _ text: String, mode: mode_t) -> String? {
+        do {
+            try writeAtomically(path: path, bytes: Array(text.utf8), mode: mode)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// Appends one line to a file, creating it with mode 0600.
+    package static func appendLine(_ path: String, _ line: String) -> String? {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if descriptor < 0 { return errnoMessage() }
+        defer { close(descriptor) }
+        let bytes = Array((line + "\n").utf8)
+        let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        return count == bytes.count ? nil : errnoMessage()
     }
 }

@@ -2,6 +2,7 @@
 // `<timestamp> <type>[ <techInfo>]`. Security events are rare; each line is appended with its own write.
 internal import OCPPStation
 internal import Logging
+internal import OCPPStationHardware  // POSIXFiles (FileAccess)
 
 struct SecurityLogFile: SecurityEventLog {
     static let fileName = "security.log"

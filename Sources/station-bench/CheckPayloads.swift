@@ -4,10 +4,12 @@
 // stdin, one payload per line:  <MessageName> TAB <payload JSON>     e.g. `TransactionEventRequest\t{...}`
 // stdout, one verdict per line:
 //   ok                                  framed (CALL for a request, CALLRESULT for a response), validated, decoded,
-//                                       re-encoded, and the re-encoded payload decodes to an equal value
+//                                       re-encoded, and the re-encoded payload decodes to an equal value; on both
+//                                       the tree path and the byte path, which agree
 //   reject TAB <code> TAB <path>        OCPPValidationError: the CALLERROR code the station would answer with
 //   frame TAB <code>                    the frame itself was refused (RPCFrameError)
-//   roundtrip TAB <detail>              valid, but encoding it back does not give the same value (a bug)
+//   roundtrip TAB <detail>              valid, but encoding it back does not give the same value, or the byte path
+//                                       and the tree path disagree (a bug)
 //   unknown                             no such message name
 
 import OCPPMessages
@@ -33,19 +35,13 @@ let payloadTypes: [String: (action: OCPPAction, isRequest: Bool)] = {
 func verdict(_ name: Substring, _ payloadText: Substring) -> String {
     guard let (action, isRequest) = payloadTypes[String(name)] else { return "unknown" }
     let frameText = isRequest ? "[2,\"d-1\",\"\(action.rawValue)\",\(payloadText)]" : "[3,\"d-1\",\(payloadText)]"
-    let payload: JSONValue
+    // Both paths, the tree path (JSONValue) and the byte path (RPCFrame): they must agree, or it is a bug.
+    let bytes = Array(frameText.utf8)
     do {
-        switch try RPCMessage.parse(frameText) {
-        case .call(_, _, let p), .callResult(_, let p): payload = p
-        case .callError: return "frame\tInternal"
-        }
-    } catch {
-        return "frame\t\(error.code.rawValue)"
-    }
-    do {
-        switch try isRequest ? action.requestType.selfCheck(payload) : action.responseType.selfCheck(payload) {
+        switch try isRequest ? action.requestType.selfCheck(frame: bytes) : action.responseType.selfCheck(frame: bytes) {
         case .accepted: return "ok"
         case .refused(let error): return "reject\t\(error.code.rawValue)\t\(error.path)"
+        case .refusedFrame(let error): return "frame\t\(error.code.rawValue)"
         }
     } catch {
         return "roundtrip\t\(error.description.prefix(300))"

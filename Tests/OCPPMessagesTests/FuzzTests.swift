@@ -46,6 +46,12 @@ func checkOutcome<Payload: OCPPPayload>(_ type: Payload.Type, _ payload: JSONVal
                         }
                     }
                     let frame = String(decoding: bytes, as: UTF8.self)
+                    // The byte path (RPCFrame) must agree with the tree path on every corrupted frame.
+                    do {
+                        _ = try instance.type.selfCheck(frame: bytes)
+                    } catch {
+                        Issue.record("\(instance.name): \(error)")
+                    }
                     let payload: JSONValue
                     do {
                         guard case .call(_, _, let p) = try RPCMessage.parse(frame) else {

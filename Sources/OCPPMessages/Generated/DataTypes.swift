@@ -3,7 +3,7 @@
 /// AC_ Charging_ Parameters
 /// urn:x-oca:ocpp:uid:2:233250
 /// EV AC charging parameters.
-public struct ACChargingParametersType: Sendable, Hashable, JSONObjectConvertible {
+public struct ACChargingParametersType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// AC_ Charging_ Parameters. Energy_ Amount. Energy_ Amount
     /// urn:x-oca:ocpp:uid:1:569211
@@ -34,22 +34,98 @@ public struct ACChargingParametersType: Sendable, Hashable, JSONObjectConvertibl
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ACChargingParametersType {
+        try ACChargingParametersType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.energyAmount = try r.required("energyAmount")
-        self.evMinCurrent = try r.required("evMinCurrent")
-        self.evMaxCurrent = try r.required("evMaxCurrent")
-        self.evMaxVoltage = try r.required("evMaxVoltage")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.energyAmount = try r.required("energyAmount", JSONDecode.int)
+        self.evMinCurrent = try r.required("evMinCurrent", JSONDecode.int)
+        self.evMaxCurrent = try r.required("evMaxCurrent", JSONDecode.int)
+        self.evMaxVoltage = try r.required("evMaxVoltage", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("energyAmount", energyAmount)
-        o.put("evMinCurrent", evMinCurrent)
-        o.put("evMaxCurrent", evMaxCurrent)
-        o.put("evMaxVoltage", evMaxVoltage)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["energyAmount"] = energyAmount.toJSON()
+        o["evMinCurrent"] = evMinCurrent.toJSON()
+        o["evMaxCurrent"] = evMaxCurrent.toJSON()
+        o["evMaxVoltage"] = evMaxVoltage.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one ACChargingParametersType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var energyAmount: Int? = nil
+        var evMinCurrent: Int? = nil
+        var evMaxCurrent: Int? = nil
+        var evMaxVoltage: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("energyAmount") {
+                        guard energyAmount == nil else { throw JSONBytesMismatch() }
+                        energyAmount = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("evMinCurrent") {
+                        guard evMinCurrent == nil else { throw JSONBytesMismatch() }
+                        evMinCurrent = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("evMaxCurrent") {
+                        guard evMaxCurrent == nil else { throw JSONBytesMismatch() }
+                        evMaxCurrent = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("evMaxVoltage") {
+                        guard evMaxVoltage == nil else { throw JSONBytesMismatch() }
+                        evMaxVoltage = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let energyAmount, let evMinCurrent, let evMaxCurrent, let evMaxVoltage else { throw JSONBytesMismatch() }
+        self.init(customData: customData, energyAmount: energyAmount, evMinCurrent: evMinCurrent, evMaxCurrent: evMaxCurrent, evMaxVoltage: evMaxVoltage)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"energyAmount\":", to: &out)
+        JSONValue.writeInt(Int64(energyAmount), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evMinCurrent\":", to: &out)
+        JSONValue.writeInt(Int64(evMinCurrent), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evMaxCurrent\":", to: &out)
+        JSONValue.writeInt(Int64(evMaxCurrent), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evMaxVoltage\":", to: &out)
+        JSONValue.writeInt(Int64(evMaxVoltage), to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -57,7 +133,7 @@ public struct ACChargingParametersType: Sendable, Hashable, JSONObjectConvertibl
 /// urn:x-oca:ocpp:uid:2:233134
 /// Collection of configuration data needed to make a data-connection over a cellular network.
 /// NOTE: When asking a GSM modem to dial in, it is possible to specify which mobile operator should be used. This can be done with the mobile country code (MCC) in combination with a mobile network code (MNC). Example: If your preferred network is Vodafone Netherlands, the MCC=204 and the MNC=04 which means the key PreferredNetwork = 20404 Some modems allows to specify a preferred network, which means, if this network is not available, a different network is used. If you specify UseOnlyPreferredNetwork and this network is not available, the modem will not dial in.
-public struct APNType: Sendable, Hashable, JSONObjectConvertible {
+public struct APNType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// APN. APN. URI
     /// urn:x-oca:ocpp:uid:1:568814
@@ -101,33 +177,163 @@ public struct APNType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> APNType {
+        try APNType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.apn = try r.required("apn")
-        self.apnUserName = try r.optional("apnUserName")
-        self.apnPassword = try r.optional("apnPassword")
-        self.simPin = try r.optional("simPin")
-        self.preferredNetwork = try r.optional("preferredNetwork")
-        self.useOnlyPreferredNetwork = try r.optional("useOnlyPreferredNetwork")
-        self.apnAuthentication = try r.required("apnAuthentication")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.apn = try r.required("apn", JSONDecode.string)
+        self.apnUserName = try r.optional("apnUserName", JSONDecode.string)
+        self.apnPassword = try r.optional("apnPassword", JSONDecode.string)
+        self.simPin = try r.optional("simPin", JSONDecode.int)
+        self.preferredNetwork = try r.optional("preferredNetwork", JSONDecode.string)
+        self.useOnlyPreferredNetwork = try r.optional("useOnlyPreferredNetwork", JSONDecode.bool)
+        self.apnAuthentication = try r.required("apnAuthentication", APNAuthenticationEnumType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("apn", apn)
-        o.put("apnUserName", apnUserName)
-        o.put("apnPassword", apnPassword)
-        o.put("simPin", simPin)
-        o.put("preferredNetwork", preferredNetwork)
-        o.put("useOnlyPreferredNetwork", useOnlyPreferredNetwork)
-        o.put("apnAuthentication", apnAuthentication)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["apn"] = apn.toJSON()
+        if let apnUserName { o["apnUserName"] = apnUserName.toJSON() }
+        if let apnPassword { o["apnPassword"] = apnPassword.toJSON() }
+        if let simPin { o["simPin"] = simPin.toJSON() }
+        if let preferredNetwork { o["preferredNetwork"] = preferredNetwork.toJSON() }
+        if let useOnlyPreferredNetwork { o["useOnlyPreferredNetwork"] = useOnlyPreferredNetwork.toJSON() }
+        o["apnAuthentication"] = apnAuthentication.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one APNType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var apn: String? = nil
+        var apnUserName: String? = nil
+        var apnPassword: String? = nil
+        var simPin: Int? = nil
+        var preferredNetwork: String? = nil
+        var useOnlyPreferredNetwork: Bool? = nil
+        var apnAuthentication: APNAuthenticationEnumType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 3:
+                    if memberName.equals("apn") {
+                        guard apn == nil else { throw JSONBytesMismatch() }
+                        apn = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 6:
+                    if memberName.equals("simPin") {
+                        guard simPin == nil else { throw JSONBytesMismatch() }
+                        simPin = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("apnUserName") {
+                        guard apnUserName == nil else { throw JSONBytesMismatch() }
+                        apnUserName = try p.readString(maxLength: 20)
+                    } else if memberName.equals("apnPassword") {
+                        guard apnPassword == nil else { throw JSONBytesMismatch() }
+                        apnPassword = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("preferredNetwork") {
+                        guard preferredNetwork == nil else { throw JSONBytesMismatch() }
+                        preferredNetwork = try p.readString(maxLength: 6)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 17:
+                    if memberName.equals("apnAuthentication") {
+                        guard apnAuthentication == nil else { throw JSONBytesMismatch() }
+                        apnAuthentication = try APNAuthenticationEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 23:
+                    if memberName.equals("useOnlyPreferredNetwork") {
+                        guard useOnlyPreferredNetwork == nil else { throw JSONBytesMismatch() }
+                        useOnlyPreferredNetwork = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let apn, let apnAuthentication else { throw JSONBytesMismatch() }
+        self.init(customData: customData, apn: apn, apnUserName: apnUserName, apnPassword: apnPassword, simPin: simPin, preferredNetwork: preferredNetwork, useOnlyPreferredNetwork: useOnlyPreferredNetwork, apnAuthentication: apnAuthentication)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"apn\":", to: &out)
+        JSONValue.writeString(apn, to: &out)
+        if let apnUserName {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"apnUserName\":", to: &out)
+            JSONValue.writeString(apnUserName, to: &out)
+        }
+        if let apnPassword {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"apnPassword\":", to: &out)
+            JSONValue.writeString(apnPassword, to: &out)
+        }
+        if let simPin {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"simPin\":", to: &out)
+            JSONValue.writeInt(Int64(simPin), to: &out)
+        }
+        if let preferredNetwork {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"preferredNetwork\":", to: &out)
+            JSONValue.writeString(preferredNetwork, to: &out)
+        }
+        if let useOnlyPreferredNetwork {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"useOnlyPreferredNetwork\":", to: &out)
+            JSONValue.writeLiteral(useOnlyPreferredNetwork ? "true" : "false", to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"apnAuthentication\":", to: &out)
+        apnAuthentication.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Contains a case insensitive identifier to use for the authorization and the type of authorization to support multiple forms of identifiers.
-public struct AdditionalInfoType: Sendable, Hashable, JSONObjectConvertible {
+public struct AdditionalInfoType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// This field specifies the additional IdToken.
     public var additionalIdToken: String
@@ -144,23 +350,87 @@ public struct AdditionalInfoType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AdditionalInfoType {
+        try AdditionalInfoType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.additionalIdToken = try r.required("additionalIdToken")
-        self.type = try r.required("type")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.additionalIdToken = try r.required("additionalIdToken", JSONDecode.string)
+        self.type = try r.required("type", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("additionalIdToken", additionalIdToken)
-        o.put("type", type)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["additionalIdToken"] = additionalIdToken.toJSON()
+        o["type"] = type.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one AdditionalInfoType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var additionalIdToken: String? = nil
+        var type: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 17:
+                    if memberName.equals("additionalIdToken") {
+                        guard additionalIdToken == nil else { throw JSONBytesMismatch() }
+                        additionalIdToken = try p.readString(maxLength: 36)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let additionalIdToken, let type else { throw JSONBytesMismatch() }
+        self.init(customData: customData, additionalIdToken: additionalIdToken, type: type)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"additionalIdToken\":", to: &out)
+        JSONValue.writeString(additionalIdToken, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"type\":", to: &out)
+        JSONValue.writeString(type, to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Contains the identifier to use for authorization.
-public struct AuthorizationData: Sendable, Hashable, JSONObjectConvertible {
+public struct AuthorizationData: Sendable, Equatable {
     public var customData: CustomDataType?
     public var idToken: IdTokenType
     public var idTokenInfo: IdTokenInfoType?
@@ -175,22 +445,88 @@ public struct AuthorizationData: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizationData {
+        try AuthorizationData(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.idToken = try r.required("idToken")
-        self.idTokenInfo = try r.optional("idTokenInfo")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.idToken = try r.required("idToken", IdTokenType.decode)
+        self.idTokenInfo = try r.optional("idTokenInfo", IdTokenInfoType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("idToken", idToken)
-        o.put("idTokenInfo", idTokenInfo)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["idToken"] = idToken.toJSON()
+        if let idTokenInfo { o["idTokenInfo"] = idTokenInfo.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one AuthorizationData object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var idToken: IdTokenType? = nil
+        var idTokenInfo: IdTokenInfoType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 7:
+                    if memberName.equals("idToken") {
+                        guard idToken == nil else { throw JSONBytesMismatch() }
+                        idToken = try IdTokenType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("idTokenInfo") {
+                        guard idTokenInfo == nil else { throw JSONBytesMismatch() }
+                        idTokenInfo = try IdTokenInfoType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let idToken else { throw JSONBytesMismatch() }
+        self.init(customData: customData, idToken: idToken, idTokenInfo: idTokenInfo)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"idToken\":", to: &out)
+        idToken.writeJSON(to: &out)
+        if let idTokenInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"idTokenInfo\":", to: &out)
+            idTokenInfo.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct CertificateHashDataChainType: Sendable, Hashable, JSONObjectConvertible {
+public struct CertificateHashDataChainType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var certificateHashData: CertificateHashDataType
     public var certificateType: GetCertificateIdUseEnumType
@@ -207,24 +543,107 @@ public struct CertificateHashDataChainType: Sendable, Hashable, JSONObjectConver
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateHashDataChainType {
+        try CertificateHashDataChainType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.certificateHashData = try r.required("certificateHashData")
-        self.certificateType = try r.required("certificateType")
-        self.childCertificateHashData = try r.optional("childCertificateHashData")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.certificateHashData = try r.required("certificateHashData", CertificateHashDataType.decode)
+        self.certificateType = try r.required("certificateType", GetCertificateIdUseEnumType.decode)
+        self.childCertificateHashData = try r.optionalArray("childCertificateHashData", CertificateHashDataType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("certificateHashData", certificateHashData)
-        o.put("certificateType", certificateType)
-        o.put("childCertificateHashData", childCertificateHashData)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["certificateHashData"] = certificateHashData.toJSON()
+        o["certificateType"] = certificateType.toJSON()
+        if let childCertificateHashData { o["childCertificateHashData"] = .array(childCertificateHashData.map { $0.toJSON() }) }
         return .object(o)
+    }
+
+    /// Reads and validates one CertificateHashDataChainType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var certificateHashData: CertificateHashDataType? = nil
+        var certificateType: GetCertificateIdUseEnumType? = nil
+        var childCertificateHashData: [CertificateHashDataType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("certificateType") {
+                        guard certificateType == nil else { throw JSONBytesMismatch() }
+                        certificateType = try GetCertificateIdUseEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("certificateHashData") {
+                        guard certificateHashData == nil else { throw JSONBytesMismatch() }
+                        certificateHashData = try CertificateHashDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 24:
+                    if memberName.equals("childCertificateHashData") {
+                        guard childCertificateHashData == nil else { throw JSONBytesMismatch() }
+                        childCertificateHashData = try p.readArray(minItems: 1, maxItems: 4, CertificateHashDataType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let certificateHashData, let certificateType else { throw JSONBytesMismatch() }
+        self.init(customData: customData, certificateHashData: certificateHashData, certificateType: certificateType, childCertificateHashData: childCertificateHashData)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"certificateHashData\":", to: &out)
+        certificateHashData.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"certificateType\":", to: &out)
+        certificateType.writeJSON(to: &out)
+        if let childCertificateHashData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"childCertificateHashData\":", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (i, element) in childCertificateHashData.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct CertificateHashDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct CertificateHashDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var hashAlgorithm: HashAlgorithmEnumType
     /// Hashed value of the Issuer DN (Distinguished Name).
@@ -246,28 +665,112 @@ public struct CertificateHashDataType: Sendable, Hashable, JSONObjectConvertible
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateHashDataType {
+        try CertificateHashDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.hashAlgorithm = try r.required("hashAlgorithm")
-        self.issuerNameHash = try r.required("issuerNameHash")
-        self.issuerKeyHash = try r.required("issuerKeyHash")
-        self.serialNumber = try r.required("serialNumber")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.hashAlgorithm = try r.required("hashAlgorithm", HashAlgorithmEnumType.decode)
+        self.issuerNameHash = try r.required("issuerNameHash", JSONDecode.string)
+        self.issuerKeyHash = try r.required("issuerKeyHash", JSONDecode.string)
+        self.serialNumber = try r.required("serialNumber", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("hashAlgorithm", hashAlgorithm)
-        o.put("issuerNameHash", issuerNameHash)
-        o.put("issuerKeyHash", issuerKeyHash)
-        o.put("serialNumber", serialNumber)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["hashAlgorithm"] = hashAlgorithm.toJSON()
+        o["issuerNameHash"] = issuerNameHash.toJSON()
+        o["issuerKeyHash"] = issuerKeyHash.toJSON()
+        o["serialNumber"] = serialNumber.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one CertificateHashDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var hashAlgorithm: HashAlgorithmEnumType? = nil
+        var issuerNameHash: String? = nil
+        var issuerKeyHash: String? = nil
+        var serialNumber: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("serialNumber") {
+                        guard serialNumber == nil else { throw JSONBytesMismatch() }
+                        serialNumber = try p.readString(maxLength: 40)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("hashAlgorithm") {
+                        guard hashAlgorithm == nil else { throw JSONBytesMismatch() }
+                        hashAlgorithm = try HashAlgorithmEnumType(bytes: &p)
+                    } else if memberName.equals("issuerKeyHash") {
+                        guard issuerKeyHash == nil else { throw JSONBytesMismatch() }
+                        issuerKeyHash = try p.readString(maxLength: 128)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("issuerNameHash") {
+                        guard issuerNameHash == nil else { throw JSONBytesMismatch() }
+                        issuerNameHash = try p.readString(maxLength: 128)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let hashAlgorithm, let issuerNameHash, let issuerKeyHash, let serialNumber else { throw JSONBytesMismatch() }
+        self.init(customData: customData, hashAlgorithm: hashAlgorithm, issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash, serialNumber: serialNumber)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"hashAlgorithm\":", to: &out)
+        hashAlgorithm.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"issuerNameHash\":", to: &out)
+        JSONValue.writeString(issuerNameHash, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"issuerKeyHash\":", to: &out)
+        JSONValue.writeString(issuerKeyHash, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"serialNumber\":", to: &out)
+        JSONValue.writeString(serialNumber, to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Limit
 /// urn:x-enexis:ecdm:uid:2:234489
-public struct ChargingLimitType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingLimitType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var chargingLimitSource: ChargingLimitSourceEnumType
     /// Charging_ Limit. Is_ Grid_ Critical. Indicator
@@ -285,24 +788,90 @@ public struct ChargingLimitType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingLimitType {
+        try ChargingLimitType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.chargingLimitSource = try r.required("chargingLimitSource")
-        self.isGridCritical = try r.optional("isGridCritical")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.chargingLimitSource = try r.required("chargingLimitSource", ChargingLimitSourceEnumType.decode)
+        self.isGridCritical = try r.optional("isGridCritical", JSONDecode.bool)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("chargingLimitSource", chargingLimitSource)
-        o.put("isGridCritical", isGridCritical)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["chargingLimitSource"] = chargingLimitSource.toJSON()
+        if let isGridCritical { o["isGridCritical"] = isGridCritical.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingLimitType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var chargingLimitSource: ChargingLimitSourceEnumType? = nil
+        var isGridCritical: Bool? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("isGridCritical") {
+                        guard isGridCritical == nil else { throw JSONBytesMismatch() }
+                        isGridCritical = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("chargingLimitSource") {
+                        guard chargingLimitSource == nil else { throw JSONBytesMismatch() }
+                        chargingLimitSource = try ChargingLimitSourceEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let chargingLimitSource else { throw JSONBytesMismatch() }
+        self.init(customData: customData, chargingLimitSource: chargingLimitSource, isGridCritical: isGridCritical)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingLimitSource\":", to: &out)
+        chargingLimitSource.writeJSON(to: &out)
+        if let isGridCritical {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"isGridCritical\":", to: &out)
+            JSONValue.writeLiteral(isGridCritical ? "true" : "false", to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Needs
 /// urn:x-oca:ocpp:uid:2:233249
-public struct ChargingNeedsType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingNeedsType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var acChargingParameters: ACChargingParametersType?
     public var dcChargingParameters: DCChargingParametersType?
@@ -324,29 +893,119 @@ public struct ChargingNeedsType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingNeedsType {
+        try ChargingNeedsType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.acChargingParameters = try r.optional("acChargingParameters")
-        self.dcChargingParameters = try r.optional("dcChargingParameters")
-        self.requestedEnergyTransfer = try r.required("requestedEnergyTransfer")
-        self.departureTime = try r.optional("departureTime")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.acChargingParameters = try r.optional("acChargingParameters", ACChargingParametersType.decode)
+        self.dcChargingParameters = try r.optional("dcChargingParameters", DCChargingParametersType.decode)
+        self.requestedEnergyTransfer = try r.required("requestedEnergyTransfer", EnergyTransferModeEnumType.decode)
+        self.departureTime = try r.optional("departureTime", JSONDecode.dateTime)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("acChargingParameters", acChargingParameters)
-        o.put("dcChargingParameters", dcChargingParameters)
-        o.put("requestedEnergyTransfer", requestedEnergyTransfer)
-        o.put("departureTime", departureTime)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let acChargingParameters { o["acChargingParameters"] = acChargingParameters.toJSON() }
+        if let dcChargingParameters { o["dcChargingParameters"] = dcChargingParameters.toJSON() }
+        o["requestedEnergyTransfer"] = requestedEnergyTransfer.toJSON()
+        if let departureTime { o["departureTime"] = departureTime.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingNeedsType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var acChargingParameters: ACChargingParametersType? = nil
+        var dcChargingParameters: DCChargingParametersType? = nil
+        var requestedEnergyTransfer: EnergyTransferModeEnumType? = nil
+        var departureTime: OCPPDateTime? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("departureTime") {
+                        guard departureTime == nil else { throw JSONBytesMismatch() }
+                        departureTime = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 20:
+                    if memberName.equals("acChargingParameters") {
+                        guard acChargingParameters == nil else { throw JSONBytesMismatch() }
+                        acChargingParameters = try ACChargingParametersType(bytes: &p)
+                    } else if memberName.equals("dcChargingParameters") {
+                        guard dcChargingParameters == nil else { throw JSONBytesMismatch() }
+                        dcChargingParameters = try DCChargingParametersType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 23:
+                    if memberName.equals("requestedEnergyTransfer") {
+                        guard requestedEnergyTransfer == nil else { throw JSONBytesMismatch() }
+                        requestedEnergyTransfer = try EnergyTransferModeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let requestedEnergyTransfer else { throw JSONBytesMismatch() }
+        self.init(customData: customData, acChargingParameters: acChargingParameters, dcChargingParameters: dcChargingParameters, requestedEnergyTransfer: requestedEnergyTransfer, departureTime: departureTime)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let acChargingParameters {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"acChargingParameters\":", to: &out)
+            acChargingParameters.writeJSON(to: &out)
+        }
+        if let dcChargingParameters {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"dcChargingParameters\":", to: &out)
+            dcChargingParameters.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"requestedEnergyTransfer\":", to: &out)
+        requestedEnergyTransfer.writeJSON(to: &out)
+        if let departureTime {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"departureTime\":", to: &out)
+            JSONValue.writeString(departureTime.rfc3339, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Profile
 /// urn:x-oca:ocpp:uid:2:233255
 /// A ChargingProfile consists of ChargingSchedule, describing the amount of power or current that can be delivered per time interval.
-public struct ChargingProfileCriterionType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingProfileCriterionType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var chargingProfilePurpose: ChargingProfilePurposeEnumType?
     /// Charging_ Profile. Stack_ Level. Counter
@@ -370,29 +1029,130 @@ public struct ChargingProfileCriterionType: Sendable, Hashable, JSONObjectConver
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileCriterionType {
+        try ChargingProfileCriterionType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.chargingProfilePurpose = try r.optional("chargingProfilePurpose")
-        self.stackLevel = try r.optional("stackLevel")
-        self.chargingProfileId = try r.optional("chargingProfileId")
-        self.chargingLimitSource = try r.optional("chargingLimitSource")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.chargingProfilePurpose = try r.optional("chargingProfilePurpose", ChargingProfilePurposeEnumType.decode)
+        self.stackLevel = try r.optional("stackLevel", JSONDecode.int)
+        self.chargingProfileId = try r.optionalArray("chargingProfileId", JSONDecode.int)
+        self.chargingLimitSource = try r.optionalArray("chargingLimitSource", ChargingLimitSourceEnumType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("chargingProfilePurpose", chargingProfilePurpose)
-        o.put("stackLevel", stackLevel)
-        o.put("chargingProfileId", chargingProfileId)
-        o.put("chargingLimitSource", chargingLimitSource)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let chargingProfilePurpose { o["chargingProfilePurpose"] = chargingProfilePurpose.toJSON() }
+        if let stackLevel { o["stackLevel"] = stackLevel.toJSON() }
+        if let chargingProfileId { o["chargingProfileId"] = .array(chargingProfileId.map { $0.toJSON() }) }
+        if let chargingLimitSource { o["chargingLimitSource"] = .array(chargingLimitSource.map { $0.toJSON() }) }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingProfileCriterionType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var chargingProfilePurpose: ChargingProfilePurposeEnumType? = nil
+        var stackLevel: Int? = nil
+        var chargingProfileId: [Int]? = nil
+        var chargingLimitSource: [ChargingLimitSourceEnumType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("stackLevel") {
+                        guard stackLevel == nil else { throw JSONBytesMismatch() }
+                        stackLevel = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 17:
+                    if memberName.equals("chargingProfileId") {
+                        guard chargingProfileId == nil else { throw JSONBytesMismatch() }
+                        chargingProfileId = try p.readArray(minItems: 1, maxItems: nil, { (p: inout JSONByteParser) throws(JSONBytesMismatch) -> Int in try p.readInt(minimum: nil, maximum: nil) })
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("chargingLimitSource") {
+                        guard chargingLimitSource == nil else { throw JSONBytesMismatch() }
+                        chargingLimitSource = try p.readArray(minItems: 1, maxItems: 4, ChargingLimitSourceEnumType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 22:
+                    if memberName.equals("chargingProfilePurpose") {
+                        guard chargingProfilePurpose == nil else { throw JSONBytesMismatch() }
+                        chargingProfilePurpose = try ChargingProfilePurposeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        self.init(customData: customData, chargingProfilePurpose: chargingProfilePurpose, stackLevel: stackLevel, chargingProfileId: chargingProfileId, chargingLimitSource: chargingLimitSource)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let chargingProfilePurpose {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"chargingProfilePurpose\":", to: &out)
+            chargingProfilePurpose.writeJSON(to: &out)
+        }
+        if let stackLevel {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"stackLevel\":", to: &out)
+            JSONValue.writeInt(Int64(stackLevel), to: &out)
+        }
+        if let chargingProfileId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"chargingProfileId\":", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (i, element) in chargingProfileId.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeInt(Int64(element), to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if let chargingLimitSource {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"chargingLimitSource\":", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (i, element) in chargingLimitSource.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Profile
 /// urn:x-oca:ocpp:uid:2:233255
 /// A ChargingProfile consists of ChargingSchedule, describing the amount of power or current that can be delivered per time interval.
-public struct ChargingProfileType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingProfileType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Identified_ Object. MRID. Numeric_ Identifier
     /// urn:x-enexis:ecdm:uid:1:569198
@@ -434,39 +1194,196 @@ public struct ChargingProfileType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileType {
+        try ChargingProfileType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.required("id")
-        self.stackLevel = try r.required("stackLevel")
-        self.chargingProfilePurpose = try r.required("chargingProfilePurpose")
-        self.chargingProfileKind = try r.required("chargingProfileKind")
-        self.recurrencyKind = try r.optional("recurrencyKind")
-        self.validFrom = try r.optional("validFrom")
-        self.validTo = try r.optional("validTo")
-        self.chargingSchedule = try r.required("chargingSchedule")
-        self.transactionId = try r.optional("transactionId")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.stackLevel = try r.required("stackLevel", JSONDecode.int)
+        self.chargingProfilePurpose = try r.required("chargingProfilePurpose", ChargingProfilePurposeEnumType.decode)
+        self.chargingProfileKind = try r.required("chargingProfileKind", ChargingProfileKindEnumType.decode)
+        self.recurrencyKind = try r.optional("recurrencyKind", RecurrencyKindEnumType.decode)
+        self.validFrom = try r.optional("validFrom", JSONDecode.dateTime)
+        self.validTo = try r.optional("validTo", JSONDecode.dateTime)
+        self.chargingSchedule = try r.requiredArray("chargingSchedule", ChargingScheduleType.decode)
+        self.transactionId = try r.optional("transactionId", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("stackLevel", stackLevel)
-        o.put("chargingProfilePurpose", chargingProfilePurpose)
-        o.put("chargingProfileKind", chargingProfileKind)
-        o.put("recurrencyKind", recurrencyKind)
-        o.put("validFrom", validFrom)
-        o.put("validTo", validTo)
-        o.put("chargingSchedule", chargingSchedule)
-        o.put("transactionId", transactionId)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["id"] = id.toJSON()
+        o["stackLevel"] = stackLevel.toJSON()
+        o["chargingProfilePurpose"] = chargingProfilePurpose.toJSON()
+        o["chargingProfileKind"] = chargingProfileKind.toJSON()
+        if let recurrencyKind { o["recurrencyKind"] = recurrencyKind.toJSON() }
+        if let validFrom { o["validFrom"] = validFrom.toJSON() }
+        if let validTo { o["validTo"] = validTo.toJSON() }
+        o["chargingSchedule"] = .array(chargingSchedule.map { $0.toJSON() })
+        if let transactionId { o["transactionId"] = transactionId.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingProfileType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var stackLevel: Int? = nil
+        var chargingProfilePurpose: ChargingProfilePurposeEnumType? = nil
+        var chargingProfileKind: ChargingProfileKindEnumType? = nil
+        var recurrencyKind: RecurrencyKindEnumType? = nil
+        var validFrom: OCPPDateTime? = nil
+        var validTo: OCPPDateTime? = nil
+        var chargingSchedule: [ChargingScheduleType]? = nil
+        var transactionId: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 7:
+                    if memberName.equals("validTo") {
+                        guard validTo == nil else { throw JSONBytesMismatch() }
+                        validTo = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("validFrom") {
+                        guard validFrom == nil else { throw JSONBytesMismatch() }
+                        validFrom = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("stackLevel") {
+                        guard stackLevel == nil else { throw JSONBytesMismatch() }
+                        stackLevel = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("transactionId") {
+                        guard transactionId == nil else { throw JSONBytesMismatch() }
+                        transactionId = try p.readString(maxLength: 36)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("recurrencyKind") {
+                        guard recurrencyKind == nil else { throw JSONBytesMismatch() }
+                        recurrencyKind = try RecurrencyKindEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("chargingSchedule") {
+                        guard chargingSchedule == nil else { throw JSONBytesMismatch() }
+                        chargingSchedule = try p.readArray(minItems: 1, maxItems: 3, ChargingScheduleType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("chargingProfileKind") {
+                        guard chargingProfileKind == nil else { throw JSONBytesMismatch() }
+                        chargingProfileKind = try ChargingProfileKindEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 22:
+                    if memberName.equals("chargingProfilePurpose") {
+                        guard chargingProfilePurpose == nil else { throw JSONBytesMismatch() }
+                        chargingProfilePurpose = try ChargingProfilePurposeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let id, let stackLevel, let chargingProfilePurpose, let chargingProfileKind, let chargingSchedule else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, stackLevel: stackLevel, chargingProfilePurpose: chargingProfilePurpose, chargingProfileKind: chargingProfileKind, recurrencyKind: recurrencyKind, validFrom: validFrom, validTo: validTo, chargingSchedule: chargingSchedule, transactionId: transactionId)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"stackLevel\":", to: &out)
+        JSONValue.writeInt(Int64(stackLevel), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingProfilePurpose\":", to: &out)
+        chargingProfilePurpose.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingProfileKind\":", to: &out)
+        chargingProfileKind.writeJSON(to: &out)
+        if let recurrencyKind {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"recurrencyKind\":", to: &out)
+            recurrencyKind.writeJSON(to: &out)
+        }
+        if let validFrom {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"validFrom\":", to: &out)
+            JSONValue.writeString(validFrom.rfc3339, to: &out)
+        }
+        if let validTo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"validTo\":", to: &out)
+            JSONValue.writeString(validTo.rfc3339, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingSchedule\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in chargingSchedule.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if let transactionId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"transactionId\":", to: &out)
+            JSONValue.writeString(transactionId, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Schedule_ Period
 /// urn:x-oca:ocpp:uid:2:233257
 /// Charging schedule period structure defines a time period in a charging schedule.
-public struct ChargingSchedulePeriodType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingSchedulePeriodType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Charging_ Schedule_ Period. Start_ Period. Elapsed_ Time
     /// urn:x-oca:ocpp:uid:1:569240
@@ -495,29 +1412,117 @@ public struct ChargingSchedulePeriodType: Sendable, Hashable, JSONObjectConverti
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingSchedulePeriodType {
+        try ChargingSchedulePeriodType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.startPeriod = try r.required("startPeriod")
-        self.limit = try r.required("limit")
-        self.numberPhases = try r.optional("numberPhases")
-        self.phaseToUse = try r.optional("phaseToUse")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.startPeriod = try r.required("startPeriod", JSONDecode.int)
+        self.limit = try r.required("limit", JSONDecode.double)
+        self.numberPhases = try r.optional("numberPhases", JSONDecode.int)
+        self.phaseToUse = try r.optional("phaseToUse", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("startPeriod", startPeriod)
-        o.put("limit", limit)
-        o.put("numberPhases", numberPhases)
-        o.put("phaseToUse", phaseToUse)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["startPeriod"] = startPeriod.toJSON()
+        o["limit"] = limit.toJSON()
+        if let numberPhases { o["numberPhases"] = numberPhases.toJSON() }
+        if let phaseToUse { o["phaseToUse"] = phaseToUse.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingSchedulePeriodType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var startPeriod: Int? = nil
+        var limit: Double? = nil
+        var numberPhases: Int? = nil
+        var phaseToUse: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 5:
+                    if memberName.equals("limit") {
+                        guard limit == nil else { throw JSONBytesMismatch() }
+                        limit = try p.readDouble(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("phaseToUse") {
+                        guard phaseToUse == nil else { throw JSONBytesMismatch() }
+                        phaseToUse = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("startPeriod") {
+                        guard startPeriod == nil else { throw JSONBytesMismatch() }
+                        startPeriod = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("numberPhases") {
+                        guard numberPhases == nil else { throw JSONBytesMismatch() }
+                        numberPhases = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let startPeriod, let limit else { throw JSONBytesMismatch() }
+        self.init(customData: customData, startPeriod: startPeriod, limit: limit, numberPhases: numberPhases, phaseToUse: phaseToUse)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"startPeriod\":", to: &out)
+        JSONValue.writeInt(Int64(startPeriod), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"limit\":", to: &out)
+        JSONValue.writeDouble(limit, to: &out)
+        if let numberPhases {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"numberPhases\":", to: &out)
+            JSONValue.writeInt(Int64(numberPhases), to: &out)
+        }
+        if let phaseToUse {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"phaseToUse\":", to: &out)
+            JSONValue.writeInt(Int64(phaseToUse), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Schedule
 /// urn:x-oca:ocpp:uid:2:233256
 /// Charging schedule structure defines a list of charging periods, as used in: GetCompositeSchedule.conf and ChargingProfile.
-public struct ChargingScheduleType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingScheduleType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Identifies the ChargingSchedule.
     public var id: Int
@@ -552,35 +1557,172 @@ public struct ChargingScheduleType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingScheduleType {
+        try ChargingScheduleType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.required("id")
-        self.startSchedule = try r.optional("startSchedule")
-        self.duration = try r.optional("duration")
-        self.chargingRateUnit = try r.required("chargingRateUnit")
-        self.chargingSchedulePeriod = try r.required("chargingSchedulePeriod")
-        self.minChargingRate = try r.optional("minChargingRate")
-        self.salesTariff = try r.optional("salesTariff")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.startSchedule = try r.optional("startSchedule", JSONDecode.dateTime)
+        self.duration = try r.optional("duration", JSONDecode.int)
+        self.chargingRateUnit = try r.required("chargingRateUnit", ChargingRateUnitEnumType.decode)
+        self.chargingSchedulePeriod = try r.requiredArray("chargingSchedulePeriod", ChargingSchedulePeriodType.decode)
+        self.minChargingRate = try r.optional("minChargingRate", JSONDecode.double)
+        self.salesTariff = try r.optional("salesTariff", SalesTariffType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("startSchedule", startSchedule)
-        o.put("duration", duration)
-        o.put("chargingRateUnit", chargingRateUnit)
-        o.put("chargingSchedulePeriod", chargingSchedulePeriod)
-        o.put("minChargingRate", minChargingRate)
-        o.put("salesTariff", salesTariff)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["id"] = id.toJSON()
+        if let startSchedule { o["startSchedule"] = startSchedule.toJSON() }
+        if let duration { o["duration"] = duration.toJSON() }
+        o["chargingRateUnit"] = chargingRateUnit.toJSON()
+        o["chargingSchedulePeriod"] = .array(chargingSchedulePeriod.map { $0.toJSON() })
+        if let minChargingRate { o["minChargingRate"] = minChargingRate.toJSON() }
+        if let salesTariff { o["salesTariff"] = salesTariff.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingScheduleType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var startSchedule: OCPPDateTime? = nil
+        var duration: Int? = nil
+        var chargingRateUnit: ChargingRateUnitEnumType? = nil
+        var chargingSchedulePeriod: [ChargingSchedulePeriodType]? = nil
+        var minChargingRate: Double? = nil
+        var salesTariff: SalesTariffType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("duration") {
+                        guard duration == nil else { throw JSONBytesMismatch() }
+                        duration = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("salesTariff") {
+                        guard salesTariff == nil else { throw JSONBytesMismatch() }
+                        salesTariff = try SalesTariffType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("startSchedule") {
+                        guard startSchedule == nil else { throw JSONBytesMismatch() }
+                        startSchedule = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("minChargingRate") {
+                        guard minChargingRate == nil else { throw JSONBytesMismatch() }
+                        minChargingRate = try p.readDouble(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("chargingRateUnit") {
+                        guard chargingRateUnit == nil else { throw JSONBytesMismatch() }
+                        chargingRateUnit = try ChargingRateUnitEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 22:
+                    if memberName.equals("chargingSchedulePeriod") {
+                        guard chargingSchedulePeriod == nil else { throw JSONBytesMismatch() }
+                        chargingSchedulePeriod = try p.readArray(minItems: 1, maxItems: 1024, ChargingSchedulePeriodType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let id, let chargingRateUnit, let chargingSchedulePeriod else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, startSchedule: startSchedule, duration: duration, chargingRateUnit: chargingRateUnit, chargingSchedulePeriod: chargingSchedulePeriod, minChargingRate: minChargingRate, salesTariff: salesTariff)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        if let startSchedule {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"startSchedule\":", to: &out)
+            JSONValue.writeString(startSchedule.rfc3339, to: &out)
+        }
+        if let duration {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"duration\":", to: &out)
+            JSONValue.writeInt(Int64(duration), to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingRateUnit\":", to: &out)
+        chargingRateUnit.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingSchedulePeriod\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in chargingSchedulePeriod.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if let minChargingRate {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"minChargingRate\":", to: &out)
+            JSONValue.writeDouble(minChargingRate, to: &out)
+        }
+        if let salesTariff {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"salesTariff\":", to: &out)
+            salesTariff.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charge_ Point
 /// urn:x-oca:ocpp:uid:2:233122
 /// The physical system where an Electrical Vehicle (EV) can be charged.
-public struct ChargingStationType: Sendable, Hashable, JSONObjectConvertible {
+public struct ChargingStationType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Device. Serial_ Number. Serial_ Number
     /// urn:x-oca:ocpp:uid:1:569324
@@ -609,31 +1751,129 @@ public struct ChargingStationType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingStationType {
+        try ChargingStationType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.serialNumber = try r.optional("serialNumber")
-        self.model = try r.required("model")
-        self.modem = try r.optional("modem")
-        self.vendorName = try r.required("vendorName")
-        self.firmwareVersion = try r.optional("firmwareVersion")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.serialNumber = try r.optional("serialNumber", JSONDecode.string)
+        self.model = try r.required("model", JSONDecode.string)
+        self.modem = try r.optional("modem", ModemType.decode)
+        self.vendorName = try r.required("vendorName", JSONDecode.string)
+        self.firmwareVersion = try r.optional("firmwareVersion", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("serialNumber", serialNumber)
-        o.put("model", model)
-        o.put("modem", modem)
-        o.put("vendorName", vendorName)
-        o.put("firmwareVersion", firmwareVersion)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let serialNumber { o["serialNumber"] = serialNumber.toJSON() }
+        o["model"] = model.toJSON()
+        if let modem { o["modem"] = modem.toJSON() }
+        o["vendorName"] = vendorName.toJSON()
+        if let firmwareVersion { o["firmwareVersion"] = firmwareVersion.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ChargingStationType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var serialNumber: String? = nil
+        var model: String? = nil
+        var modem: ModemType? = nil
+        var vendorName: String? = nil
+        var firmwareVersion: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 5:
+                    if memberName.equals("model") {
+                        guard model == nil else { throw JSONBytesMismatch() }
+                        model = try p.readString(maxLength: 20)
+                    } else if memberName.equals("modem") {
+                        guard modem == nil else { throw JSONBytesMismatch() }
+                        modem = try ModemType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("vendorName") {
+                        guard vendorName == nil else { throw JSONBytesMismatch() }
+                        vendorName = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("serialNumber") {
+                        guard serialNumber == nil else { throw JSONBytesMismatch() }
+                        serialNumber = try p.readString(maxLength: 25)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("firmwareVersion") {
+                        guard firmwareVersion == nil else { throw JSONBytesMismatch() }
+                        firmwareVersion = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let model, let vendorName else { throw JSONBytesMismatch() }
+        self.init(customData: customData, serialNumber: serialNumber, model: model, modem: modem, vendorName: vendorName, firmwareVersion: firmwareVersion)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let serialNumber {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"serialNumber\":", to: &out)
+            JSONValue.writeString(serialNumber, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"model\":", to: &out)
+        JSONValue.writeString(model, to: &out)
+        if let modem {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"modem\":", to: &out)
+            modem.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"vendorName\":", to: &out)
+        JSONValue.writeString(vendorName, to: &out)
+        if let firmwareVersion {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"firmwareVersion\":", to: &out)
+            JSONValue.writeString(firmwareVersion, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Charging_ Profile
 /// urn:x-oca:ocpp:uid:2:233255
 /// A ChargingProfile consists of a ChargingSchedule, describing the amount of power or current that can be delivered per time interval.
-public struct ClearChargingProfileType: Sendable, Hashable, JSONObjectConvertible {
+public struct ClearChargingProfileType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Identified_ Object. MRID. Numeric_ Identifier
     /// urn:x-enexis:ecdm:uid:1:569198
@@ -656,24 +1896,101 @@ public struct ClearChargingProfileType: Sendable, Hashable, JSONObjectConvertibl
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearChargingProfileType {
+        try ClearChargingProfileType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.evseId = try r.optional("evseId")
-        self.chargingProfilePurpose = try r.optional("chargingProfilePurpose")
-        self.stackLevel = try r.optional("stackLevel")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.evseId = try r.optional("evseId", JSONDecode.int)
+        self.chargingProfilePurpose = try r.optional("chargingProfilePurpose", ChargingProfilePurposeEnumType.decode)
+        self.stackLevel = try r.optional("stackLevel", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("evseId", evseId)
-        o.put("chargingProfilePurpose", chargingProfilePurpose)
-        o.put("stackLevel", stackLevel)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let evseId { o["evseId"] = evseId.toJSON() }
+        if let chargingProfilePurpose { o["chargingProfilePurpose"] = chargingProfilePurpose.toJSON() }
+        if let stackLevel { o["stackLevel"] = stackLevel.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ClearChargingProfileType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var evseId: Int? = nil
+        var chargingProfilePurpose: ChargingProfilePurposeEnumType? = nil
+        var stackLevel: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 6:
+                    if memberName.equals("evseId") {
+                        guard evseId == nil else { throw JSONBytesMismatch() }
+                        evseId = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("stackLevel") {
+                        guard stackLevel == nil else { throw JSONBytesMismatch() }
+                        stackLevel = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 22:
+                    if memberName.equals("chargingProfilePurpose") {
+                        guard chargingProfilePurpose == nil else { throw JSONBytesMismatch() }
+                        chargingProfilePurpose = try ChargingProfilePurposeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        self.init(customData: customData, evseId: evseId, chargingProfilePurpose: chargingProfilePurpose, stackLevel: stackLevel)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let evseId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"evseId\":", to: &out)
+            JSONValue.writeInt(Int64(evseId), to: &out)
+        }
+        if let chargingProfilePurpose {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"chargingProfilePurpose\":", to: &out)
+            chargingProfilePurpose.writeJSON(to: &out)
+        }
+        if let stackLevel {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"stackLevel\":", to: &out)
+            JSONValue.writeInt(Int64(stackLevel), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct ClearMonitoringResultType: Sendable, Hashable, JSONObjectConvertible {
+public struct ClearMonitoringResultType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var status: ClearMonitoringStatusEnumType
     /// Id of the monitor of which a clear was requested.
@@ -691,25 +2008,99 @@ public struct ClearMonitoringResultType: Sendable, Hashable, JSONObjectConvertib
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMonitoringResultType {
+        try ClearMonitoringResultType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.status = try r.required("status")
-        self.id = try r.required("id")
-        self.statusInfo = try r.optional("statusInfo")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.status = try r.required("status", ClearMonitoringStatusEnumType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.statusInfo = try r.optional("statusInfo", StatusInfoType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("status", status)
-        o.put("id", id)
-        o.put("statusInfo", statusInfo)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["status"] = status.toJSON()
+        o["id"] = id.toJSON()
+        if let statusInfo { o["statusInfo"] = statusInfo.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ClearMonitoringResultType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var status: ClearMonitoringStatusEnumType? = nil
+        var id: Int? = nil
+        var statusInfo: StatusInfoType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 6:
+                    if memberName.equals("status") {
+                        guard status == nil else { throw JSONBytesMismatch() }
+                        status = try ClearMonitoringStatusEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("statusInfo") {
+                        guard statusInfo == nil else { throw JSONBytesMismatch() }
+                        statusInfo = try StatusInfoType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let status, let id else { throw JSONBytesMismatch() }
+        self.init(customData: customData, status: status, id: id, statusInfo: statusInfo)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"status\":", to: &out)
+        status.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        if let statusInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"statusInfo\":", to: &out)
+            statusInfo.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// A physical or logical component
-public struct ComponentType: Sendable, Hashable, JSONObjectConvertible {
+public struct ComponentType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var evse: EVSEType?
     /// Name of the component. Name should be taken from the list of standardized component names whenever possible. Case Insensitive. strongly advised to use Camel Case.
@@ -728,25 +2119,101 @@ public struct ComponentType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ComponentType {
+        try ComponentType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.evse = try r.optional("evse")
-        self.name = try r.required("name")
-        self.instance = try r.optional("instance")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.evse = try r.optional("evse", EVSEType.decode)
+        self.name = try r.required("name", JSONDecode.string)
+        self.instance = try r.optional("instance", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("evse", evse)
-        o.put("name", name)
-        o.put("instance", instance)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let evse { o["evse"] = evse.toJSON() }
+        o["name"] = name.toJSON()
+        if let instance { o["instance"] = instance.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ComponentType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var evse: EVSEType? = nil
+        var name: String? = nil
+        var instance: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("evse") {
+                        guard evse == nil else { throw JSONBytesMismatch() }
+                        evse = try EVSEType(bytes: &p)
+                    } else if memberName.equals("name") {
+                        guard name == nil else { throw JSONBytesMismatch() }
+                        name = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("instance") {
+                        guard instance == nil else { throw JSONBytesMismatch() }
+                        instance = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let name else { throw JSONBytesMismatch() }
+        self.init(customData: customData, evse: evse, name: name, instance: instance)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let evse {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"evse\":", to: &out)
+            evse.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"name\":", to: &out)
+        JSONValue.writeString(name, to: &out)
+        if let instance {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"instance\":", to: &out)
+            JSONValue.writeString(instance, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to report components, variables and variable attributes and characteristics.
-public struct ComponentVariableType: Sendable, Hashable, JSONObjectConvertible {
+public struct ComponentVariableType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var component: ComponentType
     public var variable: VariableType?
@@ -761,24 +2228,90 @@ public struct ComponentVariableType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ComponentVariableType {
+        try ComponentVariableType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.component = try r.required("component")
-        self.variable = try r.optional("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.optional("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("component", component)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["component"] = component.toJSON()
+        if let variable { o["variable"] = variable.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ComponentVariableType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let component else { throw JSONBytesMismatch() }
+        self.init(customData: customData, component: component, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        if let variable {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"variable\":", to: &out)
+            variable.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Composite_ Schedule
 /// urn:x-oca:ocpp:uid:2:233362
-public struct CompositeScheduleType: Sendable, Hashable, JSONObjectConvertible {
+public struct CompositeScheduleType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var chargingSchedulePeriod: [ChargingSchedulePeriodType]
     /// The ID of the EVSE for which the
@@ -807,30 +2340,135 @@ public struct CompositeScheduleType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CompositeScheduleType {
+        try CompositeScheduleType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.chargingSchedulePeriod = try r.required("chargingSchedulePeriod")
-        self.evseId = try r.required("evseId")
-        self.duration = try r.required("duration")
-        self.scheduleStart = try r.required("scheduleStart")
-        self.chargingRateUnit = try r.required("chargingRateUnit")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.chargingSchedulePeriod = try r.requiredArray("chargingSchedulePeriod", ChargingSchedulePeriodType.decode)
+        self.evseId = try r.required("evseId", JSONDecode.int)
+        self.duration = try r.required("duration", JSONDecode.int)
+        self.scheduleStart = try r.required("scheduleStart", JSONDecode.dateTime)
+        self.chargingRateUnit = try r.required("chargingRateUnit", ChargingRateUnitEnumType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("chargingSchedulePeriod", chargingSchedulePeriod)
-        o.put("evseId", evseId)
-        o.put("duration", duration)
-        o.put("scheduleStart", scheduleStart)
-        o.put("chargingRateUnit", chargingRateUnit)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["chargingSchedulePeriod"] = .array(chargingSchedulePeriod.map { $0.toJSON() })
+        o["evseId"] = evseId.toJSON()
+        o["duration"] = duration.toJSON()
+        o["scheduleStart"] = scheduleStart.toJSON()
+        o["chargingRateUnit"] = chargingRateUnit.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one CompositeScheduleType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var chargingSchedulePeriod: [ChargingSchedulePeriodType]? = nil
+        var evseId: Int? = nil
+        var duration: Int? = nil
+        var scheduleStart: OCPPDateTime? = nil
+        var chargingRateUnit: ChargingRateUnitEnumType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 6:
+                    if memberName.equals("evseId") {
+                        guard evseId == nil else { throw JSONBytesMismatch() }
+                        evseId = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("duration") {
+                        guard duration == nil else { throw JSONBytesMismatch() }
+                        duration = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("scheduleStart") {
+                        guard scheduleStart == nil else { throw JSONBytesMismatch() }
+                        scheduleStart = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("chargingRateUnit") {
+                        guard chargingRateUnit == nil else { throw JSONBytesMismatch() }
+                        chargingRateUnit = try ChargingRateUnitEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 22:
+                    if memberName.equals("chargingSchedulePeriod") {
+                        guard chargingSchedulePeriod == nil else { throw JSONBytesMismatch() }
+                        chargingSchedulePeriod = try p.readArray(minItems: 1, maxItems: nil, ChargingSchedulePeriodType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let chargingSchedulePeriod, let evseId, let duration, let scheduleStart, let chargingRateUnit else { throw JSONBytesMismatch() }
+        self.init(customData: customData, chargingSchedulePeriod: chargingSchedulePeriod, evseId: evseId, duration: duration, scheduleStart: scheduleStart, chargingRateUnit: chargingRateUnit)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingSchedulePeriod\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in chargingSchedulePeriod.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evseId\":", to: &out)
+        JSONValue.writeInt(Int64(evseId), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"duration\":", to: &out)
+        JSONValue.writeInt(Int64(duration), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"scheduleStart\":", to: &out)
+        JSONValue.writeString(scheduleStart.rfc3339, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"chargingRateUnit\":", to: &out)
+        chargingRateUnit.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Consumption_ Cost
 /// urn:x-oca:ocpp:uid:2:233259
-public struct ConsumptionCostType: Sendable, Hashable, JSONObjectConvertible {
+public struct ConsumptionCostType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Consumption_ Cost. Start_ Value. Numeric
     /// urn:x-oca:ocpp:uid:1:569246
@@ -848,24 +2486,89 @@ public struct ConsumptionCostType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConsumptionCostType {
+        try ConsumptionCostType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.startValue = try r.required("startValue")
-        self.cost = try r.required("cost")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.startValue = try r.required("startValue", JSONDecode.double)
+        self.cost = try r.requiredArray("cost", CostType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("startValue", startValue)
-        o.put("cost", cost)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["startValue"] = startValue.toJSON()
+        o["cost"] = .array(cost.map { $0.toJSON() })
         return .object(o)
+    }
+
+    /// Reads and validates one ConsumptionCostType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var startValue: Double? = nil
+        var cost: [CostType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("cost") {
+                        guard cost == nil else { throw JSONBytesMismatch() }
+                        cost = try p.readArray(minItems: 1, maxItems: 3, CostType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("startValue") {
+                        guard startValue == nil else { throw JSONBytesMismatch() }
+                        startValue = try p.readDouble(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let startValue, let cost else { throw JSONBytesMismatch() }
+        self.init(customData: customData, startValue: startValue, cost: cost)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"startValue\":", to: &out)
+        JSONValue.writeDouble(startValue, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"cost\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in cost.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Cost
 /// urn:x-oca:ocpp:uid:2:233258
-public struct CostType: Sendable, Hashable, JSONObjectConvertible {
+public struct CostType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var costKind: CostKindEnumType
     /// Cost. Amount. Amount
@@ -888,25 +2591,103 @@ public struct CostType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CostType {
+        try CostType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.costKind = try r.required("costKind")
-        self.amount = try r.required("amount")
-        self.amountMultiplier = try r.optional("amountMultiplier")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.costKind = try r.required("costKind", CostKindEnumType.decode)
+        self.amount = try r.required("amount", JSONDecode.int)
+        self.amountMultiplier = try r.optional("amountMultiplier", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("costKind", costKind)
-        o.put("amount", amount)
-        o.put("amountMultiplier", amountMultiplier)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["costKind"] = costKind.toJSON()
+        o["amount"] = amount.toJSON()
+        if let amountMultiplier { o["amountMultiplier"] = amountMultiplier.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one CostType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var costKind: CostKindEnumType? = nil
+        var amount: Int? = nil
+        var amountMultiplier: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 6:
+                    if memberName.equals("amount") {
+                        guard amount == nil else { throw JSONBytesMismatch() }
+                        amount = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("costKind") {
+                        guard costKind == nil else { throw JSONBytesMismatch() }
+                        costKind = try CostKindEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("amountMultiplier") {
+                        guard amountMultiplier == nil else { throw JSONBytesMismatch() }
+                        amountMultiplier = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let costKind, let amount else { throw JSONBytesMismatch() }
+        self.init(customData: customData, costKind: costKind, amount: amount, amountMultiplier: amountMultiplier)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"costKind\":", to: &out)
+        costKind.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"amount\":", to: &out)
+        JSONValue.writeInt(Int64(amount), to: &out)
+        if let amountMultiplier {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"amountMultiplier\":", to: &out)
+            JSONValue.writeInt(Int64(amountMultiplier), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// This class does not get 'AdditionalProperties = false' in the schema generation, so it can be extended with arbitrary JSON properties to allow adding custom data.
-public struct CustomDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct CustomDataType: Sendable, Hashable {
     public var vendorId: String
     /// Members not declared by the schema (it allows any), in their original order.
     public var additionalProperties: JSONObject
@@ -920,8 +2701,12 @@ public struct CustomDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CustomDataType {
+        try CustomDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.vendorId = try r.required("vendorId")
+        self.vendorId = try r.required("vendorId", JSONDecode.string)
         let declared: Set<String> = ["vendorId"]
         var extra = JSONObject()
         for (key, value) in r.object where !declared.contains(key) { extra[key] = value }
@@ -930,16 +2715,58 @@ public struct CustomDataType: Sendable, Hashable, JSONObjectConvertible {
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("vendorId", vendorId)
+        o["vendorId"] = vendorId.toJSON()
         for (key, value) in additionalProperties where o[key] == nil { o[key] = value }
         return .object(o)
+    }
+
+    /// Reads and validates one CustomDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var vendorId: String? = nil
+        var additionalProperties = JSONObject()
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("vendorId") {
+                        guard vendorId == nil else { throw JSONBytesMismatch() }
+                        vendorId = try p.readString(maxLength: 255)
+                    } else {
+                        guard additionalProperties.insertNew(String(decoding: memberName.bytes, as: UTF8.self), try p.readAny()) else { throw JSONBytesMismatch() }
+                    }
+                default:
+                    guard additionalProperties.insertNew(String(decoding: memberName.bytes, as: UTF8.self), try p.readAny()) else { throw JSONBytesMismatch() }
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let vendorId else { throw JSONBytesMismatch() }
+        self.init(vendorId: vendorId, additionalProperties: additionalProperties)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"vendorId\":", to: &out)
+        JSONValue.writeString(vendorId, to: &out)
+        for (key, value) in additionalProperties where key != "vendorId" {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            value.write(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// DC_ Charging_ Parameters
 /// urn:x-oca:ocpp:uid:2:233251
 /// EV DC charging parameters
-public struct DCChargingParametersType: Sendable, Hashable, JSONObjectConvertible {
+public struct DCChargingParametersType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// DC_ Charging_ Parameters. EV_ Max. Current
     /// urn:x-oca:ocpp:uid:1:569215
@@ -990,37 +2817,169 @@ public struct DCChargingParametersType: Sendable, Hashable, JSONObjectConvertibl
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DCChargingParametersType {
+        try DCChargingParametersType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.evMaxCurrent = try r.required("evMaxCurrent")
-        self.evMaxVoltage = try r.required("evMaxVoltage")
-        self.energyAmount = try r.optional("energyAmount")
-        self.evMaxPower = try r.optional("evMaxPower")
-        self.stateOfCharge = try r.optional("stateOfCharge")
-        self.evEnergyCapacity = try r.optional("evEnergyCapacity")
-        self.fullSoC = try r.optional("fullSoC")
-        self.bulkSoC = try r.optional("bulkSoC")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.evMaxCurrent = try r.required("evMaxCurrent", JSONDecode.int)
+        self.evMaxVoltage = try r.required("evMaxVoltage", JSONDecode.int)
+        self.energyAmount = try r.optional("energyAmount", JSONDecode.int)
+        self.evMaxPower = try r.optional("evMaxPower", JSONDecode.int)
+        self.stateOfCharge = try r.optional("stateOfCharge", JSONDecode.int)
+        self.evEnergyCapacity = try r.optional("evEnergyCapacity", JSONDecode.int)
+        self.fullSoC = try r.optional("fullSoC", JSONDecode.int)
+        self.bulkSoC = try r.optional("bulkSoC", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("evMaxCurrent", evMaxCurrent)
-        o.put("evMaxVoltage", evMaxVoltage)
-        o.put("energyAmount", energyAmount)
-        o.put("evMaxPower", evMaxPower)
-        o.put("stateOfCharge", stateOfCharge)
-        o.put("evEnergyCapacity", evEnergyCapacity)
-        o.put("fullSoC", fullSoC)
-        o.put("bulkSoC", bulkSoC)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["evMaxCurrent"] = evMaxCurrent.toJSON()
+        o["evMaxVoltage"] = evMaxVoltage.toJSON()
+        if let energyAmount { o["energyAmount"] = energyAmount.toJSON() }
+        if let evMaxPower { o["evMaxPower"] = evMaxPower.toJSON() }
+        if let stateOfCharge { o["stateOfCharge"] = stateOfCharge.toJSON() }
+        if let evEnergyCapacity { o["evEnergyCapacity"] = evEnergyCapacity.toJSON() }
+        if let fullSoC { o["fullSoC"] = fullSoC.toJSON() }
+        if let bulkSoC { o["bulkSoC"] = bulkSoC.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one DCChargingParametersType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var evMaxCurrent: Int? = nil
+        var evMaxVoltage: Int? = nil
+        var energyAmount: Int? = nil
+        var evMaxPower: Int? = nil
+        var stateOfCharge: Int? = nil
+        var evEnergyCapacity: Int? = nil
+        var fullSoC: Int? = nil
+        var bulkSoC: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 7:
+                    if memberName.equals("fullSoC") {
+                        guard fullSoC == nil else { throw JSONBytesMismatch() }
+                        fullSoC = try p.readInt(minimum: 0.0, maximum: 100.0)
+                    } else if memberName.equals("bulkSoC") {
+                        guard bulkSoC == nil else { throw JSONBytesMismatch() }
+                        bulkSoC = try p.readInt(minimum: 0.0, maximum: 100.0)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("evMaxPower") {
+                        guard evMaxPower == nil else { throw JSONBytesMismatch() }
+                        evMaxPower = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("evMaxCurrent") {
+                        guard evMaxCurrent == nil else { throw JSONBytesMismatch() }
+                        evMaxCurrent = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("evMaxVoltage") {
+                        guard evMaxVoltage == nil else { throw JSONBytesMismatch() }
+                        evMaxVoltage = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("energyAmount") {
+                        guard energyAmount == nil else { throw JSONBytesMismatch() }
+                        energyAmount = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("stateOfCharge") {
+                        guard stateOfCharge == nil else { throw JSONBytesMismatch() }
+                        stateOfCharge = try p.readInt(minimum: 0.0, maximum: 100.0)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("evEnergyCapacity") {
+                        guard evEnergyCapacity == nil else { throw JSONBytesMismatch() }
+                        evEnergyCapacity = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let evMaxCurrent, let evMaxVoltage else { throw JSONBytesMismatch() }
+        self.init(customData: customData, evMaxCurrent: evMaxCurrent, evMaxVoltage: evMaxVoltage, energyAmount: energyAmount, evMaxPower: evMaxPower, stateOfCharge: stateOfCharge, evEnergyCapacity: evEnergyCapacity, fullSoC: fullSoC, bulkSoC: bulkSoC)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evMaxCurrent\":", to: &out)
+        JSONValue.writeInt(Int64(evMaxCurrent), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evMaxVoltage\":", to: &out)
+        JSONValue.writeInt(Int64(evMaxVoltage), to: &out)
+        if let energyAmount {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"energyAmount\":", to: &out)
+            JSONValue.writeInt(Int64(energyAmount), to: &out)
+        }
+        if let evMaxPower {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"evMaxPower\":", to: &out)
+            JSONValue.writeInt(Int64(evMaxPower), to: &out)
+        }
+        if let stateOfCharge {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"stateOfCharge\":", to: &out)
+            JSONValue.writeInt(Int64(stateOfCharge), to: &out)
+        }
+        if let evEnergyCapacity {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"evEnergyCapacity\":", to: &out)
+            JSONValue.writeInt(Int64(evEnergyCapacity), to: &out)
+        }
+        if let fullSoC {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"fullSoC\":", to: &out)
+            JSONValue.writeInt(Int64(fullSoC), to: &out)
+        }
+        if let bulkSoC {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"bulkSoC\":", to: &out)
+            JSONValue.writeInt(Int64(bulkSoC), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// EVSE
 /// urn:x-oca:ocpp:uid:2:233123
 /// Electric Vehicle Supply Equipment
-public struct EVSEType: Sendable, Hashable, JSONObjectConvertible {
+public struct EVSEType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Identified_ Object. MRID. Numeric_ Identifier
     /// urn:x-enexis:ecdm:uid:1:569198
@@ -1039,23 +2998,89 @@ public struct EVSEType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EVSEType {
+        try EVSEType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.required("id")
-        self.connectorId = try r.optional("connectorId")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.connectorId = try r.optional("connectorId", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("connectorId", connectorId)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["id"] = id.toJSON()
+        if let connectorId { o["connectorId"] = connectorId.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one EVSEType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var connectorId: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("connectorId") {
+                        guard connectorId == nil else { throw JSONBytesMismatch() }
+                        connectorId = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let id else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, connectorId: connectorId)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        if let connectorId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"connectorId\":", to: &out)
+            JSONValue.writeInt(Int64(connectorId), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to report an event notification for a component-variable.
-public struct EventDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct EventDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Identifies the event. This field can be referred to as a cause by other events.
     public var eventId: Int
@@ -1102,47 +3127,235 @@ public struct EventDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventDataType {
+        try EventDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.eventId = try r.required("eventId")
-        self.timestamp = try r.required("timestamp")
-        self.trigger = try r.required("trigger")
-        self.cause = try r.optional("cause")
-        self.actualValue = try r.required("actualValue")
-        self.techCode = try r.optional("techCode")
-        self.techInfo = try r.optional("techInfo")
-        self.cleared = try r.optional("cleared")
-        self.transactionId = try r.optional("transactionId")
-        self.component = try r.required("component")
-        self.variableMonitoringId = try r.optional("variableMonitoringId")
-        self.eventNotificationType = try r.required("eventNotificationType")
-        self.variable = try r.required("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.eventId = try r.required("eventId", JSONDecode.int)
+        self.timestamp = try r.required("timestamp", JSONDecode.dateTime)
+        self.trigger = try r.required("trigger", EventTriggerEnumType.decode)
+        self.cause = try r.optional("cause", JSONDecode.int)
+        self.actualValue = try r.required("actualValue", JSONDecode.string)
+        self.techCode = try r.optional("techCode", JSONDecode.string)
+        self.techInfo = try r.optional("techInfo", JSONDecode.string)
+        self.cleared = try r.optional("cleared", JSONDecode.bool)
+        self.transactionId = try r.optional("transactionId", JSONDecode.string)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variableMonitoringId = try r.optional("variableMonitoringId", JSONDecode.int)
+        self.eventNotificationType = try r.required("eventNotificationType", EventNotificationEnumType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("eventId", eventId)
-        o.put("timestamp", timestamp)
-        o.put("trigger", trigger)
-        o.put("cause", cause)
-        o.put("actualValue", actualValue)
-        o.put("techCode", techCode)
-        o.put("techInfo", techInfo)
-        o.put("cleared", cleared)
-        o.put("transactionId", transactionId)
-        o.put("component", component)
-        o.put("variableMonitoringId", variableMonitoringId)
-        o.put("eventNotificationType", eventNotificationType)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["eventId"] = eventId.toJSON()
+        o["timestamp"] = timestamp.toJSON()
+        o["trigger"] = trigger.toJSON()
+        if let cause { o["cause"] = cause.toJSON() }
+        o["actualValue"] = actualValue.toJSON()
+        if let techCode { o["techCode"] = techCode.toJSON() }
+        if let techInfo { o["techInfo"] = techInfo.toJSON() }
+        if let cleared { o["cleared"] = cleared.toJSON() }
+        if let transactionId { o["transactionId"] = transactionId.toJSON() }
+        o["component"] = component.toJSON()
+        if let variableMonitoringId { o["variableMonitoringId"] = variableMonitoringId.toJSON() }
+        o["eventNotificationType"] = eventNotificationType.toJSON()
+        o["variable"] = variable.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one EventDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var eventId: Int? = nil
+        var timestamp: OCPPDateTime? = nil
+        var trigger: EventTriggerEnumType? = nil
+        var cause: Int? = nil
+        var actualValue: String? = nil
+        var techCode: String? = nil
+        var techInfo: String? = nil
+        var cleared: Bool? = nil
+        var transactionId: String? = nil
+        var component: ComponentType? = nil
+        var variableMonitoringId: Int? = nil
+        var eventNotificationType: EventNotificationEnumType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 5:
+                    if memberName.equals("cause") {
+                        guard cause == nil else { throw JSONBytesMismatch() }
+                        cause = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 7:
+                    if memberName.equals("eventId") {
+                        guard eventId == nil else { throw JSONBytesMismatch() }
+                        eventId = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("trigger") {
+                        guard trigger == nil else { throw JSONBytesMismatch() }
+                        trigger = try EventTriggerEnumType(bytes: &p)
+                    } else if memberName.equals("cleared") {
+                        guard cleared == nil else { throw JSONBytesMismatch() }
+                        cleared = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("techCode") {
+                        guard techCode == nil else { throw JSONBytesMismatch() }
+                        techCode = try p.readString(maxLength: 50)
+                    } else if memberName.equals("techInfo") {
+                        guard techInfo == nil else { throw JSONBytesMismatch() }
+                        techInfo = try p.readString(maxLength: 500)
+                    } else if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("timestamp") {
+                        guard timestamp == nil else { throw JSONBytesMismatch() }
+                        timestamp = try p.readDateTime()
+                    } else if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("actualValue") {
+                        guard actualValue == nil else { throw JSONBytesMismatch() }
+                        actualValue = try p.readString(maxLength: 2500)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("transactionId") {
+                        guard transactionId == nil else { throw JSONBytesMismatch() }
+                        transactionId = try p.readString(maxLength: 36)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 20:
+                    if memberName.equals("variableMonitoringId") {
+                        guard variableMonitoringId == nil else { throw JSONBytesMismatch() }
+                        variableMonitoringId = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 21:
+                    if memberName.equals("eventNotificationType") {
+                        guard eventNotificationType == nil else { throw JSONBytesMismatch() }
+                        eventNotificationType = try EventNotificationEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let eventId, let timestamp, let trigger, let actualValue, let component, let eventNotificationType, let variable else { throw JSONBytesMismatch() }
+        self.init(customData: customData, eventId: eventId, timestamp: timestamp, trigger: trigger, cause: cause, actualValue: actualValue, techCode: techCode, techInfo: techInfo, cleared: cleared, transactionId: transactionId, component: component, variableMonitoringId: variableMonitoringId, eventNotificationType: eventNotificationType, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"eventId\":", to: &out)
+        JSONValue.writeInt(Int64(eventId), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"timestamp\":", to: &out)
+        JSONValue.writeString(timestamp.rfc3339, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"trigger\":", to: &out)
+        trigger.writeJSON(to: &out)
+        if let cause {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"cause\":", to: &out)
+            JSONValue.writeInt(Int64(cause), to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"actualValue\":", to: &out)
+        JSONValue.writeString(actualValue, to: &out)
+        if let techCode {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"techCode\":", to: &out)
+            JSONValue.writeString(techCode, to: &out)
+        }
+        if let techInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"techInfo\":", to: &out)
+            JSONValue.writeString(techInfo, to: &out)
+        }
+        if let cleared {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"cleared\":", to: &out)
+            JSONValue.writeLiteral(cleared ? "true" : "false", to: &out)
+        }
+        if let transactionId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"transactionId\":", to: &out)
+            JSONValue.writeString(transactionId, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        if let variableMonitoringId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"variableMonitoringId\":", to: &out)
+            JSONValue.writeInt(Int64(variableMonitoringId), to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"eventNotificationType\":", to: &out)
+        eventNotificationType.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Firmware
 /// urn:x-enexis:ecdm:uid:2:233291
 /// Represents a copy of the firmware that can be loaded/updated on the Charging Station.
-public struct FirmwareType: Sendable, Hashable, JSONObjectConvertible {
+public struct FirmwareType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Firmware. Location. URI
     /// urn:x-enexis:ecdm:uid:1:569460
@@ -1177,29 +3390,135 @@ public struct FirmwareType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> FirmwareType {
+        try FirmwareType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.location = try r.required("location")
-        self.retrieveDateTime = try r.required("retrieveDateTime")
-        self.installDateTime = try r.optional("installDateTime")
-        self.signingCertificate = try r.optional("signingCertificate")
-        self.signature = try r.optional("signature")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.location = try r.required("location", JSONDecode.string)
+        self.retrieveDateTime = try r.required("retrieveDateTime", JSONDecode.dateTime)
+        self.installDateTime = try r.optional("installDateTime", JSONDecode.dateTime)
+        self.signingCertificate = try r.optional("signingCertificate", JSONDecode.string)
+        self.signature = try r.optional("signature", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("location", location)
-        o.put("retrieveDateTime", retrieveDateTime)
-        o.put("installDateTime", installDateTime)
-        o.put("signingCertificate", signingCertificate)
-        o.put("signature", signature)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["location"] = location.toJSON()
+        o["retrieveDateTime"] = retrieveDateTime.toJSON()
+        if let installDateTime { o["installDateTime"] = installDateTime.toJSON() }
+        if let signingCertificate { o["signingCertificate"] = signingCertificate.toJSON() }
+        if let signature { o["signature"] = signature.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one FirmwareType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var location: String? = nil
+        var retrieveDateTime: OCPPDateTime? = nil
+        var installDateTime: OCPPDateTime? = nil
+        var signingCertificate: String? = nil
+        var signature: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("location") {
+                        guard location == nil else { throw JSONBytesMismatch() }
+                        location = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("signature") {
+                        guard signature == nil else { throw JSONBytesMismatch() }
+                        signature = try p.readString(maxLength: 800)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("installDateTime") {
+                        guard installDateTime == nil else { throw JSONBytesMismatch() }
+                        installDateTime = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("retrieveDateTime") {
+                        guard retrieveDateTime == nil else { throw JSONBytesMismatch() }
+                        retrieveDateTime = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 18:
+                    if memberName.equals("signingCertificate") {
+                        guard signingCertificate == nil else { throw JSONBytesMismatch() }
+                        signingCertificate = try p.readString(maxLength: 5500)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let location, let retrieveDateTime else { throw JSONBytesMismatch() }
+        self.init(customData: customData, location: location, retrieveDateTime: retrieveDateTime, installDateTime: installDateTime, signingCertificate: signingCertificate, signature: signature)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"location\":", to: &out)
+        JSONValue.writeString(location, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"retrieveDateTime\":", to: &out)
+        JSONValue.writeString(retrieveDateTime.rfc3339, to: &out)
+        if let installDateTime {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"installDateTime\":", to: &out)
+            JSONValue.writeString(installDateTime.rfc3339, to: &out)
+        }
+        if let signingCertificate {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"signingCertificate\":", to: &out)
+            JSONValue.writeString(signingCertificate, to: &out)
+        }
+        if let signature {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"signature\":", to: &out)
+            JSONValue.writeString(signature, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to hold parameters for GetVariables request.
-public struct GetVariableDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct GetVariableDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var attributeType: AttributeEnumType?
     public var component: ComponentType
@@ -1216,25 +3535,103 @@ public struct GetVariableDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetVariableDataType {
+        try GetVariableDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.attributeType = try r.optional("attributeType")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.attributeType = try r.optional("attributeType", AttributeEnumType.decode)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("attributeType", attributeType)
-        o.put("component", component)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let attributeType { o["attributeType"] = attributeType.toJSON() }
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one GetVariableDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var attributeType: AttributeEnumType? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("attributeType") {
+                        guard attributeType == nil else { throw JSONBytesMismatch() }
+                        attributeType = try AttributeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let component, let variable else { throw JSONBytesMismatch() }
+        self.init(customData: customData, attributeType: attributeType, component: component, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let attributeType {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeType\":", to: &out)
+            attributeType.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to hold results of GetVariables request.
-public struct GetVariableResultType: Sendable, Hashable, JSONObjectConvertible {
+public struct GetVariableResultType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var attributeStatusInfo: StatusInfoType?
     public var attributeStatus: GetVariableStatusEnumType
@@ -1259,26 +3656,144 @@ public struct GetVariableResultType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetVariableResultType {
+        try GetVariableResultType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.attributeStatusInfo = try r.optional("attributeStatusInfo")
-        self.attributeStatus = try r.required("attributeStatus")
-        self.attributeType = try r.optional("attributeType")
-        self.attributeValue = try r.optional("attributeValue")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.attributeStatusInfo = try r.optional("attributeStatusInfo", StatusInfoType.decode)
+        self.attributeStatus = try r.required("attributeStatus", GetVariableStatusEnumType.decode)
+        self.attributeType = try r.optional("attributeType", AttributeEnumType.decode)
+        self.attributeValue = try r.optional("attributeValue", JSONDecode.string)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("attributeStatusInfo", attributeStatusInfo)
-        o.put("attributeStatus", attributeStatus)
-        o.put("attributeType", attributeType)
-        o.put("attributeValue", attributeValue)
-        o.put("component", component)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let attributeStatusInfo { o["attributeStatusInfo"] = attributeStatusInfo.toJSON() }
+        o["attributeStatus"] = attributeStatus.toJSON()
+        if let attributeType { o["attributeType"] = attributeType.toJSON() }
+        if let attributeValue { o["attributeValue"] = attributeValue.toJSON() }
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one GetVariableResultType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var attributeStatusInfo: StatusInfoType? = nil
+        var attributeStatus: GetVariableStatusEnumType? = nil
+        var attributeType: AttributeEnumType? = nil
+        var attributeValue: String? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("attributeType") {
+                        guard attributeType == nil else { throw JSONBytesMismatch() }
+                        attributeType = try AttributeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("attributeValue") {
+                        guard attributeValue == nil else { throw JSONBytesMismatch() }
+                        attributeValue = try p.readString(maxLength: 2500)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("attributeStatus") {
+                        guard attributeStatus == nil else { throw JSONBytesMismatch() }
+                        attributeStatus = try GetVariableStatusEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("attributeStatusInfo") {
+                        guard attributeStatusInfo == nil else { throw JSONBytesMismatch() }
+                        attributeStatusInfo = try StatusInfoType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let attributeStatus, let component, let variable else { throw JSONBytesMismatch() }
+        self.init(customData: customData, attributeStatusInfo: attributeStatusInfo, attributeStatus: attributeStatus, attributeType: attributeType, attributeValue: attributeValue, component: component, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let attributeStatusInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeStatusInfo\":", to: &out)
+            attributeStatusInfo.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"attributeStatus\":", to: &out)
+        attributeStatus.writeJSON(to: &out)
+        if let attributeType {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeType\":", to: &out)
+            attributeType.writeJSON(to: &out)
+        }
+        if let attributeValue {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeValue\":", to: &out)
+            JSONValue.writeString(attributeValue, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -1286,7 +3801,7 @@ public struct GetVariableResultType: Sendable, Hashable, JSONObjectConvertible {
 /// urn:x-oca:ocpp:uid:2:233247
 /// Contains status information about an identifier.
 /// It is advised to not stop charging for a token that expires during charging, as ExpiryDate is only used for caching purposes. If ExpiryDate is not given, the status has no end date.
-public struct IdTokenInfoType: Sendable, Hashable, JSONObjectConvertible {
+public struct IdTokenInfoType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var status: AuthorizationStatusEnumType
     /// ID_ Token. Expiry. Date_ Time
@@ -1324,35 +3839,182 @@ public struct IdTokenInfoType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> IdTokenInfoType {
+        try IdTokenInfoType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.status = try r.required("status")
-        self.cacheExpiryDateTime = try r.optional("cacheExpiryDateTime")
-        self.chargingPriority = try r.optional("chargingPriority")
-        self.language1 = try r.optional("language1")
-        self.evseId = try r.optional("evseId")
-        self.groupIdToken = try r.optional("groupIdToken")
-        self.language2 = try r.optional("language2")
-        self.personalMessage = try r.optional("personalMessage")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.status = try r.required("status", AuthorizationStatusEnumType.decode)
+        self.cacheExpiryDateTime = try r.optional("cacheExpiryDateTime", JSONDecode.dateTime)
+        self.chargingPriority = try r.optional("chargingPriority", JSONDecode.int)
+        self.language1 = try r.optional("language1", JSONDecode.string)
+        self.evseId = try r.optionalArray("evseId", JSONDecode.int)
+        self.groupIdToken = try r.optional("groupIdToken", IdTokenType.decode)
+        self.language2 = try r.optional("language2", JSONDecode.string)
+        self.personalMessage = try r.optional("personalMessage", MessageContentType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("status", status)
-        o.put("cacheExpiryDateTime", cacheExpiryDateTime)
-        o.put("chargingPriority", chargingPriority)
-        o.put("language1", language1)
-        o.put("evseId", evseId)
-        o.put("groupIdToken", groupIdToken)
-        o.put("language2", language2)
-        o.put("personalMessage", personalMessage)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["status"] = status.toJSON()
+        if let cacheExpiryDateTime { o["cacheExpiryDateTime"] = cacheExpiryDateTime.toJSON() }
+        if let chargingPriority { o["chargingPriority"] = chargingPriority.toJSON() }
+        if let language1 { o["language1"] = language1.toJSON() }
+        if let evseId { o["evseId"] = .array(evseId.map { $0.toJSON() }) }
+        if let groupIdToken { o["groupIdToken"] = groupIdToken.toJSON() }
+        if let language2 { o["language2"] = language2.toJSON() }
+        if let personalMessage { o["personalMessage"] = personalMessage.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one IdTokenInfoType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var status: AuthorizationStatusEnumType? = nil
+        var cacheExpiryDateTime: OCPPDateTime? = nil
+        var chargingPriority: Int? = nil
+        var language1: String? = nil
+        var evseId: [Int]? = nil
+        var groupIdToken: IdTokenType? = nil
+        var language2: String? = nil
+        var personalMessage: MessageContentType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 6:
+                    if memberName.equals("status") {
+                        guard status == nil else { throw JSONBytesMismatch() }
+                        status = try AuthorizationStatusEnumType(bytes: &p)
+                    } else if memberName.equals("evseId") {
+                        guard evseId == nil else { throw JSONBytesMismatch() }
+                        evseId = try p.readArray(minItems: 1, maxItems: nil, { (p: inout JSONByteParser) throws(JSONBytesMismatch) -> Int in try p.readInt(minimum: nil, maximum: nil) })
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("language1") {
+                        guard language1 == nil else { throw JSONBytesMismatch() }
+                        language1 = try p.readString(maxLength: 8)
+                    } else if memberName.equals("language2") {
+                        guard language2 == nil else { throw JSONBytesMismatch() }
+                        language2 = try p.readString(maxLength: 8)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("groupIdToken") {
+                        guard groupIdToken == nil else { throw JSONBytesMismatch() }
+                        groupIdToken = try IdTokenType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("personalMessage") {
+                        guard personalMessage == nil else { throw JSONBytesMismatch() }
+                        personalMessage = try MessageContentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("chargingPriority") {
+                        guard chargingPriority == nil else { throw JSONBytesMismatch() }
+                        chargingPriority = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("cacheExpiryDateTime") {
+                        guard cacheExpiryDateTime == nil else { throw JSONBytesMismatch() }
+                        cacheExpiryDateTime = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let status else { throw JSONBytesMismatch() }
+        self.init(customData: customData, status: status, cacheExpiryDateTime: cacheExpiryDateTime, chargingPriority: chargingPriority, language1: language1, evseId: evseId, groupIdToken: groupIdToken, language2: language2, personalMessage: personalMessage)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"status\":", to: &out)
+        status.writeJSON(to: &out)
+        if let cacheExpiryDateTime {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"cacheExpiryDateTime\":", to: &out)
+            JSONValue.writeString(cacheExpiryDateTime.rfc3339, to: &out)
+        }
+        if let chargingPriority {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"chargingPriority\":", to: &out)
+            JSONValue.writeInt(Int64(chargingPriority), to: &out)
+        }
+        if let language1 {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"language1\":", to: &out)
+            JSONValue.writeString(language1, to: &out)
+        }
+        if let evseId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"evseId\":", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (i, element) in evseId.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeInt(Int64(element), to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if let groupIdToken {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"groupIdToken\":", to: &out)
+            groupIdToken.writeJSON(to: &out)
+        }
+        if let language2 {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"language2\":", to: &out)
+            JSONValue.writeString(language2, to: &out)
+        }
+        if let personalMessage {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"personalMessage\":", to: &out)
+            personalMessage.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Contains a case insensitive identifier to use for the authorization and the type of authorization to support multiple forms of identifiers.
-public struct IdTokenType: Sendable, Hashable, JSONObjectConvertible {
+public struct IdTokenType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var additionalInfo: [AdditionalInfoType]?
     /// IdToken is case insensitive. Might hold the hidden id of an RFID tag, but can for example also contain a UUID.
@@ -1370,27 +4032,110 @@ public struct IdTokenType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> IdTokenType {
+        try IdTokenType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.additionalInfo = try r.optional("additionalInfo")
-        self.idToken = try r.required("idToken")
-        self.type = try r.required("type")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.additionalInfo = try r.optionalArray("additionalInfo", AdditionalInfoType.decode)
+        self.idToken = try r.required("idToken", JSONDecode.string)
+        self.type = try r.required("type", IdTokenEnumType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("additionalInfo", additionalInfo)
-        o.put("idToken", idToken)
-        o.put("type", type)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let additionalInfo { o["additionalInfo"] = .array(additionalInfo.map { $0.toJSON() }) }
+        o["idToken"] = idToken.toJSON()
+        o["type"] = type.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one IdTokenType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var additionalInfo: [AdditionalInfoType]? = nil
+        var idToken: String? = nil
+        var type: IdTokenEnumType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try IdTokenEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 7:
+                    if memberName.equals("idToken") {
+                        guard idToken == nil else { throw JSONBytesMismatch() }
+                        idToken = try p.readString(maxLength: 36)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("additionalInfo") {
+                        guard additionalInfo == nil else { throw JSONBytesMismatch() }
+                        additionalInfo = try p.readArray(minItems: 1, maxItems: nil, AdditionalInfoType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let idToken, let type else { throw JSONBytesMismatch() }
+        self.init(customData: customData, additionalInfo: additionalInfo, idToken: idToken, type: type)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let additionalInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"additionalInfo\":", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (i, element) in additionalInfo.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"idToken\":", to: &out)
+        JSONValue.writeString(idToken, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"type\":", to: &out)
+        type.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Log
 /// urn:x-enexis:ecdm:uid:2:233373
 /// Generic class for the configuration of logging entries.
-public struct LogParametersType: Sendable, Hashable, JSONObjectConvertible {
+public struct LogParametersType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Log. Remote_ Location. URI
     /// urn:x-enexis:ecdm:uid:1:569484
@@ -1416,27 +4161,103 @@ public struct LogParametersType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogParametersType {
+        try LogParametersType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.remoteLocation = try r.required("remoteLocation")
-        self.oldestTimestamp = try r.optional("oldestTimestamp")
-        self.latestTimestamp = try r.optional("latestTimestamp")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.remoteLocation = try r.required("remoteLocation", JSONDecode.string)
+        self.oldestTimestamp = try r.optional("oldestTimestamp", JSONDecode.dateTime)
+        self.latestTimestamp = try r.optional("latestTimestamp", JSONDecode.dateTime)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("remoteLocation", remoteLocation)
-        o.put("oldestTimestamp", oldestTimestamp)
-        o.put("latestTimestamp", latestTimestamp)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["remoteLocation"] = remoteLocation.toJSON()
+        if let oldestTimestamp { o["oldestTimestamp"] = oldestTimestamp.toJSON() }
+        if let latestTimestamp { o["latestTimestamp"] = latestTimestamp.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one LogParametersType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var remoteLocation: String? = nil
+        var oldestTimestamp: OCPPDateTime? = nil
+        var latestTimestamp: OCPPDateTime? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("remoteLocation") {
+                        guard remoteLocation == nil else { throw JSONBytesMismatch() }
+                        remoteLocation = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("oldestTimestamp") {
+                        guard oldestTimestamp == nil else { throw JSONBytesMismatch() }
+                        oldestTimestamp = try p.readDateTime()
+                    } else if memberName.equals("latestTimestamp") {
+                        guard latestTimestamp == nil else { throw JSONBytesMismatch() }
+                        latestTimestamp = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let remoteLocation else { throw JSONBytesMismatch() }
+        self.init(customData: customData, remoteLocation: remoteLocation, oldestTimestamp: oldestTimestamp, latestTimestamp: latestTimestamp)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"remoteLocation\":", to: &out)
+        JSONValue.writeString(remoteLocation, to: &out)
+        if let oldestTimestamp {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"oldestTimestamp\":", to: &out)
+            JSONValue.writeString(oldestTimestamp.rfc3339, to: &out)
+        }
+        if let latestTimestamp {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"latestTimestamp\":", to: &out)
+            JSONValue.writeString(latestTimestamp.rfc3339, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Message_ Content
 /// urn:x-enexis:ecdm:uid:2:234490
 /// Contains message details, for a message to be displayed on a Charging Station.
-public struct MessageContentType: Sendable, Hashable, JSONObjectConvertible {
+public struct MessageContentType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var format: MessageFormatEnumType
     /// Message_ Content. Language. Language_ Code
@@ -1459,27 +4280,105 @@ public struct MessageContentType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageContentType {
+        try MessageContentType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.format = try r.required("format")
-        self.language = try r.optional("language")
-        self.content = try r.required("content")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.format = try r.required("format", MessageFormatEnumType.decode)
+        self.language = try r.optional("language", JSONDecode.string)
+        self.content = try r.required("content", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("format", format)
-        o.put("language", language)
-        o.put("content", content)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["format"] = format.toJSON()
+        if let language { o["language"] = language.toJSON() }
+        o["content"] = content.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one MessageContentType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var format: MessageFormatEnumType? = nil
+        var language: String? = nil
+        var content: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 6:
+                    if memberName.equals("format") {
+                        guard format == nil else { throw JSONBytesMismatch() }
+                        format = try MessageFormatEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 7:
+                    if memberName.equals("content") {
+                        guard content == nil else { throw JSONBytesMismatch() }
+                        content = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("language") {
+                        guard language == nil else { throw JSONBytesMismatch() }
+                        language = try p.readString(maxLength: 8)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let format, let content else { throw JSONBytesMismatch() }
+        self.init(customData: customData, format: format, language: language, content: content)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"format\":", to: &out)
+        format.writeJSON(to: &out)
+        if let language {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"language\":", to: &out)
+            JSONValue.writeString(language, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"content\":", to: &out)
+        JSONValue.writeString(content, to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Message_ Info
 /// urn:x-enexis:ecdm:uid:2:233264
 /// Contains message details, for a message to be displayed on a Charging Station.
-public struct MessageInfoType: Sendable, Hashable, JSONObjectConvertible {
+public struct MessageInfoType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var display: ComponentType?
     /// Identified_ Object. MRID. Numeric_ Identifier
@@ -1518,37 +4417,175 @@ public struct MessageInfoType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageInfoType {
+        try MessageInfoType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.display = try r.optional("display")
-        self.id = try r.required("id")
-        self.priority = try r.required("priority")
-        self.state = try r.optional("state")
-        self.startDateTime = try r.optional("startDateTime")
-        self.endDateTime = try r.optional("endDateTime")
-        self.transactionId = try r.optional("transactionId")
-        self.message = try r.required("message")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.display = try r.optional("display", ComponentType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.priority = try r.required("priority", MessagePriorityEnumType.decode)
+        self.state = try r.optional("state", MessageStateEnumType.decode)
+        self.startDateTime = try r.optional("startDateTime", JSONDecode.dateTime)
+        self.endDateTime = try r.optional("endDateTime", JSONDecode.dateTime)
+        self.transactionId = try r.optional("transactionId", JSONDecode.string)
+        self.message = try r.required("message", MessageContentType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("display", display)
-        o.put("id", id)
-        o.put("priority", priority)
-        o.put("state", state)
-        o.put("startDateTime", startDateTime)
-        o.put("endDateTime", endDateTime)
-        o.put("transactionId", transactionId)
-        o.put("message", message)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let display { o["display"] = display.toJSON() }
+        o["id"] = id.toJSON()
+        o["priority"] = priority.toJSON()
+        if let state { o["state"] = state.toJSON() }
+        if let startDateTime { o["startDateTime"] = startDateTime.toJSON() }
+        if let endDateTime { o["endDateTime"] = endDateTime.toJSON() }
+        if let transactionId { o["transactionId"] = transactionId.toJSON() }
+        o["message"] = message.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one MessageInfoType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var display: ComponentType? = nil
+        var id: Int? = nil
+        var priority: MessagePriorityEnumType? = nil
+        var state: MessageStateEnumType? = nil
+        var startDateTime: OCPPDateTime? = nil
+        var endDateTime: OCPPDateTime? = nil
+        var transactionId: String? = nil
+        var message: MessageContentType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 5:
+                    if memberName.equals("state") {
+                        guard state == nil else { throw JSONBytesMismatch() }
+                        state = try MessageStateEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 7:
+                    if memberName.equals("display") {
+                        guard display == nil else { throw JSONBytesMismatch() }
+                        display = try ComponentType(bytes: &p)
+                    } else if memberName.equals("message") {
+                        guard message == nil else { throw JSONBytesMismatch() }
+                        message = try MessageContentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("priority") {
+                        guard priority == nil else { throw JSONBytesMismatch() }
+                        priority = try MessagePriorityEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("endDateTime") {
+                        guard endDateTime == nil else { throw JSONBytesMismatch() }
+                        endDateTime = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("startDateTime") {
+                        guard startDateTime == nil else { throw JSONBytesMismatch() }
+                        startDateTime = try p.readDateTime()
+                    } else if memberName.equals("transactionId") {
+                        guard transactionId == nil else { throw JSONBytesMismatch() }
+                        transactionId = try p.readString(maxLength: 36)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let id, let priority, let message else { throw JSONBytesMismatch() }
+        self.init(customData: customData, display: display, id: id, priority: priority, state: state, startDateTime: startDateTime, endDateTime: endDateTime, transactionId: transactionId, message: message)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let display {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"display\":", to: &out)
+            display.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"priority\":", to: &out)
+        priority.writeJSON(to: &out)
+        if let state {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"state\":", to: &out)
+            state.writeJSON(to: &out)
+        }
+        if let startDateTime {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"startDateTime\":", to: &out)
+            JSONValue.writeString(startDateTime.rfc3339, to: &out)
+        }
+        if let endDateTime {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"endDateTime\":", to: &out)
+            JSONValue.writeString(endDateTime.rfc3339, to: &out)
+        }
+        if let transactionId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"transactionId\":", to: &out)
+            JSONValue.writeString(transactionId, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"message\":", to: &out)
+        message.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Meter_ Value
 /// urn:x-oca:ocpp:uid:2:233265
 /// Collection of one or more sampled values in MeterValuesRequest and TransactionEvent. All sampled values in a MeterValue are sampled at the same point in time.
-public struct MeterValueType: Sendable, Hashable, JSONObjectConvertible {
+public struct MeterValueType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var sampledValue: [SampledValueType]
     /// Meter_ Value. Timestamp. Date_ Time
@@ -1566,25 +4603,94 @@ public struct MeterValueType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MeterValueType {
+        try MeterValueType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.sampledValue = try r.required("sampledValue")
-        self.timestamp = try r.required("timestamp")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.sampledValue = try r.requiredArray("sampledValue", SampledValueType.decode)
+        self.timestamp = try r.required("timestamp", JSONDecode.dateTime)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("sampledValue", sampledValue)
-        o.put("timestamp", timestamp)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["sampledValue"] = .array(sampledValue.map { $0.toJSON() })
+        o["timestamp"] = timestamp.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one MeterValueType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var sampledValue: [SampledValueType]? = nil
+        var timestamp: OCPPDateTime? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 9:
+                    if memberName.equals("timestamp") {
+                        guard timestamp == nil else { throw JSONBytesMismatch() }
+                        timestamp = try p.readDateTime()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("sampledValue") {
+                        guard sampledValue == nil else { throw JSONBytesMismatch() }
+                        sampledValue = try p.readArray(minItems: 1, maxItems: nil, SampledValueType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let sampledValue, let timestamp else { throw JSONBytesMismatch() }
+        self.init(customData: customData, sampledValue: sampledValue, timestamp: timestamp)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"sampledValue\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in sampledValue.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"timestamp\":", to: &out)
+        JSONValue.writeString(timestamp.rfc3339, to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Wireless_ Communication_ Module
 /// urn:x-oca:ocpp:uid:2:233306
 /// Defines parameters required for initiating and maintaining wireless communication with other devices.
-public struct ModemType: Sendable, Hashable, JSONObjectConvertible {
+public struct ModemType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Wireless_ Communication_ Module. ICCID. CI20_ Text
     /// urn:x-oca:ocpp:uid:1:569327
@@ -1605,23 +4711,90 @@ public struct ModemType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ModemType {
+        try ModemType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.iccid = try r.optional("iccid")
-        self.imsi = try r.optional("imsi")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.iccid = try r.optional("iccid", JSONDecode.string)
+        self.imsi = try r.optional("imsi", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("iccid", iccid)
-        o.put("imsi", imsi)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let iccid { o["iccid"] = iccid.toJSON() }
+        if let imsi { o["imsi"] = imsi.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ModemType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var iccid: String? = nil
+        var imsi: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("imsi") {
+                        guard imsi == nil else { throw JSONBytesMismatch() }
+                        imsi = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 5:
+                    if memberName.equals("iccid") {
+                        guard iccid == nil else { throw JSONBytesMismatch() }
+                        iccid = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        self.init(customData: customData, iccid: iccid, imsi: imsi)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let iccid {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"iccid\":", to: &out)
+            JSONValue.writeString(iccid, to: &out)
+        }
+        if let imsi {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"imsi\":", to: &out)
+            JSONValue.writeString(imsi, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to hold parameters of SetVariableMonitoring request.
-public struct MonitoringDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct MonitoringDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var component: ComponentType
     public var variable: VariableType
@@ -1638,27 +4811,108 @@ public struct MonitoringDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringDataType {
+        try MonitoringDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
-        self.variableMonitoring = try r.required("variableMonitoring")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
+        self.variableMonitoring = try r.requiredArray("variableMonitoring", VariableMonitoringType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("component", component)
-        o.put("variable", variable)
-        o.put("variableMonitoring", variableMonitoring)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
+        o["variableMonitoring"] = .array(variableMonitoring.map { $0.toJSON() })
         return .object(o)
+    }
+
+    /// Reads and validates one MonitoringDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        var variableMonitoring: [VariableMonitoringType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 18:
+                    if memberName.equals("variableMonitoring") {
+                        guard variableMonitoring == nil else { throw JSONBytesMismatch() }
+                        variableMonitoring = try p.readArray(minItems: 1, maxItems: nil, VariableMonitoringType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let component, let variable, let variableMonitoring else { throw JSONBytesMismatch() }
+        self.init(customData: customData, component: component, variable: variable, variableMonitoring: variableMonitoring)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variableMonitoring\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in variableMonitoring.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Communication_ Function
 /// urn:x-oca:ocpp:uid:2:233304
 /// The NetworkConnectionProfile defines the functional and technical parameters of a communication link.
-public struct NetworkConnectionProfileType: Sendable, Hashable, JSONObjectConvertible {
+public struct NetworkConnectionProfileType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var apn: APNType?
     public var ocppVersion: OCPPVersionEnumType
@@ -1692,34 +4946,162 @@ public struct NetworkConnectionProfileType: Sendable, Hashable, JSONObjectConver
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> NetworkConnectionProfileType {
+        try NetworkConnectionProfileType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.apn = try r.optional("apn")
-        self.ocppVersion = try r.required("ocppVersion")
-        self.ocppTransport = try r.required("ocppTransport")
-        self.ocppCsmsUrl = try r.required("ocppCsmsUrl")
-        self.messageTimeout = try r.required("messageTimeout")
-        self.securityProfile = try r.required("securityProfile")
-        self.ocppInterface = try r.required("ocppInterface")
-        self.vpn = try r.optional("vpn")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.apn = try r.optional("apn", APNType.decode)
+        self.ocppVersion = try r.required("ocppVersion", OCPPVersionEnumType.decode)
+        self.ocppTransport = try r.required("ocppTransport", OCPPTransportEnumType.decode)
+        self.ocppCsmsUrl = try r.required("ocppCsmsUrl", JSONDecode.string)
+        self.messageTimeout = try r.required("messageTimeout", JSONDecode.int)
+        self.securityProfile = try r.required("securityProfile", JSONDecode.int)
+        self.ocppInterface = try r.required("ocppInterface", OCPPInterfaceEnumType.decode)
+        self.vpn = try r.optional("vpn", VPNType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("apn", apn)
-        o.put("ocppVersion", ocppVersion)
-        o.put("ocppTransport", ocppTransport)
-        o.put("ocppCsmsUrl", ocppCsmsUrl)
-        o.put("messageTimeout", messageTimeout)
-        o.put("securityProfile", securityProfile)
-        o.put("ocppInterface", ocppInterface)
-        o.put("vpn", vpn)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let apn { o["apn"] = apn.toJSON() }
+        o["ocppVersion"] = ocppVersion.toJSON()
+        o["ocppTransport"] = ocppTransport.toJSON()
+        o["ocppCsmsUrl"] = ocppCsmsUrl.toJSON()
+        o["messageTimeout"] = messageTimeout.toJSON()
+        o["securityProfile"] = securityProfile.toJSON()
+        o["ocppInterface"] = ocppInterface.toJSON()
+        if let vpn { o["vpn"] = vpn.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one NetworkConnectionProfileType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var apn: APNType? = nil
+        var ocppVersion: OCPPVersionEnumType? = nil
+        var ocppTransport: OCPPTransportEnumType? = nil
+        var ocppCsmsUrl: String? = nil
+        var messageTimeout: Int? = nil
+        var securityProfile: Int? = nil
+        var ocppInterface: OCPPInterfaceEnumType? = nil
+        var vpn: VPNType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 3:
+                    if memberName.equals("apn") {
+                        guard apn == nil else { throw JSONBytesMismatch() }
+                        apn = try APNType(bytes: &p)
+                    } else if memberName.equals("vpn") {
+                        guard vpn == nil else { throw JSONBytesMismatch() }
+                        vpn = try VPNType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("ocppVersion") {
+                        guard ocppVersion == nil else { throw JSONBytesMismatch() }
+                        ocppVersion = try OCPPVersionEnumType(bytes: &p)
+                    } else if memberName.equals("ocppCsmsUrl") {
+                        guard ocppCsmsUrl == nil else { throw JSONBytesMismatch() }
+                        ocppCsmsUrl = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("ocppTransport") {
+                        guard ocppTransport == nil else { throw JSONBytesMismatch() }
+                        ocppTransport = try OCPPTransportEnumType(bytes: &p)
+                    } else if memberName.equals("ocppInterface") {
+                        guard ocppInterface == nil else { throw JSONBytesMismatch() }
+                        ocppInterface = try OCPPInterfaceEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("messageTimeout") {
+                        guard messageTimeout == nil else { throw JSONBytesMismatch() }
+                        messageTimeout = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("securityProfile") {
+                        guard securityProfile == nil else { throw JSONBytesMismatch() }
+                        securityProfile = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let ocppVersion, let ocppTransport, let ocppCsmsUrl, let messageTimeout, let securityProfile, let ocppInterface else { throw JSONBytesMismatch() }
+        self.init(customData: customData, apn: apn, ocppVersion: ocppVersion, ocppTransport: ocppTransport, ocppCsmsUrl: ocppCsmsUrl, messageTimeout: messageTimeout, securityProfile: securityProfile, ocppInterface: ocppInterface, vpn: vpn)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let apn {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"apn\":", to: &out)
+            apn.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"ocppVersion\":", to: &out)
+        ocppVersion.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"ocppTransport\":", to: &out)
+        ocppTransport.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"ocppCsmsUrl\":", to: &out)
+        JSONValue.writeString(ocppCsmsUrl, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"messageTimeout\":", to: &out)
+        JSONValue.writeInt(Int64(messageTimeout), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"securityProfile\":", to: &out)
+        JSONValue.writeInt(Int64(securityProfile), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"ocppInterface\":", to: &out)
+        ocppInterface.writeJSON(to: &out)
+        if let vpn {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"vpn\":", to: &out)
+            vpn.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct OCSPRequestDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct OCSPRequestDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var hashAlgorithm: HashAlgorithmEnumType
     /// Hashed value of the Issuer DN (Distinguished Name).
@@ -1744,30 +5126,122 @@ public struct OCSPRequestDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCSPRequestDataType {
+        try OCSPRequestDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.hashAlgorithm = try r.required("hashAlgorithm")
-        self.issuerNameHash = try r.required("issuerNameHash")
-        self.issuerKeyHash = try r.required("issuerKeyHash")
-        self.serialNumber = try r.required("serialNumber")
-        self.responderURL = try r.required("responderURL")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.hashAlgorithm = try r.required("hashAlgorithm", HashAlgorithmEnumType.decode)
+        self.issuerNameHash = try r.required("issuerNameHash", JSONDecode.string)
+        self.issuerKeyHash = try r.required("issuerKeyHash", JSONDecode.string)
+        self.serialNumber = try r.required("serialNumber", JSONDecode.string)
+        self.responderURL = try r.required("responderURL", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("hashAlgorithm", hashAlgorithm)
-        o.put("issuerNameHash", issuerNameHash)
-        o.put("issuerKeyHash", issuerKeyHash)
-        o.put("serialNumber", serialNumber)
-        o.put("responderURL", responderURL)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["hashAlgorithm"] = hashAlgorithm.toJSON()
+        o["issuerNameHash"] = issuerNameHash.toJSON()
+        o["issuerKeyHash"] = issuerKeyHash.toJSON()
+        o["serialNumber"] = serialNumber.toJSON()
+        o["responderURL"] = responderURL.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one OCSPRequestDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var hashAlgorithm: HashAlgorithmEnumType? = nil
+        var issuerNameHash: String? = nil
+        var issuerKeyHash: String? = nil
+        var serialNumber: String? = nil
+        var responderURL: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 12:
+                    if memberName.equals("serialNumber") {
+                        guard serialNumber == nil else { throw JSONBytesMismatch() }
+                        serialNumber = try p.readString(maxLength: 40)
+                    } else if memberName.equals("responderURL") {
+                        guard responderURL == nil else { throw JSONBytesMismatch() }
+                        responderURL = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("hashAlgorithm") {
+                        guard hashAlgorithm == nil else { throw JSONBytesMismatch() }
+                        hashAlgorithm = try HashAlgorithmEnumType(bytes: &p)
+                    } else if memberName.equals("issuerKeyHash") {
+                        guard issuerKeyHash == nil else { throw JSONBytesMismatch() }
+                        issuerKeyHash = try p.readString(maxLength: 128)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("issuerNameHash") {
+                        guard issuerNameHash == nil else { throw JSONBytesMismatch() }
+                        issuerNameHash = try p.readString(maxLength: 128)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let hashAlgorithm, let issuerNameHash, let issuerKeyHash, let serialNumber, let responderURL else { throw JSONBytesMismatch() }
+        self.init(customData: customData, hashAlgorithm: hashAlgorithm, issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash, serialNumber: serialNumber, responderURL: responderURL)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"hashAlgorithm\":", to: &out)
+        hashAlgorithm.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"issuerNameHash\":", to: &out)
+        JSONValue.writeString(issuerNameHash, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"issuerKeyHash\":", to: &out)
+        JSONValue.writeString(issuerKeyHash, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"serialNumber\":", to: &out)
+        JSONValue.writeString(serialNumber, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"responderURL\":", to: &out)
+        JSONValue.writeString(responderURL, to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Relative_ Timer_ Interval
 /// urn:x-oca:ocpp:uid:2:233270
-public struct RelativeTimeIntervalType: Sendable, Hashable, JSONObjectConvertible {
+public struct RelativeTimeIntervalType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Relative_ Timer_ Interval. Start. Elapsed_ Time
     /// urn:x-oca:ocpp:uid:1:569279
@@ -1788,23 +5262,89 @@ public struct RelativeTimeIntervalType: Sendable, Hashable, JSONObjectConvertibl
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RelativeTimeIntervalType {
+        try RelativeTimeIntervalType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.start = try r.required("start")
-        self.duration = try r.optional("duration")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.start = try r.required("start", JSONDecode.int)
+        self.duration = try r.optional("duration", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("start", start)
-        o.put("duration", duration)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["start"] = start.toJSON()
+        if let duration { o["duration"] = duration.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one RelativeTimeIntervalType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var start: Int? = nil
+        var duration: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 5:
+                    if memberName.equals("start") {
+                        guard start == nil else { throw JSONBytesMismatch() }
+                        start = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("duration") {
+                        guard duration == nil else { throw JSONBytesMismatch() }
+                        duration = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let start else { throw JSONBytesMismatch() }
+        self.init(customData: customData, start: start, duration: duration)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"start\":", to: &out)
+        JSONValue.writeInt(Int64(start), to: &out)
+        if let duration {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"duration\":", to: &out)
+            JSONValue.writeInt(Int64(duration), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to report components, variables and variable attributes and characteristics.
-public struct ReportDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct ReportDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var component: ComponentType
     public var variable: VariableType
@@ -1823,28 +5363,123 @@ public struct ReportDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReportDataType {
+        try ReportDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
-        self.variableAttribute = try r.required("variableAttribute")
-        self.variableCharacteristics = try r.optional("variableCharacteristics")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
+        self.variableAttribute = try r.requiredArray("variableAttribute", VariableAttributeType.decode)
+        self.variableCharacteristics = try r.optional("variableCharacteristics", VariableCharacteristicsType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("component", component)
-        o.put("variable", variable)
-        o.put("variableAttribute", variableAttribute)
-        o.put("variableCharacteristics", variableCharacteristics)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
+        o["variableAttribute"] = .array(variableAttribute.map { $0.toJSON() })
+        if let variableCharacteristics { o["variableCharacteristics"] = variableCharacteristics.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one ReportDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        var variableAttribute: [VariableAttributeType]? = nil
+        var variableCharacteristics: VariableCharacteristicsType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 17:
+                    if memberName.equals("variableAttribute") {
+                        guard variableAttribute == nil else { throw JSONBytesMismatch() }
+                        variableAttribute = try p.readArray(minItems: 1, maxItems: 4, VariableAttributeType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 23:
+                    if memberName.equals("variableCharacteristics") {
+                        guard variableCharacteristics == nil else { throw JSONBytesMismatch() }
+                        variableCharacteristics = try VariableCharacteristicsType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let component, let variable, let variableAttribute else { throw JSONBytesMismatch() }
+        self.init(customData: customData, component: component, variable: variable, variableAttribute: variableAttribute, variableCharacteristics: variableCharacteristics)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variableAttribute\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in variableAttribute.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if let variableCharacteristics {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"variableCharacteristics\":", to: &out)
+            variableCharacteristics.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Sales_ Tariff_ Entry
 /// urn:x-oca:ocpp:uid:2:233271
-public struct SalesTariffEntryType: Sendable, Hashable, JSONObjectConvertible {
+public struct SalesTariffEntryType: Sendable, Hashable {
     public var customData: CustomDataType?
     public var relativeTimeInterval: RelativeTimeIntervalType
     /// Sales_ Tariff_ Entry. E_ Price_ Level. Unsigned_ Integer
@@ -1864,27 +5499,112 @@ public struct SalesTariffEntryType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SalesTariffEntryType {
+        try SalesTariffEntryType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.relativeTimeInterval = try r.required("relativeTimeInterval")
-        self.ePriceLevel = try r.optional("ePriceLevel")
-        self.consumptionCost = try r.optional("consumptionCost")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.relativeTimeInterval = try r.required("relativeTimeInterval", RelativeTimeIntervalType.decode)
+        self.ePriceLevel = try r.optional("ePriceLevel", JSONDecode.int)
+        self.consumptionCost = try r.optionalArray("consumptionCost", ConsumptionCostType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("relativeTimeInterval", relativeTimeInterval)
-        o.put("ePriceLevel", ePriceLevel)
-        o.put("consumptionCost", consumptionCost)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["relativeTimeInterval"] = relativeTimeInterval.toJSON()
+        if let ePriceLevel { o["ePriceLevel"] = ePriceLevel.toJSON() }
+        if let consumptionCost { o["consumptionCost"] = .array(consumptionCost.map { $0.toJSON() }) }
         return .object(o)
+    }
+
+    /// Reads and validates one SalesTariffEntryType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var relativeTimeInterval: RelativeTimeIntervalType? = nil
+        var ePriceLevel: Int? = nil
+        var consumptionCost: [ConsumptionCostType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("ePriceLevel") {
+                        guard ePriceLevel == nil else { throw JSONBytesMismatch() }
+                        ePriceLevel = try p.readInt(minimum: 0.0, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("consumptionCost") {
+                        guard consumptionCost == nil else { throw JSONBytesMismatch() }
+                        consumptionCost = try p.readArray(minItems: 1, maxItems: 3, ConsumptionCostType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 20:
+                    if memberName.equals("relativeTimeInterval") {
+                        guard relativeTimeInterval == nil else { throw JSONBytesMismatch() }
+                        relativeTimeInterval = try RelativeTimeIntervalType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let relativeTimeInterval else { throw JSONBytesMismatch() }
+        self.init(customData: customData, relativeTimeInterval: relativeTimeInterval, ePriceLevel: ePriceLevel, consumptionCost: consumptionCost)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"relativeTimeInterval\":", to: &out)
+        relativeTimeInterval.writeJSON(to: &out)
+        if let ePriceLevel {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"ePriceLevel\":", to: &out)
+            JSONValue.writeInt(Int64(ePriceLevel), to: &out)
+        }
+        if let consumptionCost {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"consumptionCost\":", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (i, element) in consumptionCost.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Sales_ Tariff
 /// urn:x-oca:ocpp:uid:2:233272
 /// NOTE: This dataType is based on dataTypes from <<ref-ISOIEC15118-2,ISO 15118-2>>.
-public struct SalesTariffType: Sendable, Hashable, JSONObjectConvertible {
+public struct SalesTariffType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Identified_ Object. MRID. Numeric_ Identifier
     /// urn:x-enexis:ecdm:uid:1:569198
@@ -1912,22 +5632,119 @@ public struct SalesTariffType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SalesTariffType {
+        try SalesTariffType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.required("id")
-        self.salesTariffDescription = try r.optional("salesTariffDescription")
-        self.numEPriceLevels = try r.optional("numEPriceLevels")
-        self.salesTariffEntry = try r.required("salesTariffEntry")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.salesTariffDescription = try r.optional("salesTariffDescription", JSONDecode.string)
+        self.numEPriceLevels = try r.optional("numEPriceLevels", JSONDecode.int)
+        self.salesTariffEntry = try r.requiredArray("salesTariffEntry", SalesTariffEntryType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("salesTariffDescription", salesTariffDescription)
-        o.put("numEPriceLevels", numEPriceLevels)
-        o.put("salesTariffEntry", salesTariffEntry)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["id"] = id.toJSON()
+        if let salesTariffDescription { o["salesTariffDescription"] = salesTariffDescription.toJSON() }
+        if let numEPriceLevels { o["numEPriceLevels"] = numEPriceLevels.toJSON() }
+        o["salesTariffEntry"] = .array(salesTariffEntry.map { $0.toJSON() })
         return .object(o)
+    }
+
+    /// Reads and validates one SalesTariffType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var salesTariffDescription: String? = nil
+        var numEPriceLevels: Int? = nil
+        var salesTariffEntry: [SalesTariffEntryType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("numEPriceLevels") {
+                        guard numEPriceLevels == nil else { throw JSONBytesMismatch() }
+                        numEPriceLevels = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("salesTariffEntry") {
+                        guard salesTariffEntry == nil else { throw JSONBytesMismatch() }
+                        salesTariffEntry = try p.readArray(minItems: 1, maxItems: 1024, SalesTariffEntryType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 22:
+                    if memberName.equals("salesTariffDescription") {
+                        guard salesTariffDescription == nil else { throw JSONBytesMismatch() }
+                        salesTariffDescription = try p.readString(maxLength: 32)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let id, let salesTariffEntry else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, salesTariffDescription: salesTariffDescription, numEPriceLevels: numEPriceLevels, salesTariffEntry: salesTariffEntry)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        if let salesTariffDescription {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"salesTariffDescription\":", to: &out)
+            JSONValue.writeString(salesTariffDescription, to: &out)
+        }
+        if let numEPriceLevels {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"numEPriceLevels\":", to: &out)
+            JSONValue.writeInt(Int64(numEPriceLevels), to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"salesTariffEntry\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in salesTariffEntry.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -1935,7 +5752,7 @@ public struct SalesTariffType: Sendable, Hashable, JSONObjectConvertible {
 /// urn:x-oca:ocpp:uid:2:233266
 /// Single sampled value in MeterValues. Each value can be accompanied by optional fields.
 /// To save on mobile data usage, default values of all of the optional fields are such that. The value without any additional fields will be interpreted, as a register reading of active import energy in Wh (Watt-hour) units.
-public struct SampledValueType: Sendable, Hashable, JSONObjectConvertible {
+public struct SampledValueType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Sampled_ Value. Value. Measure
     /// urn:x-oca:ocpp:uid:1:569260
@@ -1963,33 +5780,165 @@ public struct SampledValueType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SampledValueType {
+        try SampledValueType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.value = try r.required("value")
-        self.context = try r.optional("context")
-        self.measurand = try r.optional("measurand")
-        self.phase = try r.optional("phase")
-        self.location = try r.optional("location")
-        self.signedMeterValue = try r.optional("signedMeterValue")
-        self.unitOfMeasure = try r.optional("unitOfMeasure")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.value = try r.required("value", JSONDecode.double)
+        self.context = try r.optional("context", ReadingContextEnumType.decode)
+        self.measurand = try r.optional("measurand", MeasurandEnumType.decode)
+        self.phase = try r.optional("phase", PhaseEnumType.decode)
+        self.location = try r.optional("location", LocationEnumType.decode)
+        self.signedMeterValue = try r.optional("signedMeterValue", SignedMeterValueType.decode)
+        self.unitOfMeasure = try r.optional("unitOfMeasure", UnitOfMeasureType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("value", value)
-        o.put("context", context)
-        o.put("measurand", measurand)
-        o.put("phase", phase)
-        o.put("location", location)
-        o.put("signedMeterValue", signedMeterValue)
-        o.put("unitOfMeasure", unitOfMeasure)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["value"] = value.toJSON()
+        if let context { o["context"] = context.toJSON() }
+        if let measurand { o["measurand"] = measurand.toJSON() }
+        if let phase { o["phase"] = phase.toJSON() }
+        if let location { o["location"] = location.toJSON() }
+        if let signedMeterValue { o["signedMeterValue"] = signedMeterValue.toJSON() }
+        if let unitOfMeasure { o["unitOfMeasure"] = unitOfMeasure.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one SampledValueType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var value: Double? = nil
+        var context: ReadingContextEnumType? = nil
+        var measurand: MeasurandEnumType? = nil
+        var phase: PhaseEnumType? = nil
+        var location: LocationEnumType? = nil
+        var signedMeterValue: SignedMeterValueType? = nil
+        var unitOfMeasure: UnitOfMeasureType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 5:
+                    if memberName.equals("value") {
+                        guard value == nil else { throw JSONBytesMismatch() }
+                        value = try p.readDouble(minimum: nil, maximum: nil)
+                    } else if memberName.equals("phase") {
+                        guard phase == nil else { throw JSONBytesMismatch() }
+                        phase = try PhaseEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 7:
+                    if memberName.equals("context") {
+                        guard context == nil else { throw JSONBytesMismatch() }
+                        context = try ReadingContextEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("location") {
+                        guard location == nil else { throw JSONBytesMismatch() }
+                        location = try LocationEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("measurand") {
+                        guard measurand == nil else { throw JSONBytesMismatch() }
+                        measurand = try MeasurandEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("unitOfMeasure") {
+                        guard unitOfMeasure == nil else { throw JSONBytesMismatch() }
+                        unitOfMeasure = try UnitOfMeasureType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 16:
+                    if memberName.equals("signedMeterValue") {
+                        guard signedMeterValue == nil else { throw JSONBytesMismatch() }
+                        signedMeterValue = try SignedMeterValueType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let value else { throw JSONBytesMismatch() }
+        self.init(customData: customData, value: value, context: context, measurand: measurand, phase: phase, location: location, signedMeterValue: signedMeterValue, unitOfMeasure: unitOfMeasure)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"value\":", to: &out)
+        JSONValue.writeDouble(value, to: &out)
+        if let context {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"context\":", to: &out)
+            context.writeJSON(to: &out)
+        }
+        if let measurand {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"measurand\":", to: &out)
+            measurand.writeJSON(to: &out)
+        }
+        if let phase {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"phase\":", to: &out)
+            phase.writeJSON(to: &out)
+        }
+        if let location {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"location\":", to: &out)
+            location.writeJSON(to: &out)
+        }
+        if let signedMeterValue {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"signedMeterValue\":", to: &out)
+            signedMeterValue.writeJSON(to: &out)
+        }
+        if let unitOfMeasure {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"unitOfMeasure\":", to: &out)
+            unitOfMeasure.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to hold parameters of SetVariableMonitoring request.
-public struct SetMonitoringDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct SetMonitoringDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// An id SHALL only be given to replace an existing monitor. The Charging Station handles the generation of id's for new monitors.
     public var id: Int?
@@ -2040,33 +5989,157 @@ public struct SetMonitoringDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetMonitoringDataType {
+        try SetMonitoringDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.optional("id")
-        self.transaction = try r.optional("transaction")
-        self.value = try r.required("value")
-        self.type = try r.required("type")
-        self.severity = try r.required("severity")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.optional("id", JSONDecode.int)
+        self.transaction = try r.optional("transaction", JSONDecode.bool)
+        self.value = try r.required("value", JSONDecode.double)
+        self.type = try r.required("type", MonitorEnumType.decode)
+        self.severity = try r.required("severity", JSONDecode.int)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("transaction", transaction)
-        o.put("value", value)
-        o.put("type", type)
-        o.put("severity", severity)
-        o.put("component", component)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let id { o["id"] = id.toJSON() }
+        if let transaction { o["transaction"] = transaction.toJSON() }
+        o["value"] = value.toJSON()
+        o["type"] = type.toJSON()
+        o["severity"] = severity.toJSON()
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one SetMonitoringDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var transaction: Bool? = nil
+        var value: Double? = nil
+        var type: MonitorEnumType? = nil
+        var severity: Int? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 4:
+                    if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try MonitorEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 5:
+                    if memberName.equals("value") {
+                        guard value == nil else { throw JSONBytesMismatch() }
+                        value = try p.readDouble(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("severity") {
+                        guard severity == nil else { throw JSONBytesMismatch() }
+                        severity = try p.readInt(minimum: nil, maximum: nil)
+                    } else if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("transaction") {
+                        guard transaction == nil else { throw JSONBytesMismatch() }
+                        transaction = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let value, let type, let severity, let component, let variable else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, transaction: transaction, value: value, type: type, severity: severity, component: component, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let id {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"id\":", to: &out)
+            JSONValue.writeInt(Int64(id), to: &out)
+        }
+        if let transaction {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"transaction\":", to: &out)
+            JSONValue.writeLiteral(transaction ? "true" : "false", to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"value\":", to: &out)
+        JSONValue.writeDouble(value, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"type\":", to: &out)
+        type.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"severity\":", to: &out)
+        JSONValue.writeInt(Int64(severity), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Class to hold result of SetVariableMonitoring request.
-public struct SetMonitoringResultType: Sendable, Hashable, JSONObjectConvertible {
+public struct SetMonitoringResultType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Id given to the VariableMonitor by the Charging Station. The Id is only returned when status is accepted. Installed VariableMonitors should have unique id's but the id's of removed Installed monitors should have unique id's but the id's of removed monitors MAY be reused.
     public var id: Int?
@@ -2114,32 +6187,152 @@ public struct SetMonitoringResultType: Sendable, Hashable, JSONObjectConvertible
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetMonitoringResultType {
+        try SetMonitoringResultType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.optional("id")
-        self.statusInfo = try r.optional("statusInfo")
-        self.status = try r.required("status")
-        self.type = try r.required("type")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
-        self.severity = try r.required("severity")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.optional("id", JSONDecode.int)
+        self.statusInfo = try r.optional("statusInfo", StatusInfoType.decode)
+        self.status = try r.required("status", SetMonitoringStatusEnumType.decode)
+        self.type = try r.required("type", MonitorEnumType.decode)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
+        self.severity = try r.required("severity", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("statusInfo", statusInfo)
-        o.put("status", status)
-        o.put("type", type)
-        o.put("component", component)
-        o.put("variable", variable)
-        o.put("severity", severity)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let id { o["id"] = id.toJSON() }
+        if let statusInfo { o["statusInfo"] = statusInfo.toJSON() }
+        o["status"] = status.toJSON()
+        o["type"] = type.toJSON()
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
+        o["severity"] = severity.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one SetMonitoringResultType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var statusInfo: StatusInfoType? = nil
+        var status: SetMonitoringStatusEnumType? = nil
+        var type: MonitorEnumType? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        var severity: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 4:
+                    if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try MonitorEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 6:
+                    if memberName.equals("status") {
+                        guard status == nil else { throw JSONBytesMismatch() }
+                        status = try SetMonitoringStatusEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else if memberName.equals("severity") {
+                        guard severity == nil else { throw JSONBytesMismatch() }
+                        severity = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("statusInfo") {
+                        guard statusInfo == nil else { throw JSONBytesMismatch() }
+                        statusInfo = try StatusInfoType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let status, let type, let component, let variable, let severity else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, statusInfo: statusInfo, status: status, type: type, component: component, variable: variable, severity: severity)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let id {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"id\":", to: &out)
+            JSONValue.writeInt(Int64(id), to: &out)
+        }
+        if let statusInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"statusInfo\":", to: &out)
+            statusInfo.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"status\":", to: &out)
+        status.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"type\":", to: &out)
+        type.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"severity\":", to: &out)
+        JSONValue.writeInt(Int64(severity), to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct SetVariableDataType: Sendable, Hashable, JSONObjectConvertible {
+public struct SetVariableDataType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var attributeType: AttributeEnumType?
     /// Value to be assigned to attribute of variable.
@@ -2160,26 +6353,116 @@ public struct SetVariableDataType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetVariableDataType {
+        try SetVariableDataType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.attributeType = try r.optional("attributeType")
-        self.attributeValue = try r.required("attributeValue")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.attributeType = try r.optional("attributeType", AttributeEnumType.decode)
+        self.attributeValue = try r.required("attributeValue", JSONDecode.string)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("attributeType", attributeType)
-        o.put("attributeValue", attributeValue)
-        o.put("component", component)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let attributeType { o["attributeType"] = attributeType.toJSON() }
+        o["attributeValue"] = attributeValue.toJSON()
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one SetVariableDataType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var attributeType: AttributeEnumType? = nil
+        var attributeValue: String? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("attributeType") {
+                        guard attributeType == nil else { throw JSONBytesMismatch() }
+                        attributeType = try AttributeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("attributeValue") {
+                        guard attributeValue == nil else { throw JSONBytesMismatch() }
+                        attributeValue = try p.readString(maxLength: 1000)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let attributeValue, let component, let variable else { throw JSONBytesMismatch() }
+        self.init(customData: customData, attributeType: attributeType, attributeValue: attributeValue, component: component, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let attributeType {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeType\":", to: &out)
+            attributeType.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"attributeValue\":", to: &out)
+        JSONValue.writeString(attributeValue, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct SetVariableResultType: Sendable, Hashable, JSONObjectConvertible {
+public struct SetVariableResultType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var attributeType: AttributeEnumType?
     public var attributeStatus: SetVariableStatusEnumType
@@ -2200,29 +6483,133 @@ public struct SetVariableResultType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetVariableResultType {
+        try SetVariableResultType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.attributeType = try r.optional("attributeType")
-        self.attributeStatus = try r.required("attributeStatus")
-        self.attributeStatusInfo = try r.optional("attributeStatusInfo")
-        self.component = try r.required("component")
-        self.variable = try r.required("variable")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.attributeType = try r.optional("attributeType", AttributeEnumType.decode)
+        self.attributeStatus = try r.required("attributeStatus", SetVariableStatusEnumType.decode)
+        self.attributeStatusInfo = try r.optional("attributeStatusInfo", StatusInfoType.decode)
+        self.component = try r.required("component", ComponentType.decode)
+        self.variable = try r.required("variable", VariableType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("attributeType", attributeType)
-        o.put("attributeStatus", attributeStatus)
-        o.put("attributeStatusInfo", attributeStatusInfo)
-        o.put("component", component)
-        o.put("variable", variable)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let attributeType { o["attributeType"] = attributeType.toJSON() }
+        o["attributeStatus"] = attributeStatus.toJSON()
+        if let attributeStatusInfo { o["attributeStatusInfo"] = attributeStatusInfo.toJSON() }
+        o["component"] = component.toJSON()
+        o["variable"] = variable.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one SetVariableResultType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var attributeType: AttributeEnumType? = nil
+        var attributeStatus: SetVariableStatusEnumType? = nil
+        var attributeStatusInfo: StatusInfoType? = nil
+        var component: ComponentType? = nil
+        var variable: VariableType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 8:
+                    if memberName.equals("variable") {
+                        guard variable == nil else { throw JSONBytesMismatch() }
+                        variable = try VariableType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 9:
+                    if memberName.equals("component") {
+                        guard component == nil else { throw JSONBytesMismatch() }
+                        component = try ComponentType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("attributeType") {
+                        guard attributeType == nil else { throw JSONBytesMismatch() }
+                        attributeType = try AttributeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("attributeStatus") {
+                        guard attributeStatus == nil else { throw JSONBytesMismatch() }
+                        attributeStatus = try SetVariableStatusEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 19:
+                    if memberName.equals("attributeStatusInfo") {
+                        guard attributeStatusInfo == nil else { throw JSONBytesMismatch() }
+                        attributeStatusInfo = try StatusInfoType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let attributeStatus, let component, let variable else { throw JSONBytesMismatch() }
+        self.init(customData: customData, attributeType: attributeType, attributeStatus: attributeStatus, attributeStatusInfo: attributeStatusInfo, component: component, variable: variable)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let attributeType {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeType\":", to: &out)
+            attributeType.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"attributeStatus\":", to: &out)
+        attributeStatus.writeJSON(to: &out)
+        if let attributeStatusInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"attributeStatusInfo\":", to: &out)
+            attributeStatusInfo.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"component\":", to: &out)
+        component.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"variable\":", to: &out)
+        variable.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Represent a signed version of the meter value.
-public struct SignedMeterValueType: Sendable, Hashable, JSONObjectConvertible {
+public struct SignedMeterValueType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Base64 encoded, contains the signed data which might contain more then just the meter value. It can contain information like timestamps, reference to a customer etc.
     public var signedMeterData: String
@@ -2245,27 +6632,115 @@ public struct SignedMeterValueType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SignedMeterValueType {
+        try SignedMeterValueType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.signedMeterData = try r.required("signedMeterData")
-        self.signingMethod = try r.required("signingMethod")
-        self.encodingMethod = try r.required("encodingMethod")
-        self.publicKey = try r.required("publicKey")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.signedMeterData = try r.required("signedMeterData", JSONDecode.string)
+        self.signingMethod = try r.required("signingMethod", JSONDecode.string)
+        self.encodingMethod = try r.required("encodingMethod", JSONDecode.string)
+        self.publicKey = try r.required("publicKey", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("signedMeterData", signedMeterData)
-        o.put("signingMethod", signingMethod)
-        o.put("encodingMethod", encodingMethod)
-        o.put("publicKey", publicKey)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["signedMeterData"] = signedMeterData.toJSON()
+        o["signingMethod"] = signingMethod.toJSON()
+        o["encodingMethod"] = encodingMethod.toJSON()
+        o["publicKey"] = publicKey.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one SignedMeterValueType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var signedMeterData: String? = nil
+        var signingMethod: String? = nil
+        var encodingMethod: String? = nil
+        var publicKey: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 9:
+                    if memberName.equals("publicKey") {
+                        guard publicKey == nil else { throw JSONBytesMismatch() }
+                        publicKey = try p.readString(maxLength: 2500)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("signingMethod") {
+                        guard signingMethod == nil else { throw JSONBytesMismatch() }
+                        signingMethod = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("encodingMethod") {
+                        guard encodingMethod == nil else { throw JSONBytesMismatch() }
+                        encodingMethod = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 15:
+                    if memberName.equals("signedMeterData") {
+                        guard signedMeterData == nil else { throw JSONBytesMismatch() }
+                        signedMeterData = try p.readString(maxLength: 2500)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let signedMeterData, let signingMethod, let encodingMethod, let publicKey else { throw JSONBytesMismatch() }
+        self.init(customData: customData, signedMeterData: signedMeterData, signingMethod: signingMethod, encodingMethod: encodingMethod, publicKey: publicKey)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"signedMeterData\":", to: &out)
+        JSONValue.writeString(signedMeterData, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"signingMethod\":", to: &out)
+        JSONValue.writeString(signingMethod, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"encodingMethod\":", to: &out)
+        JSONValue.writeString(encodingMethod, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"publicKey\":", to: &out)
+        JSONValue.writeString(publicKey, to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Element providing more information about the status.
-public struct StatusInfoType: Sendable, Hashable, JSONObjectConvertible {
+public struct StatusInfoType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// A predefined code for the reason why the status is returned in this response. The string is case-insensitive.
     public var reasonCode: String
@@ -2282,24 +6757,86 @@ public struct StatusInfoType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> StatusInfoType {
+        try StatusInfoType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.reasonCode = try r.required("reasonCode")
-        self.additionalInfo = try r.optional("additionalInfo")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.reasonCode = try r.required("reasonCode", JSONDecode.string)
+        self.additionalInfo = try r.optional("additionalInfo", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("reasonCode", reasonCode)
-        o.put("additionalInfo", additionalInfo)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["reasonCode"] = reasonCode.toJSON()
+        if let additionalInfo { o["additionalInfo"] = additionalInfo.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one StatusInfoType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var reasonCode: String? = nil
+        var additionalInfo: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("reasonCode") {
+                        guard reasonCode == nil else { throw JSONBytesMismatch() }
+                        reasonCode = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 14:
+                    if memberName.equals("additionalInfo") {
+                        guard additionalInfo == nil else { throw JSONBytesMismatch() }
+                        additionalInfo = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let reasonCode else { throw JSONBytesMismatch() }
+        self.init(customData: customData, reasonCode: reasonCode, additionalInfo: additionalInfo)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"reasonCode\":", to: &out)
+        JSONValue.writeString(reasonCode, to: &out)
+        if let additionalInfo {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"additionalInfo\":", to: &out)
+            JSONValue.writeString(additionalInfo, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Transaction
 /// urn:x-oca:ocpp:uid:2:233318
-public struct TransactionType: Sendable, Hashable, JSONObjectConvertible {
+public struct TransactionType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// This contains the Id of the transaction.
     public var transactionId: String
@@ -2325,29 +6862,125 @@ public struct TransactionType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TransactionType {
+        try TransactionType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.transactionId = try r.required("transactionId")
-        self.chargingState = try r.optional("chargingState")
-        self.timeSpentCharging = try r.optional("timeSpentCharging")
-        self.stoppedReason = try r.optional("stoppedReason")
-        self.remoteStartId = try r.optional("remoteStartId")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.transactionId = try r.required("transactionId", JSONDecode.string)
+        self.chargingState = try r.optional("chargingState", ChargingStateEnumType.decode)
+        self.timeSpentCharging = try r.optional("timeSpentCharging", JSONDecode.int)
+        self.stoppedReason = try r.optional("stoppedReason", ReasonEnumType.decode)
+        self.remoteStartId = try r.optional("remoteStartId", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("transactionId", transactionId)
-        o.put("chargingState", chargingState)
-        o.put("timeSpentCharging", timeSpentCharging)
-        o.put("stoppedReason", stoppedReason)
-        o.put("remoteStartId", remoteStartId)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["transactionId"] = transactionId.toJSON()
+        if let chargingState { o["chargingState"] = chargingState.toJSON() }
+        if let timeSpentCharging { o["timeSpentCharging"] = timeSpentCharging.toJSON() }
+        if let stoppedReason { o["stoppedReason"] = stoppedReason.toJSON() }
+        if let remoteStartId { o["remoteStartId"] = remoteStartId.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one TransactionType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var transactionId: String? = nil
+        var chargingState: ChargingStateEnumType? = nil
+        var timeSpentCharging: Int? = nil
+        var stoppedReason: ReasonEnumType? = nil
+        var remoteStartId: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 13:
+                    if memberName.equals("transactionId") {
+                        guard transactionId == nil else { throw JSONBytesMismatch() }
+                        transactionId = try p.readString(maxLength: 36)
+                    } else if memberName.equals("chargingState") {
+                        guard chargingState == nil else { throw JSONBytesMismatch() }
+                        chargingState = try ChargingStateEnumType(bytes: &p)
+                    } else if memberName.equals("stoppedReason") {
+                        guard stoppedReason == nil else { throw JSONBytesMismatch() }
+                        stoppedReason = try ReasonEnumType(bytes: &p)
+                    } else if memberName.equals("remoteStartId") {
+                        guard remoteStartId == nil else { throw JSONBytesMismatch() }
+                        remoteStartId = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 17:
+                    if memberName.equals("timeSpentCharging") {
+                        guard timeSpentCharging == nil else { throw JSONBytesMismatch() }
+                        timeSpentCharging = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let transactionId else { throw JSONBytesMismatch() }
+        self.init(customData: customData, transactionId: transactionId, chargingState: chargingState, timeSpentCharging: timeSpentCharging, stoppedReason: stoppedReason, remoteStartId: remoteStartId)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"transactionId\":", to: &out)
+        JSONValue.writeString(transactionId, to: &out)
+        if let chargingState {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"chargingState\":", to: &out)
+            chargingState.writeJSON(to: &out)
+        }
+        if let timeSpentCharging {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"timeSpentCharging\":", to: &out)
+            JSONValue.writeInt(Int64(timeSpentCharging), to: &out)
+        }
+        if let stoppedReason {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"stoppedReason\":", to: &out)
+            stoppedReason.writeJSON(to: &out)
+        }
+        if let remoteStartId {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"remoteStartId\":", to: &out)
+            JSONValue.writeInt(Int64(remoteStartId), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Represents a UnitOfMeasure with a multiplier
-public struct UnitOfMeasureType: Sendable, Hashable, JSONObjectConvertible {
+public struct UnitOfMeasureType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// Unit of the value. Default = "Wh" if the (default) measurand is an "Energy" type.
     /// This field SHALL use a value from the list Standardized Units of Measurements in Part 2 Appendices.
@@ -2366,25 +6999,88 @@ public struct UnitOfMeasureType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnitOfMeasureType {
+        try UnitOfMeasureType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.unit = try r.optional("unit")
-        self.multiplier = try r.optional("multiplier")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.unit = try r.optional("unit", JSONDecode.string)
+        self.multiplier = try r.optional("multiplier", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("unit", unit)
-        o.put("multiplier", multiplier)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let unit { o["unit"] = unit.toJSON() }
+        if let multiplier { o["multiplier"] = multiplier.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one UnitOfMeasureType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var unit: String? = nil
+        var multiplier: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("unit") {
+                        guard unit == nil else { throw JSONBytesMismatch() }
+                        unit = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("multiplier") {
+                        guard multiplier == nil else { throw JSONBytesMismatch() }
+                        multiplier = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        self.init(customData: customData, unit: unit, multiplier: multiplier)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let unit {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"unit\":", to: &out)
+            JSONValue.writeString(unit, to: &out)
+        }
+        if let multiplier {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"multiplier\":", to: &out)
+            JSONValue.writeInt(Int64(multiplier), to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// VPN
 /// urn:x-oca:ocpp:uid:2:233268
 /// VPN Configuration settings
-public struct VPNType: Sendable, Hashable, JSONObjectConvertible {
+public struct VPNType: Sendable, Hashable {
     public var customData: CustomDataType?
     /// VPN. Server. URI
     /// urn:x-oca:ocpp:uid:1:569272
@@ -2422,31 +7118,141 @@ public struct VPNType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VPNType {
+        try VPNType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.server = try r.required("server")
-        self.user = try r.required("user")
-        self.group = try r.optional("group")
-        self.password = try r.required("password")
-        self.key = try r.required("key")
-        self.type = try r.required("type")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.server = try r.required("server", JSONDecode.string)
+        self.user = try r.required("user", JSONDecode.string)
+        self.group = try r.optional("group", JSONDecode.string)
+        self.password = try r.required("password", JSONDecode.string)
+        self.key = try r.required("key", JSONDecode.string)
+        self.type = try r.required("type", VPNEnumType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("server", server)
-        o.put("user", user)
-        o.put("group", group)
-        o.put("password", password)
-        o.put("key", key)
-        o.put("type", type)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["server"] = server.toJSON()
+        o["user"] = user.toJSON()
+        if let group { o["group"] = group.toJSON() }
+        o["password"] = password.toJSON()
+        o["key"] = key.toJSON()
+        o["type"] = type.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one VPNType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var server: String? = nil
+        var user: String? = nil
+        var group: String? = nil
+        var password: String? = nil
+        var key: String? = nil
+        var type: VPNEnumType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 3:
+                    if memberName.equals("key") {
+                        guard key == nil else { throw JSONBytesMismatch() }
+                        key = try p.readString(maxLength: 255)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 4:
+                    if memberName.equals("user") {
+                        guard user == nil else { throw JSONBytesMismatch() }
+                        user = try p.readString(maxLength: 20)
+                    } else if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try VPNEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 5:
+                    if memberName.equals("group") {
+                        guard group == nil else { throw JSONBytesMismatch() }
+                        group = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 6:
+                    if memberName.equals("server") {
+                        guard server == nil else { throw JSONBytesMismatch() }
+                        server = try p.readString(maxLength: 512)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("password") {
+                        guard password == nil else { throw JSONBytesMismatch() }
+                        password = try p.readString(maxLength: 20)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let server, let user, let password, let key, let type else { throw JSONBytesMismatch() }
+        self.init(customData: customData, server: server, user: user, group: group, password: password, key: key, type: type)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"server\":", to: &out)
+        JSONValue.writeString(server, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"user\":", to: &out)
+        JSONValue.writeString(user, to: &out)
+        if let group {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"group\":", to: &out)
+            JSONValue.writeString(group, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"password\":", to: &out)
+        JSONValue.writeString(password, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"key\":", to: &out)
+        JSONValue.writeString(key, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"type\":", to: &out)
+        type.writeJSON(to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Attribute data of a variable.
-public struct VariableAttributeType: Sendable, Hashable, JSONObjectConvertible {
+public struct VariableAttributeType: Sendable, Equatable {
     public var customData: CustomDataType?
     public var type: AttributeEnumType?
     /// Value of the attribute. May only be omitted when mutability is set to 'WriteOnly'.
@@ -2471,29 +7277,130 @@ public struct VariableAttributeType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VariableAttributeType {
+        try VariableAttributeType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.type = try r.optional("type")
-        self.value = try r.optional("value")
-        self.mutability = try r.optional("mutability")
-        self.persistent = try r.optional("persistent")
-        self.constant = try r.optional("constant")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.type = try r.optional("type", AttributeEnumType.decode)
+        self.value = try r.optional("value", JSONDecode.string)
+        self.mutability = try r.optional("mutability", MutabilityEnumType.decode)
+        self.persistent = try r.optional("persistent", JSONDecode.bool)
+        self.constant = try r.optional("constant", JSONDecode.bool)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("type", type)
-        o.put("value", value)
-        o.put("mutability", mutability)
-        o.put("persistent", persistent)
-        o.put("constant", constant)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let type { o["type"] = type.toJSON() }
+        if let value { o["value"] = value.toJSON() }
+        if let mutability { o["mutability"] = mutability.toJSON() }
+        if let persistent { o["persistent"] = persistent.toJSON() }
+        if let constant { o["constant"] = constant.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one VariableAttributeType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var type: AttributeEnumType? = nil
+        var value: String? = nil
+        var mutability: MutabilityEnumType? = nil
+        var persistent: Bool? = nil
+        var constant: Bool? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try AttributeEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 5:
+                    if memberName.equals("value") {
+                        guard value == nil else { throw JSONBytesMismatch() }
+                        value = try p.readString(maxLength: 2500)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("constant") {
+                        guard constant == nil else { throw JSONBytesMismatch() }
+                        constant = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("mutability") {
+                        guard mutability == nil else { throw JSONBytesMismatch() }
+                        mutability = try MutabilityEnumType(bytes: &p)
+                    } else if memberName.equals("persistent") {
+                        guard persistent == nil else { throw JSONBytesMismatch() }
+                        persistent = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        self.init(customData: customData, type: type, value: value, mutability: mutability, persistent: persistent, constant: constant)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let type {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"type\":", to: &out)
+            type.writeJSON(to: &out)
+        }
+        if let value {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"value\":", to: &out)
+            JSONValue.writeString(value, to: &out)
+        }
+        if let mutability {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"mutability\":", to: &out)
+            mutability.writeJSON(to: &out)
+        }
+        if let persistent {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"persistent\":", to: &out)
+            JSONValue.writeLiteral(persistent ? "true" : "false", to: &out)
+        }
+        if let constant {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"constant\":", to: &out)
+            JSONValue.writeLiteral(constant ? "true" : "false", to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Fixed read-only parameters of a variable.
-public struct VariableCharacteristicsType: Sendable, Hashable, JSONObjectConvertible {
+public struct VariableCharacteristicsType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Unit of the variable. When the transmitted value has a unit, this field SHALL be included.
     public var unit: String?
@@ -2526,31 +7433,139 @@ public struct VariableCharacteristicsType: Sendable, Hashable, JSONObjectConvert
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VariableCharacteristicsType {
+        try VariableCharacteristicsType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.unit = try r.optional("unit")
-        self.dataType = try r.required("dataType")
-        self.minLimit = try r.optional("minLimit")
-        self.maxLimit = try r.optional("maxLimit")
-        self.valuesList = try r.optional("valuesList")
-        self.supportsMonitoring = try r.required("supportsMonitoring")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.unit = try r.optional("unit", JSONDecode.string)
+        self.dataType = try r.required("dataType", DataEnumType.decode)
+        self.minLimit = try r.optional("minLimit", JSONDecode.double)
+        self.maxLimit = try r.optional("maxLimit", JSONDecode.double)
+        self.valuesList = try r.optional("valuesList", JSONDecode.string)
+        self.supportsMonitoring = try r.required("supportsMonitoring", JSONDecode.bool)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("unit", unit)
-        o.put("dataType", dataType)
-        o.put("minLimit", minLimit)
-        o.put("maxLimit", maxLimit)
-        o.put("valuesList", valuesList)
-        o.put("supportsMonitoring", supportsMonitoring)
+        if let customData { o["customData"] = customData.toJSON() }
+        if let unit { o["unit"] = unit.toJSON() }
+        o["dataType"] = dataType.toJSON()
+        if let minLimit { o["minLimit"] = minLimit.toJSON() }
+        if let maxLimit { o["maxLimit"] = maxLimit.toJSON() }
+        if let valuesList { o["valuesList"] = valuesList.toJSON() }
+        o["supportsMonitoring"] = supportsMonitoring.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one VariableCharacteristicsType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var unit: String? = nil
+        var dataType: DataEnumType? = nil
+        var minLimit: Double? = nil
+        var maxLimit: Double? = nil
+        var valuesList: String? = nil
+        var supportsMonitoring: Bool? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("unit") {
+                        guard unit == nil else { throw JSONBytesMismatch() }
+                        unit = try p.readString(maxLength: 16)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("dataType") {
+                        guard dataType == nil else { throw JSONBytesMismatch() }
+                        dataType = try DataEnumType(bytes: &p)
+                    } else if memberName.equals("minLimit") {
+                        guard minLimit == nil else { throw JSONBytesMismatch() }
+                        minLimit = try p.readDouble(minimum: nil, maximum: nil)
+                    } else if memberName.equals("maxLimit") {
+                        guard maxLimit == nil else { throw JSONBytesMismatch() }
+                        maxLimit = try p.readDouble(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("valuesList") {
+                        guard valuesList == nil else { throw JSONBytesMismatch() }
+                        valuesList = try p.readString(maxLength: 1000)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 18:
+                    if memberName.equals("supportsMonitoring") {
+                        guard supportsMonitoring == nil else { throw JSONBytesMismatch() }
+                        supportsMonitoring = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let dataType, let supportsMonitoring else { throw JSONBytesMismatch() }
+        self.init(customData: customData, unit: unit, dataType: dataType, minLimit: minLimit, maxLimit: maxLimit, valuesList: valuesList, supportsMonitoring: supportsMonitoring)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if let unit {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"unit\":", to: &out)
+            JSONValue.writeString(unit, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"dataType\":", to: &out)
+        dataType.writeJSON(to: &out)
+        if let minLimit {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"minLimit\":", to: &out)
+            JSONValue.writeDouble(minLimit, to: &out)
+        }
+        if let maxLimit {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"maxLimit\":", to: &out)
+            JSONValue.writeDouble(maxLimit, to: &out)
+        }
+        if let valuesList {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"valuesList\":", to: &out)
+            JSONValue.writeString(valuesList, to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"supportsMonitoring\":", to: &out)
+        JSONValue.writeLiteral(supportsMonitoring ? "true" : "false", to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// A monitoring setting for a variable.
-public struct VariableMonitoringType: Sendable, Hashable, JSONObjectConvertible {
+public struct VariableMonitoringType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Identifies the monitor.
     public var id: Int
@@ -2597,29 +7612,129 @@ public struct VariableMonitoringType: Sendable, Hashable, JSONObjectConvertible 
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VariableMonitoringType {
+        try VariableMonitoringType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.id = try r.required("id")
-        self.transaction = try r.required("transaction")
-        self.value = try r.required("value")
-        self.type = try r.required("type")
-        self.severity = try r.required("severity")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.id = try r.required("id", JSONDecode.int)
+        self.transaction = try r.required("transaction", JSONDecode.bool)
+        self.value = try r.required("value", JSONDecode.double)
+        self.type = try r.required("type", MonitorEnumType.decode)
+        self.severity = try r.required("severity", JSONDecode.int)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("id", id)
-        o.put("transaction", transaction)
-        o.put("value", value)
-        o.put("type", type)
-        o.put("severity", severity)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["id"] = id.toJSON()
+        o["transaction"] = transaction.toJSON()
+        o["value"] = value.toJSON()
+        o["type"] = type.toJSON()
+        o["severity"] = severity.toJSON()
         return .object(o)
+    }
+
+    /// Reads and validates one VariableMonitoringType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var id: Int? = nil
+        var transaction: Bool? = nil
+        var value: Double? = nil
+        var type: MonitorEnumType? = nil
+        var severity: Int? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 2:
+                    if memberName.equals("id") {
+                        guard id == nil else { throw JSONBytesMismatch() }
+                        id = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 4:
+                    if memberName.equals("type") {
+                        guard type == nil else { throw JSONBytesMismatch() }
+                        type = try MonitorEnumType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 5:
+                    if memberName.equals("value") {
+                        guard value == nil else { throw JSONBytesMismatch() }
+                        value = try p.readDouble(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("severity") {
+                        guard severity == nil else { throw JSONBytesMismatch() }
+                        severity = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 11:
+                    if memberName.equals("transaction") {
+                        guard transaction == nil else { throw JSONBytesMismatch() }
+                        transaction = try p.readBool()
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let id, let transaction, let value, let type, let severity else { throw JSONBytesMismatch() }
+        self.init(customData: customData, id: id, transaction: transaction, value: value, type: type, severity: severity)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"id\":", to: &out)
+        JSONValue.writeInt(Int64(id), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"transaction\":", to: &out)
+        JSONValue.writeLiteral(transaction ? "true" : "false", to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"value\":", to: &out)
+        JSONValue.writeDouble(value, to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"type\":", to: &out)
+        type.writeJSON(to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"severity\":", to: &out)
+        JSONValue.writeInt(Int64(severity), to: &out)
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 /// Reference key to a component-variable.
-public struct VariableType: Sendable, Hashable, JSONObjectConvertible {
+public struct VariableType: Sendable, Equatable {
     public var customData: CustomDataType?
     /// Name of the variable. Name should be taken from the list of standardized variable names whenever possible. Case Insensitive. strongly advised to use Camel Case.
     public var name: String
@@ -2636,17 +7751,83 @@ public struct VariableType: Sendable, Hashable, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VariableType {
+        try VariableType(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.name = try r.required("name")
-        self.instance = try r.optional("instance")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.name = try r.required("name", JSONDecode.string)
+        self.instance = try r.optional("instance", JSONDecode.string)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("name", name)
-        o.put("instance", instance)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["name"] = name.toJSON()
+        if let instance { o["instance"] = instance.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one VariableType object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var name: String? = nil
+        var instance: String? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 4:
+                    if memberName.equals("name") {
+                        guard name == nil else { throw JSONBytesMismatch() }
+                        name = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 8:
+                    if memberName.equals("instance") {
+                        guard instance == nil else { throw JSONBytesMismatch() }
+                        instance = try p.readString(maxLength: 50)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let name else { throw JSONBytesMismatch() }
+        self.init(customData: customData, name: name, instance: instance)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"name\":", to: &out)
+        JSONValue.writeString(name, to: &out)
+        if let instance {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"instance\":", to: &out)
+            JSONValue.writeString(instance, to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }

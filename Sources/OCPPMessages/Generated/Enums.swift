@@ -3,912 +3,5748 @@
 /// APN. APN_ Authentication. APN_ Authentication_ Code
 /// urn:x-oca:ocpp:uid:1:568828
 /// Authentication method.
-public enum APNAuthenticationEnumType: String, Sendable, Hashable, CaseIterable {
-    case chap = "CHAP"
-    case none = "NONE"
-    case pap = "PAP"
-    case auto = "AUTO"
+public enum APNAuthenticationEnumType: Sendable {
+    case chap
+    case none
+    case pap
+    case auto
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .chap: return "CHAP"
+        case .none: return "NONE"
+        case .pap: return "PAP"
+        case .auto: return "AUTO"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "CHAP": self = .chap
+        case "NONE": self = .none
+        case "PAP": self = .pap
+        case "AUTO": self = .auto
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> APNAuthenticationEnumType {
+        try JSONDecode.enumeration(value, path: path, "APNAuthenticationEnumType", APNAuthenticationEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("PAP") { self = .pap; return }
+        case 4:
+            if v.equals("CHAP") { self = .chap; return }
+            if v.equals("NONE") { self = .none; return }
+            if v.equals("AUTO") { self = .auto; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .chap: JSONValue.writeLiteral("\"CHAP\"", to: &out)
+        case .none: JSONValue.writeLiteral("\"NONE\"", to: &out)
+        case .pap: JSONValue.writeLiteral("\"PAP\"", to: &out)
+        case .auto: JSONValue.writeLiteral("\"AUTO\"", to: &out)
+        }
+    }
 }
 
 /// Attribute type for which value is requested. When absent, default Actual is assumed.
-public enum AttributeEnumType: String, Sendable, Hashable, CaseIterable {
-    case actual = "Actual"
-    case target = "Target"
-    case minSet = "MinSet"
-    case maxSet = "MaxSet"
+public enum AttributeEnumType: Sendable {
+    case actual
+    case target
+    case minSet
+    case maxSet
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .actual: return "Actual"
+        case .target: return "Target"
+        case .minSet: return "MinSet"
+        case .maxSet: return "MaxSet"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Actual": self = .actual
+        case "Target": self = .target
+        case "MinSet": self = .minSet
+        case "MaxSet": self = .maxSet
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AttributeEnumType {
+        try JSONDecode.enumeration(value, path: path, "AttributeEnumType", AttributeEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Actual") { self = .actual; return }
+            if v.equals("Target") { self = .target; return }
+            if v.equals("MinSet") { self = .minSet; return }
+            if v.equals("MaxSet") { self = .maxSet; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .actual: JSONValue.writeLiteral("\"Actual\"", to: &out)
+        case .target: JSONValue.writeLiteral("\"Target\"", to: &out)
+        case .minSet: JSONValue.writeLiteral("\"MinSet\"", to: &out)
+        case .maxSet: JSONValue.writeLiteral("\"MaxSet\"", to: &out)
+        }
+    }
 }
 
 /// ID_ Token. Status. Authorization_ Status
 /// urn:x-oca:ocpp:uid:1:569372
 /// Current status of the ID Token.
-public enum AuthorizationStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case blocked = "Blocked"
-    case concurrentTx = "ConcurrentTx"
-    case expired = "Expired"
-    case invalid = "Invalid"
-    case noCredit = "NoCredit"
-    case notAllowedTypeEVSE = "NotAllowedTypeEVSE"
-    case notAtThisLocation = "NotAtThisLocation"
-    case notAtThisTime = "NotAtThisTime"
-    case unknown = "Unknown"
+public enum AuthorizationStatusEnumType: Sendable {
+    case accepted
+    case blocked
+    case concurrentTx
+    case expired
+    case invalid
+    case noCredit
+    case notAllowedTypeEVSE
+    case notAtThisLocation
+    case notAtThisTime
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .blocked: return "Blocked"
+        case .concurrentTx: return "ConcurrentTx"
+        case .expired: return "Expired"
+        case .invalid: return "Invalid"
+        case .noCredit: return "NoCredit"
+        case .notAllowedTypeEVSE: return "NotAllowedTypeEVSE"
+        case .notAtThisLocation: return "NotAtThisLocation"
+        case .notAtThisTime: return "NotAtThisTime"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Blocked": self = .blocked
+        case "ConcurrentTx": self = .concurrentTx
+        case "Expired": self = .expired
+        case "Invalid": self = .invalid
+        case "NoCredit": self = .noCredit
+        case "NotAllowedTypeEVSE": self = .notAllowedTypeEVSE
+        case "NotAtThisLocation": self = .notAtThisLocation
+        case "NotAtThisTime": self = .notAtThisTime
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "AuthorizationStatusEnumType", AuthorizationStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Blocked") { self = .blocked; return }
+            if v.equals("Expired") { self = .expired; return }
+            if v.equals("Invalid") { self = .invalid; return }
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("NoCredit") { self = .noCredit; return }
+        case 12:
+            if v.equals("ConcurrentTx") { self = .concurrentTx; return }
+        case 13:
+            if v.equals("NotAtThisTime") { self = .notAtThisTime; return }
+        case 17:
+            if v.equals("NotAtThisLocation") { self = .notAtThisLocation; return }
+        case 18:
+            if v.equals("NotAllowedTypeEVSE") { self = .notAllowedTypeEVSE; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .blocked: JSONValue.writeLiteral("\"Blocked\"", to: &out)
+        case .concurrentTx: JSONValue.writeLiteral("\"ConcurrentTx\"", to: &out)
+        case .expired: JSONValue.writeLiteral("\"Expired\"", to: &out)
+        case .invalid: JSONValue.writeLiteral("\"Invalid\"", to: &out)
+        case .noCredit: JSONValue.writeLiteral("\"NoCredit\"", to: &out)
+        case .notAllowedTypeEVSE: JSONValue.writeLiteral("\"NotAllowedTypeEVSE\"", to: &out)
+        case .notAtThisLocation: JSONValue.writeLiteral("\"NotAtThisLocation\"", to: &out)
+        case .notAtThisTime: JSONValue.writeLiteral("\"NotAtThisTime\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Certificate status information.
 /// - if all certificates are valid: return 'Accepted'.
 /// - if one of the certificates was revoked, return 'CertificateRevoked'.
-public enum AuthorizeCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case signatureError = "SignatureError"
-    case certificateExpired = "CertificateExpired"
-    case certificateRevoked = "CertificateRevoked"
-    case noCertificateAvailable = "NoCertificateAvailable"
-    case certChainError = "CertChainError"
-    case contractCancelled = "ContractCancelled"
+public enum AuthorizeCertificateStatusEnumType: Sendable {
+    case accepted
+    case signatureError
+    case certificateExpired
+    case certificateRevoked
+    case noCertificateAvailable
+    case certChainError
+    case contractCancelled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .signatureError: return "SignatureError"
+        case .certificateExpired: return "CertificateExpired"
+        case .certificateRevoked: return "CertificateRevoked"
+        case .noCertificateAvailable: return "NoCertificateAvailable"
+        case .certChainError: return "CertChainError"
+        case .contractCancelled: return "ContractCancelled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "SignatureError": self = .signatureError
+        case "CertificateExpired": self = .certificateExpired
+        case "CertificateRevoked": self = .certificateRevoked
+        case "NoCertificateAvailable": self = .noCertificateAvailable
+        case "CertChainError": self = .certChainError
+        case "ContractCancelled": self = .contractCancelled
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> AuthorizeCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "AuthorizeCertificateStatusEnumType", AuthorizeCertificateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        case 14:
+            if v.equals("SignatureError") { self = .signatureError; return }
+            if v.equals("CertChainError") { self = .certChainError; return }
+        case 17:
+            if v.equals("ContractCancelled") { self = .contractCancelled; return }
+        case 18:
+            if v.equals("CertificateExpired") { self = .certificateExpired; return }
+            if v.equals("CertificateRevoked") { self = .certificateRevoked; return }
+        case 22:
+            if v.equals("NoCertificateAvailable") { self = .noCertificateAvailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .signatureError: JSONValue.writeLiteral("\"SignatureError\"", to: &out)
+        case .certificateExpired: JSONValue.writeLiteral("\"CertificateExpired\"", to: &out)
+        case .certificateRevoked: JSONValue.writeLiteral("\"CertificateRevoked\"", to: &out)
+        case .noCertificateAvailable: JSONValue.writeLiteral("\"NoCertificateAvailable\"", to: &out)
+        case .certChainError: JSONValue.writeLiteral("\"CertChainError\"", to: &out)
+        case .contractCancelled: JSONValue.writeLiteral("\"ContractCancelled\"", to: &out)
+        }
+    }
 }
 
 /// This contains the reason for sending this message to the CSMS.
-public enum BootReasonEnumType: String, Sendable, Hashable, CaseIterable {
-    case applicationReset = "ApplicationReset"
-    case firmwareUpdate = "FirmwareUpdate"
-    case localReset = "LocalReset"
-    case powerUp = "PowerUp"
-    case remoteReset = "RemoteReset"
-    case scheduledReset = "ScheduledReset"
-    case triggered = "Triggered"
-    case unknown = "Unknown"
-    case watchdog = "Watchdog"
+public enum BootReasonEnumType: Sendable {
+    case applicationReset
+    case firmwareUpdate
+    case localReset
+    case powerUp
+    case remoteReset
+    case scheduledReset
+    case triggered
+    case unknown
+    case watchdog
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .applicationReset: return "ApplicationReset"
+        case .firmwareUpdate: return "FirmwareUpdate"
+        case .localReset: return "LocalReset"
+        case .powerUp: return "PowerUp"
+        case .remoteReset: return "RemoteReset"
+        case .scheduledReset: return "ScheduledReset"
+        case .triggered: return "Triggered"
+        case .unknown: return "Unknown"
+        case .watchdog: return "Watchdog"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ApplicationReset": self = .applicationReset
+        case "FirmwareUpdate": self = .firmwareUpdate
+        case "LocalReset": self = .localReset
+        case "PowerUp": self = .powerUp
+        case "RemoteReset": self = .remoteReset
+        case "ScheduledReset": self = .scheduledReset
+        case "Triggered": self = .triggered
+        case "Unknown": self = .unknown
+        case "Watchdog": self = .watchdog
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> BootReasonEnumType {
+        try JSONDecode.enumeration(value, path: path, "BootReasonEnumType", BootReasonEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("PowerUp") { self = .powerUp; return }
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Watchdog") { self = .watchdog; return }
+        case 9:
+            if v.equals("Triggered") { self = .triggered; return }
+        case 10:
+            if v.equals("LocalReset") { self = .localReset; return }
+        case 11:
+            if v.equals("RemoteReset") { self = .remoteReset; return }
+        case 14:
+            if v.equals("FirmwareUpdate") { self = .firmwareUpdate; return }
+            if v.equals("ScheduledReset") { self = .scheduledReset; return }
+        case 16:
+            if v.equals("ApplicationReset") { self = .applicationReset; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .applicationReset: JSONValue.writeLiteral("\"ApplicationReset\"", to: &out)
+        case .firmwareUpdate: JSONValue.writeLiteral("\"FirmwareUpdate\"", to: &out)
+        case .localReset: JSONValue.writeLiteral("\"LocalReset\"", to: &out)
+        case .powerUp: JSONValue.writeLiteral("\"PowerUp\"", to: &out)
+        case .remoteReset: JSONValue.writeLiteral("\"RemoteReset\"", to: &out)
+        case .scheduledReset: JSONValue.writeLiteral("\"ScheduledReset\"", to: &out)
+        case .triggered: JSONValue.writeLiteral("\"Triggered\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        case .watchdog: JSONValue.writeLiteral("\"Watchdog\"", to: &out)
+        }
+    }
 }
 
 /// This indicates the success or failure of the canceling of a reservation by CSMS.
-public enum CancelReservationStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum CancelReservationStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CancelReservationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "CancelReservationStatusEnumType", CancelReservationStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Defines whether certificate needs to be installed or updated.
-public enum CertificateActionEnumType: String, Sendable, Hashable, CaseIterable {
-    case install = "Install"
-    case update = "Update"
+public enum CertificateActionEnumType: Sendable {
+    case install
+    case update
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .install: return "Install"
+        case .update: return "Update"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Install": self = .install
+        case "Update": self = .update
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateActionEnumType {
+        try JSONDecode.enumeration(value, path: path, "CertificateActionEnumType", CertificateActionEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Update") { self = .update; return }
+        case 7:
+            if v.equals("Install") { self = .install; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .install: JSONValue.writeLiteral("\"Install\"", to: &out)
+        case .update: JSONValue.writeLiteral("\"Update\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether certificate signing has been accepted, otherwise rejected.
-public enum CertificateSignedStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum CertificateSignedStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateSignedStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "CertificateSignedStatusEnumType", CertificateSignedStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the <<signcertificaterequest,SignCertificateRequest>> that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
-public enum CertificateSigningUseEnumType: String, Sendable, Hashable, CaseIterable {
-    case chargingStationCertificate = "ChargingStationCertificate"
-    case v2GCertificate = "V2GCertificate"
+public enum CertificateSigningUseEnumType: Sendable {
+    case chargingStationCertificate
+    case v2GCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .chargingStationCertificate: return "ChargingStationCertificate"
+        case .v2GCertificate: return "V2GCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ChargingStationCertificate": self = .chargingStationCertificate
+        case "V2GCertificate": self = .v2GCertificate
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CertificateSigningUseEnumType {
+        try JSONDecode.enumeration(value, path: path, "CertificateSigningUseEnumType", CertificateSigningUseEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 14:
+            if v.equals("V2GCertificate") { self = .v2GCertificate; return }
+        case 26:
+            if v.equals("ChargingStationCertificate") { self = .chargingStationCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .chargingStationCertificate: JSONValue.writeLiteral("\"ChargingStationCertificate\"", to: &out)
+        case .v2GCertificate: JSONValue.writeLiteral("\"V2GCertificate\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to perform the availability change.
-public enum ChangeAvailabilityStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case scheduled = "Scheduled"
+public enum ChangeAvailabilityStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case scheduled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .scheduled: return "Scheduled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Scheduled": self = .scheduled
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChangeAvailabilityStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChangeAvailabilityStatusEnumType", ChangeAvailabilityStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 9:
+            if v.equals("Scheduled") { self = .scheduled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .scheduled: JSONValue.writeLiteral("\"Scheduled\"", to: &out)
+        }
+    }
 }
 
 /// Source of the charging limit.
-public enum ChargingLimitSourceEnumType: String, Sendable, Hashable, CaseIterable {
-    case ems = "EMS"
-    case other = "Other"
-    case so = "SO"
-    case cso = "CSO"
+public enum ChargingLimitSourceEnumType: Sendable {
+    case ems
+    case other
+    case so
+    case cso
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ems: return "EMS"
+        case .other: return "Other"
+        case .so: return "SO"
+        case .cso: return "CSO"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "EMS": self = .ems
+        case "Other": self = .other
+        case "SO": self = .so
+        case "CSO": self = .cso
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingLimitSourceEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingLimitSourceEnumType", ChargingLimitSourceEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 2:
+            if v.equals("SO") { self = .so; return }
+        case 3:
+            if v.equals("EMS") { self = .ems; return }
+            if v.equals("CSO") { self = .cso; return }
+        case 5:
+            if v.equals("Other") { self = .other; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ems: JSONValue.writeLiteral("\"EMS\"", to: &out)
+        case .other: JSONValue.writeLiteral("\"Other\"", to: &out)
+        case .so: JSONValue.writeLiteral("\"SO\"", to: &out)
+        case .cso: JSONValue.writeLiteral("\"CSO\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Profile. Charging_ Profile_ Kind. Charging_ Profile_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569232
 /// Indicates the kind of schedule.
-public enum ChargingProfileKindEnumType: String, Sendable, Hashable, CaseIterable {
-    case absolute = "Absolute"
-    case recurring = "Recurring"
-    case relative = "Relative"
+public enum ChargingProfileKindEnumType: Sendable {
+    case absolute
+    case recurring
+    case relative
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .absolute: return "Absolute"
+        case .recurring: return "Recurring"
+        case .relative: return "Relative"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Absolute": self = .absolute
+        case "Recurring": self = .recurring
+        case "Relative": self = .relative
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileKindEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingProfileKindEnumType", ChargingProfileKindEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Absolute") { self = .absolute; return }
+            if v.equals("Relative") { self = .relative; return }
+        case 9:
+            if v.equals("Recurring") { self = .recurring; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .absolute: JSONValue.writeLiteral("\"Absolute\"", to: &out)
+        case .recurring: JSONValue.writeLiteral("\"Recurring\"", to: &out)
+        case .relative: JSONValue.writeLiteral("\"Relative\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
 /// urn:x-oca:ocpp:uid:1:569231
 /// Specifies to purpose of the charging profiles that will be cleared, if they meet the other criteria in the request.
-public enum ChargingProfilePurposeEnumType: String, Sendable, Hashable, CaseIterable {
-    case chargingStationExternalConstraints = "ChargingStationExternalConstraints"
-    case chargingStationMaxProfile = "ChargingStationMaxProfile"
-    case txDefaultProfile = "TxDefaultProfile"
-    case txProfile = "TxProfile"
+public enum ChargingProfilePurposeEnumType: Sendable {
+    case chargingStationExternalConstraints
+    case chargingStationMaxProfile
+    case txDefaultProfile
+    case txProfile
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .chargingStationExternalConstraints: return "ChargingStationExternalConstraints"
+        case .chargingStationMaxProfile: return "ChargingStationMaxProfile"
+        case .txDefaultProfile: return "TxDefaultProfile"
+        case .txProfile: return "TxProfile"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ChargingStationExternalConstraints": self = .chargingStationExternalConstraints
+        case "ChargingStationMaxProfile": self = .chargingStationMaxProfile
+        case "TxDefaultProfile": self = .txDefaultProfile
+        case "TxProfile": self = .txProfile
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfilePurposeEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingProfilePurposeEnumType", ChargingProfilePurposeEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 9:
+            if v.equals("TxProfile") { self = .txProfile; return }
+        case 16:
+            if v.equals("TxDefaultProfile") { self = .txDefaultProfile; return }
+        case 25:
+            if v.equals("ChargingStationMaxProfile") { self = .chargingStationMaxProfile; return }
+        case 34:
+            if v.equals("ChargingStationExternalConstraints") { self = .chargingStationExternalConstraints; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .chargingStationExternalConstraints: JSONValue.writeLiteral("\"ChargingStationExternalConstraints\"", to: &out)
+        case .chargingStationMaxProfile: JSONValue.writeLiteral("\"ChargingStationMaxProfile\"", to: &out)
+        case .txDefaultProfile: JSONValue.writeLiteral("\"TxDefaultProfile\"", to: &out)
+        case .txProfile: JSONValue.writeLiteral("\"TxProfile\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether the Charging Station has been able to process the message successfully. This does not guarantee the schedule will be followed to the letter. There might be other constraints the Charging Station may need to take into account.
-public enum ChargingProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum ChargingProfileStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingProfileStatusEnumType", ChargingProfileStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Can be used to force a power or current profile.
-public enum ChargingRateUnitEnumType: String, Sendable, Hashable, CaseIterable {
-    case w = "W"
-    case a = "A"
+public enum ChargingRateUnitEnumType: Sendable {
+    case w
+    case a
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .w: return "W"
+        case .a: return "A"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "W": self = .w
+        case "A": self = .a
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingRateUnitEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingRateUnitEnumType", ChargingRateUnitEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 1:
+            if v.equals("W") { self = .w; return }
+            if v.equals("A") { self = .a; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .w: JSONValue.writeLiteral("\"W\"", to: &out)
+        case .a: JSONValue.writeLiteral("\"A\"", to: &out)
+        }
+    }
 }
 
 /// Transaction. State. Transaction_ State_ Code
 /// urn:x-oca:ocpp:uid:1:569419
 /// Current charging state, is required when state
 /// has changed.
-public enum ChargingStateEnumType: String, Sendable, Hashable, CaseIterable {
-    case charging = "Charging"
-    case evConnected = "EVConnected"
-    case suspendedEV = "SuspendedEV"
-    case suspendedEVSE = "SuspendedEVSE"
-    case idle = "Idle"
+public enum ChargingStateEnumType: Sendable {
+    case charging
+    case evConnected
+    case suspendedEV
+    case suspendedEVSE
+    case idle
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .charging: return "Charging"
+        case .evConnected: return "EVConnected"
+        case .suspendedEV: return "SuspendedEV"
+        case .suspendedEVSE: return "SuspendedEVSE"
+        case .idle: return "Idle"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Charging": self = .charging
+        case "EVConnected": self = .evConnected
+        case "SuspendedEV": self = .suspendedEV
+        case "SuspendedEVSE": self = .suspendedEVSE
+        case "Idle": self = .idle
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ChargingStateEnumType {
+        try JSONDecode.enumeration(value, path: path, "ChargingStateEnumType", ChargingStateEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 8:
+            if v.equals("Charging") { self = .charging; return }
+        case 11:
+            if v.equals("EVConnected") { self = .evConnected; return }
+            if v.equals("SuspendedEV") { self = .suspendedEV; return }
+        case 13:
+            if v.equals("SuspendedEVSE") { self = .suspendedEVSE; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .charging: JSONValue.writeLiteral("\"Charging\"", to: &out)
+        case .evConnected: JSONValue.writeLiteral("\"EVConnected\"", to: &out)
+        case .suspendedEV: JSONValue.writeLiteral("\"SuspendedEV\"", to: &out)
+        case .suspendedEVSE: JSONValue.writeLiteral("\"SuspendedEVSE\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        }
+    }
 }
 
 /// Accepted if the Charging Station has executed the request, otherwise rejected.
-public enum ClearCacheStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum ClearCacheStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearCacheStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearCacheStatusEnumType", ClearCacheStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// Indicates if the Charging Station was able to execute the request.
-public enum ClearChargingProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case unknown = "Unknown"
+public enum ClearChargingProfileStatusEnumType: Sendable {
+    case accepted
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearChargingProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearChargingProfileStatusEnumType", ClearChargingProfileStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether the Charging Station has been able to remove the message.
-public enum ClearMessageStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case unknown = "Unknown"
+public enum ClearMessageStatusEnumType: Sendable {
+    case accepted
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMessageStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearMessageStatusEnumType", ClearMessageStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Result of the clear request for this monitor, identified by its Id.
-public enum ClearMonitoringStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case notFound = "NotFound"
+public enum ClearMonitoringStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case notFound
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .notFound: return "NotFound"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "NotFound": self = .notFound
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ClearMonitoringStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ClearMonitoringStatusEnumType", ClearMonitoringStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+            if v.equals("NotFound") { self = .notFound; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notFound: JSONValue.writeLiteral("\"NotFound\"", to: &out)
+        }
+    }
 }
 
-public enum ComponentCriterionEnumType: String, Sendable, Hashable, CaseIterable {
-    case active = "Active"
-    case available = "Available"
-    case enabled = "Enabled"
-    case problem = "Problem"
+public enum ComponentCriterionEnumType: Sendable {
+    case active
+    case available
+    case enabled
+    case problem
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .active: return "Active"
+        case .available: return "Available"
+        case .enabled: return "Enabled"
+        case .problem: return "Problem"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Active": self = .active
+        case "Available": self = .available
+        case "Enabled": self = .enabled
+        case "Problem": self = .problem
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ComponentCriterionEnumType {
+        try JSONDecode.enumeration(value, path: path, "ComponentCriterionEnumType", ComponentCriterionEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Active") { self = .active; return }
+        case 7:
+            if v.equals("Enabled") { self = .enabled; return }
+            if v.equals("Problem") { self = .problem; return }
+        case 9:
+            if v.equals("Available") { self = .available; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .active: JSONValue.writeLiteral("\"Active\"", to: &out)
+        case .available: JSONValue.writeLiteral("\"Available\"", to: &out)
+        case .enabled: JSONValue.writeLiteral("\"Enabled\"", to: &out)
+        case .problem: JSONValue.writeLiteral("\"Problem\"", to: &out)
+        }
+    }
 }
 
 /// This field specifies the connector type.
-public enum ConnectorEnumType: String, Sendable, Hashable, CaseIterable {
-    case cCCS1 = "cCCS1"
-    case cCCS2 = "cCCS2"
-    case cG105 = "cG105"
-    case cTesla = "cTesla"
-    case cType1 = "cType1"
-    case cType2 = "cType2"
-    case s309_1P_16A = "s309-1P-16A"
-    case s309_1P_32A = "s309-1P-32A"
-    case s309_3P_16A = "s309-3P-16A"
-    case s309_3P_32A = "s309-3P-32A"
-    case sBS1361 = "sBS1361"
-    case sCEE_7_7 = "sCEE-7-7"
-    case sType2 = "sType2"
-    case sType3 = "sType3"
-    case other1PhMax16A = "Other1PhMax16A"
-    case other1PhOver16A = "Other1PhOver16A"
-    case other3Ph = "Other3Ph"
-    case pan = "Pan"
-    case wInductive = "wInductive"
-    case wResonant = "wResonant"
-    case undetermined = "Undetermined"
-    case unknown = "Unknown"
+public enum ConnectorEnumType: Sendable, CaseIterable {
+    case cCCS1
+    case cCCS2
+    case cG105
+    case cTesla
+    case cType1
+    case cType2
+    case s309_1P_16A
+    case s309_1P_32A
+    case s309_3P_16A
+    case s309_3P_32A
+    case sBS1361
+    case sCEE_7_7
+    case sType2
+    case sType3
+    case other1PhMax16A
+    case other1PhOver16A
+    case other3Ph
+    case pan
+    case wInductive
+    case wResonant
+    case undetermined
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .cCCS1: return "cCCS1"
+        case .cCCS2: return "cCCS2"
+        case .cG105: return "cG105"
+        case .cTesla: return "cTesla"
+        case .cType1: return "cType1"
+        case .cType2: return "cType2"
+        case .s309_1P_16A: return "s309-1P-16A"
+        case .s309_1P_32A: return "s309-1P-32A"
+        case .s309_3P_16A: return "s309-3P-16A"
+        case .s309_3P_32A: return "s309-3P-32A"
+        case .sBS1361: return "sBS1361"
+        case .sCEE_7_7: return "sCEE-7-7"
+        case .sType2: return "sType2"
+        case .sType3: return "sType3"
+        case .other1PhMax16A: return "Other1PhMax16A"
+        case .other1PhOver16A: return "Other1PhOver16A"
+        case .other3Ph: return "Other3Ph"
+        case .pan: return "Pan"
+        case .wInductive: return "wInductive"
+        case .wResonant: return "wResonant"
+        case .undetermined: return "Undetermined"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "cCCS1": self = .cCCS1
+        case "cCCS2": self = .cCCS2
+        case "cG105": self = .cG105
+        case "cTesla": self = .cTesla
+        case "cType1": self = .cType1
+        case "cType2": self = .cType2
+        case "s309-1P-16A": self = .s309_1P_16A
+        case "s309-1P-32A": self = .s309_1P_32A
+        case "s309-3P-16A": self = .s309_3P_16A
+        case "s309-3P-32A": self = .s309_3P_32A
+        case "sBS1361": self = .sBS1361
+        case "sCEE-7-7": self = .sCEE_7_7
+        case "sType2": self = .sType2
+        case "sType3": self = .sType3
+        case "Other1PhMax16A": self = .other1PhMax16A
+        case "Other1PhOver16A": self = .other1PhOver16A
+        case "Other3Ph": self = .other3Ph
+        case "Pan": self = .pan
+        case "wInductive": self = .wInductive
+        case "wResonant": self = .wResonant
+        case "Undetermined": self = .undetermined
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConnectorEnumType {
+        try JSONDecode.enumeration(value, path: path, "ConnectorEnumType", ConnectorEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("Pan") { self = .pan; return }
+        case 5:
+            if v.equals("cCCS1") { self = .cCCS1; return }
+            if v.equals("cCCS2") { self = .cCCS2; return }
+            if v.equals("cG105") { self = .cG105; return }
+        case 6:
+            if v.equals("cTesla") { self = .cTesla; return }
+            if v.equals("cType1") { self = .cType1; return }
+            if v.equals("cType2") { self = .cType2; return }
+            if v.equals("sType2") { self = .sType2; return }
+            if v.equals("sType3") { self = .sType3; return }
+        case 7:
+            if v.equals("sBS1361") { self = .sBS1361; return }
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("sCEE-7-7") { self = .sCEE_7_7; return }
+            if v.equals("Other3Ph") { self = .other3Ph; return }
+        case 9:
+            if v.equals("wResonant") { self = .wResonant; return }
+        case 10:
+            if v.equals("wInductive") { self = .wInductive; return }
+        case 11:
+            if v.equals("s309-1P-16A") { self = .s309_1P_16A; return }
+            if v.equals("s309-1P-32A") { self = .s309_1P_32A; return }
+            if v.equals("s309-3P-16A") { self = .s309_3P_16A; return }
+            if v.equals("s309-3P-32A") { self = .s309_3P_32A; return }
+        case 12:
+            if v.equals("Undetermined") { self = .undetermined; return }
+        case 14:
+            if v.equals("Other1PhMax16A") { self = .other1PhMax16A; return }
+        case 15:
+            if v.equals("Other1PhOver16A") { self = .other1PhOver16A; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .cCCS1: JSONValue.writeLiteral("\"cCCS1\"", to: &out)
+        case .cCCS2: JSONValue.writeLiteral("\"cCCS2\"", to: &out)
+        case .cG105: JSONValue.writeLiteral("\"cG105\"", to: &out)
+        case .cTesla: JSONValue.writeLiteral("\"cTesla\"", to: &out)
+        case .cType1: JSONValue.writeLiteral("\"cType1\"", to: &out)
+        case .cType2: JSONValue.writeLiteral("\"cType2\"", to: &out)
+        case .s309_1P_16A: JSONValue.writeLiteral("\"s309-1P-16A\"", to: &out)
+        case .s309_1P_32A: JSONValue.writeLiteral("\"s309-1P-32A\"", to: &out)
+        case .s309_3P_16A: JSONValue.writeLiteral("\"s309-3P-16A\"", to: &out)
+        case .s309_3P_32A: JSONValue.writeLiteral("\"s309-3P-32A\"", to: &out)
+        case .sBS1361: JSONValue.writeLiteral("\"sBS1361\"", to: &out)
+        case .sCEE_7_7: JSONValue.writeLiteral("\"sCEE-7-7\"", to: &out)
+        case .sType2: JSONValue.writeLiteral("\"sType2\"", to: &out)
+        case .sType3: JSONValue.writeLiteral("\"sType3\"", to: &out)
+        case .other1PhMax16A: JSONValue.writeLiteral("\"Other1PhMax16A\"", to: &out)
+        case .other1PhOver16A: JSONValue.writeLiteral("\"Other1PhOver16A\"", to: &out)
+        case .other3Ph: JSONValue.writeLiteral("\"Other3Ph\"", to: &out)
+        case .pan: JSONValue.writeLiteral("\"Pan\"", to: &out)
+        case .wInductive: JSONValue.writeLiteral("\"wInductive\"", to: &out)
+        case .wResonant: JSONValue.writeLiteral("\"wResonant\"", to: &out)
+        case .undetermined: JSONValue.writeLiteral("\"Undetermined\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// This contains the current status of the Connector.
-public enum ConnectorStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case available = "Available"
-    case occupied = "Occupied"
-    case reserved = "Reserved"
-    case unavailable = "Unavailable"
-    case faulted = "Faulted"
+public enum ConnectorStatusEnumType: Sendable {
+    case available
+    case occupied
+    case reserved
+    case unavailable
+    case faulted
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .available: return "Available"
+        case .occupied: return "Occupied"
+        case .reserved: return "Reserved"
+        case .unavailable: return "Unavailable"
+        case .faulted: return "Faulted"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Available": self = .available
+        case "Occupied": self = .occupied
+        case "Reserved": self = .reserved
+        case "Unavailable": self = .unavailable
+        case "Faulted": self = .faulted
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ConnectorStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ConnectorStatusEnumType", ConnectorStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Faulted") { self = .faulted; return }
+        case 8:
+            if v.equals("Occupied") { self = .occupied; return }
+            if v.equals("Reserved") { self = .reserved; return }
+        case 9:
+            if v.equals("Available") { self = .available; return }
+        case 11:
+            if v.equals("Unavailable") { self = .unavailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .available: JSONValue.writeLiteral("\"Available\"", to: &out)
+        case .occupied: JSONValue.writeLiteral("\"Occupied\"", to: &out)
+        case .reserved: JSONValue.writeLiteral("\"Reserved\"", to: &out)
+        case .unavailable: JSONValue.writeLiteral("\"Unavailable\"", to: &out)
+        case .faulted: JSONValue.writeLiteral("\"Faulted\"", to: &out)
+        }
+    }
 }
 
 /// Cost. Cost_ Kind. Cost_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569243
 /// The kind of cost referred to in the message element amount
-public enum CostKindEnumType: String, Sendable, Hashable, CaseIterable {
-    case carbonDioxideEmission = "CarbonDioxideEmission"
-    case relativePricePercentage = "RelativePricePercentage"
-    case renewableGenerationPercentage = "RenewableGenerationPercentage"
+public enum CostKindEnumType: Sendable {
+    case carbonDioxideEmission
+    case relativePricePercentage
+    case renewableGenerationPercentage
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .carbonDioxideEmission: return "CarbonDioxideEmission"
+        case .relativePricePercentage: return "RelativePricePercentage"
+        case .renewableGenerationPercentage: return "RenewableGenerationPercentage"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "CarbonDioxideEmission": self = .carbonDioxideEmission
+        case "RelativePricePercentage": self = .relativePricePercentage
+        case "RenewableGenerationPercentage": self = .renewableGenerationPercentage
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CostKindEnumType {
+        try JSONDecode.enumeration(value, path: path, "CostKindEnumType", CostKindEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 21:
+            if v.equals("CarbonDioxideEmission") { self = .carbonDioxideEmission; return }
+        case 23:
+            if v.equals("RelativePricePercentage") { self = .relativePricePercentage; return }
+        case 29:
+            if v.equals("RenewableGenerationPercentage") { self = .renewableGenerationPercentage; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .carbonDioxideEmission: JSONValue.writeLiteral("\"CarbonDioxideEmission\"", to: &out)
+        case .relativePricePercentage: JSONValue.writeLiteral("\"RelativePricePercentage\"", to: &out)
+        case .renewableGenerationPercentage: JSONValue.writeLiteral("\"RenewableGenerationPercentage\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the request was accepted.
-public enum CustomerInformationStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case invalid = "Invalid"
+public enum CustomerInformationStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case invalid
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .invalid: return "Invalid"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Invalid": self = .invalid
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> CustomerInformationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "CustomerInformationStatusEnumType", CustomerInformationStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Invalid") { self = .invalid; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .invalid: JSONValue.writeLiteral("\"Invalid\"", to: &out)
+        }
+    }
 }
 
 /// Data type of this variable.
-public enum DataEnumType: String, Sendable, Hashable, CaseIterable {
-    case string = "string"
-    case decimal = "decimal"
-    case integer = "integer"
-    case dateTime = "dateTime"
-    case boolean = "boolean"
-    case optionList = "OptionList"
-    case sequenceList = "SequenceList"
-    case memberList = "MemberList"
+public enum DataEnumType: Sendable, CaseIterable {
+    case string
+    case decimal
+    case integer
+    case dateTime
+    case boolean
+    case optionList
+    case sequenceList
+    case memberList
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .string: return "string"
+        case .decimal: return "decimal"
+        case .integer: return "integer"
+        case .dateTime: return "dateTime"
+        case .boolean: return "boolean"
+        case .optionList: return "OptionList"
+        case .sequenceList: return "SequenceList"
+        case .memberList: return "MemberList"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "string": self = .string
+        case "decimal": self = .decimal
+        case "integer": self = .integer
+        case "dateTime": self = .dateTime
+        case "boolean": self = .boolean
+        case "OptionList": self = .optionList
+        case "SequenceList": self = .sequenceList
+        case "MemberList": self = .memberList
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DataEnumType {
+        try JSONDecode.enumeration(value, path: path, "DataEnumType", DataEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("string") { self = .string; return }
+        case 7:
+            if v.equals("decimal") { self = .decimal; return }
+            if v.equals("integer") { self = .integer; return }
+            if v.equals("boolean") { self = .boolean; return }
+        case 8:
+            if v.equals("dateTime") { self = .dateTime; return }
+        case 10:
+            if v.equals("OptionList") { self = .optionList; return }
+            if v.equals("MemberList") { self = .memberList; return }
+        case 12:
+            if v.equals("SequenceList") { self = .sequenceList; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .string: JSONValue.writeLiteral("\"string\"", to: &out)
+        case .decimal: JSONValue.writeLiteral("\"decimal\"", to: &out)
+        case .integer: JSONValue.writeLiteral("\"integer\"", to: &out)
+        case .dateTime: JSONValue.writeLiteral("\"dateTime\"", to: &out)
+        case .boolean: JSONValue.writeLiteral("\"boolean\"", to: &out)
+        case .optionList: JSONValue.writeLiteral("\"OptionList\"", to: &out)
+        case .sequenceList: JSONValue.writeLiteral("\"SequenceList\"", to: &out)
+        case .memberList: JSONValue.writeLiteral("\"MemberList\"", to: &out)
+        }
+    }
 }
 
 /// This indicates the success or failure of the data transfer.
-public enum DataTransferStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case unknownMessageId = "UnknownMessageId"
-    case unknownVendorId = "UnknownVendorId"
+public enum DataTransferStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case unknownMessageId
+    case unknownVendorId
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .unknownMessageId: return "UnknownMessageId"
+        case .unknownVendorId: return "UnknownVendorId"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "UnknownMessageId": self = .unknownMessageId
+        case "UnknownVendorId": self = .unknownVendorId
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DataTransferStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "DataTransferStatusEnumType", DataTransferStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 15:
+            if v.equals("UnknownVendorId") { self = .unknownVendorId; return }
+        case 16:
+            if v.equals("UnknownMessageId") { self = .unknownMessageId; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unknownMessageId: JSONValue.writeLiteral("\"UnknownMessageId\"", to: &out)
+        case .unknownVendorId: JSONValue.writeLiteral("\"UnknownVendorId\"", to: &out)
+        }
+    }
 }
 
 /// Charging Station indicates if it can process the request.
-public enum DeleteCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case failed = "Failed"
-    case notFound = "NotFound"
+public enum DeleteCertificateStatusEnumType: Sendable {
+    case accepted
+    case failed
+    case notFound
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        case .notFound: return "NotFound"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        case "NotFound": self = .notFound
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DeleteCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "DeleteCertificateStatusEnumType", DeleteCertificateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("NotFound") { self = .notFound; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        case .notFound: JSONValue.writeLiteral("\"NotFound\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to display the message.
-public enum DisplayMessageStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case notSupportedMessageFormat = "NotSupportedMessageFormat"
-    case rejected = "Rejected"
-    case notSupportedPriority = "NotSupportedPriority"
-    case notSupportedState = "NotSupportedState"
-    case unknownTransaction = "UnknownTransaction"
+public enum DisplayMessageStatusEnumType: Sendable {
+    case accepted
+    case notSupportedMessageFormat
+    case rejected
+    case notSupportedPriority
+    case notSupportedState
+    case unknownTransaction
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .notSupportedMessageFormat: return "NotSupportedMessageFormat"
+        case .rejected: return "Rejected"
+        case .notSupportedPriority: return "NotSupportedPriority"
+        case .notSupportedState: return "NotSupportedState"
+        case .unknownTransaction: return "UnknownTransaction"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "NotSupportedMessageFormat": self = .notSupportedMessageFormat
+        case "Rejected": self = .rejected
+        case "NotSupportedPriority": self = .notSupportedPriority
+        case "NotSupportedState": self = .notSupportedState
+        case "UnknownTransaction": self = .unknownTransaction
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> DisplayMessageStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "DisplayMessageStatusEnumType", DisplayMessageStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 17:
+            if v.equals("NotSupportedState") { self = .notSupportedState; return }
+        case 18:
+            if v.equals("UnknownTransaction") { self = .unknownTransaction; return }
+        case 20:
+            if v.equals("NotSupportedPriority") { self = .notSupportedPriority; return }
+        case 25:
+            if v.equals("NotSupportedMessageFormat") { self = .notSupportedMessageFormat; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .notSupportedMessageFormat: JSONValue.writeLiteral("\"NotSupportedMessageFormat\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notSupportedPriority: JSONValue.writeLiteral("\"NotSupportedPriority\"", to: &out)
+        case .notSupportedState: JSONValue.writeLiteral("\"NotSupportedState\"", to: &out)
+        case .unknownTransaction: JSONValue.writeLiteral("\"UnknownTransaction\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Needs. Requested. Energy_ Transfer_ Mode_ Code
 /// urn:x-oca:ocpp:uid:1:569209
 /// Mode of energy transfer requested by the EV.
-public enum EnergyTransferModeEnumType: String, Sendable, Hashable, CaseIterable {
-    case dc = "DC"
-    case acSinglePhase = "AC_single_phase"
-    case acTwoPhase = "AC_two_phase"
-    case acThreePhase = "AC_three_phase"
+public enum EnergyTransferModeEnumType: Sendable {
+    case dc
+    case acSinglePhase
+    case acTwoPhase
+    case acThreePhase
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .dc: return "DC"
+        case .acSinglePhase: return "AC_single_phase"
+        case .acTwoPhase: return "AC_two_phase"
+        case .acThreePhase: return "AC_three_phase"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DC": self = .dc
+        case "AC_single_phase": self = .acSinglePhase
+        case "AC_two_phase": self = .acTwoPhase
+        case "AC_three_phase": self = .acThreePhase
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EnergyTransferModeEnumType {
+        try JSONDecode.enumeration(value, path: path, "EnergyTransferModeEnumType", EnergyTransferModeEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 2:
+            if v.equals("DC") { self = .dc; return }
+        case 12:
+            if v.equals("AC_two_phase") { self = .acTwoPhase; return }
+        case 14:
+            if v.equals("AC_three_phase") { self = .acThreePhase; return }
+        case 15:
+            if v.equals("AC_single_phase") { self = .acSinglePhase; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .dc: JSONValue.writeLiteral("\"DC\"", to: &out)
+        case .acSinglePhase: JSONValue.writeLiteral("\"AC_single_phase\"", to: &out)
+        case .acTwoPhase: JSONValue.writeLiteral("\"AC_two_phase\"", to: &out)
+        case .acThreePhase: JSONValue.writeLiteral("\"AC_three_phase\"", to: &out)
+        }
+    }
 }
 
 /// Specifies the event notification type of the message.
-public enum EventNotificationEnumType: String, Sendable, Hashable, CaseIterable {
-    case hardWiredNotification = "HardWiredNotification"
-    case hardWiredMonitor = "HardWiredMonitor"
-    case preconfiguredMonitor = "PreconfiguredMonitor"
-    case customMonitor = "CustomMonitor"
+public enum EventNotificationEnumType: Sendable {
+    case hardWiredNotification
+    case hardWiredMonitor
+    case preconfiguredMonitor
+    case customMonitor
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .hardWiredNotification: return "HardWiredNotification"
+        case .hardWiredMonitor: return "HardWiredMonitor"
+        case .preconfiguredMonitor: return "PreconfiguredMonitor"
+        case .customMonitor: return "CustomMonitor"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "HardWiredNotification": self = .hardWiredNotification
+        case "HardWiredMonitor": self = .hardWiredMonitor
+        case "PreconfiguredMonitor": self = .preconfiguredMonitor
+        case "CustomMonitor": self = .customMonitor
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventNotificationEnumType {
+        try JSONDecode.enumeration(value, path: path, "EventNotificationEnumType", EventNotificationEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 13:
+            if v.equals("CustomMonitor") { self = .customMonitor; return }
+        case 16:
+            if v.equals("HardWiredMonitor") { self = .hardWiredMonitor; return }
+        case 20:
+            if v.equals("PreconfiguredMonitor") { self = .preconfiguredMonitor; return }
+        case 21:
+            if v.equals("HardWiredNotification") { self = .hardWiredNotification; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .hardWiredNotification: JSONValue.writeLiteral("\"HardWiredNotification\"", to: &out)
+        case .hardWiredMonitor: JSONValue.writeLiteral("\"HardWiredMonitor\"", to: &out)
+        case .preconfiguredMonitor: JSONValue.writeLiteral("\"PreconfiguredMonitor\"", to: &out)
+        case .customMonitor: JSONValue.writeLiteral("\"CustomMonitor\"", to: &out)
+        }
+    }
 }
 
 /// Type of monitor that triggered this event, e.g. exceeding a threshold value.
-public enum EventTriggerEnumType: String, Sendable, Hashable, CaseIterable {
-    case alerting = "Alerting"
-    case delta = "Delta"
-    case periodic = "Periodic"
+public enum EventTriggerEnumType: Sendable {
+    case alerting
+    case delta
+    case periodic
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .alerting: return "Alerting"
+        case .delta: return "Delta"
+        case .periodic: return "Periodic"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Alerting": self = .alerting
+        case "Delta": self = .delta
+        case "Periodic": self = .periodic
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> EventTriggerEnumType {
+        try JSONDecode.enumeration(value, path: path, "EventTriggerEnumType", EventTriggerEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Delta") { self = .delta; return }
+        case 8:
+            if v.equals("Alerting") { self = .alerting; return }
+            if v.equals("Periodic") { self = .periodic; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .alerting: JSONValue.writeLiteral("\"Alerting\"", to: &out)
+        case .delta: JSONValue.writeLiteral("\"Delta\"", to: &out)
+        case .periodic: JSONValue.writeLiteral("\"Periodic\"", to: &out)
+        }
+    }
 }
 
 /// This contains the progress status of the firmware installation.
-public enum FirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case downloaded = "Downloaded"
-    case downloadFailed = "DownloadFailed"
-    case downloading = "Downloading"
-    case downloadScheduled = "DownloadScheduled"
-    case downloadPaused = "DownloadPaused"
-    case idle = "Idle"
-    case installationFailed = "InstallationFailed"
-    case installing = "Installing"
-    case installed = "Installed"
-    case installRebooting = "InstallRebooting"
-    case installScheduled = "InstallScheduled"
-    case installVerificationFailed = "InstallVerificationFailed"
-    case invalidSignature = "InvalidSignature"
-    case signatureVerified = "SignatureVerified"
+public enum FirmwareStatusEnumType: Sendable {
+    case downloaded
+    case downloadFailed
+    case downloading
+    case downloadScheduled
+    case downloadPaused
+    case idle
+    case installationFailed
+    case installing
+    case installed
+    case installRebooting
+    case installScheduled
+    case installVerificationFailed
+    case invalidSignature
+    case signatureVerified
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .downloaded: return "Downloaded"
+        case .downloadFailed: return "DownloadFailed"
+        case .downloading: return "Downloading"
+        case .downloadScheduled: return "DownloadScheduled"
+        case .downloadPaused: return "DownloadPaused"
+        case .idle: return "Idle"
+        case .installationFailed: return "InstallationFailed"
+        case .installing: return "Installing"
+        case .installed: return "Installed"
+        case .installRebooting: return "InstallRebooting"
+        case .installScheduled: return "InstallScheduled"
+        case .installVerificationFailed: return "InstallVerificationFailed"
+        case .invalidSignature: return "InvalidSignature"
+        case .signatureVerified: return "SignatureVerified"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Downloaded": self = .downloaded
+        case "DownloadFailed": self = .downloadFailed
+        case "Downloading": self = .downloading
+        case "DownloadScheduled": self = .downloadScheduled
+        case "DownloadPaused": self = .downloadPaused
+        case "Idle": self = .idle
+        case "InstallationFailed": self = .installationFailed
+        case "Installing": self = .installing
+        case "Installed": self = .installed
+        case "InstallRebooting": self = .installRebooting
+        case "InstallScheduled": self = .installScheduled
+        case "InstallVerificationFailed": self = .installVerificationFailed
+        case "InvalidSignature": self = .invalidSignature
+        case "SignatureVerified": self = .signatureVerified
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> FirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "FirmwareStatusEnumType", FirmwareStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 9:
+            if v.equals("Installed") { self = .installed; return }
+        case 10:
+            if v.equals("Downloaded") { self = .downloaded; return }
+            if v.equals("Installing") { self = .installing; return }
+        case 11:
+            if v.equals("Downloading") { self = .downloading; return }
+        case 14:
+            if v.equals("DownloadFailed") { self = .downloadFailed; return }
+            if v.equals("DownloadPaused") { self = .downloadPaused; return }
+        case 16:
+            if v.equals("InstallRebooting") { self = .installRebooting; return }
+            if v.equals("InstallScheduled") { self = .installScheduled; return }
+            if v.equals("InvalidSignature") { self = .invalidSignature; return }
+        case 17:
+            if v.equals("DownloadScheduled") { self = .downloadScheduled; return }
+            if v.equals("SignatureVerified") { self = .signatureVerified; return }
+        case 18:
+            if v.equals("InstallationFailed") { self = .installationFailed; return }
+        case 25:
+            if v.equals("InstallVerificationFailed") { self = .installVerificationFailed; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .downloaded: JSONValue.writeLiteral("\"Downloaded\"", to: &out)
+        case .downloadFailed: JSONValue.writeLiteral("\"DownloadFailed\"", to: &out)
+        case .downloading: JSONValue.writeLiteral("\"Downloading\"", to: &out)
+        case .downloadScheduled: JSONValue.writeLiteral("\"DownloadScheduled\"", to: &out)
+        case .downloadPaused: JSONValue.writeLiteral("\"DownloadPaused\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .installationFailed: JSONValue.writeLiteral("\"InstallationFailed\"", to: &out)
+        case .installing: JSONValue.writeLiteral("\"Installing\"", to: &out)
+        case .installed: JSONValue.writeLiteral("\"Installed\"", to: &out)
+        case .installRebooting: JSONValue.writeLiteral("\"InstallRebooting\"", to: &out)
+        case .installScheduled: JSONValue.writeLiteral("\"InstallScheduled\"", to: &out)
+        case .installVerificationFailed: JSONValue.writeLiteral("\"InstallVerificationFailed\"", to: &out)
+        case .invalidSignature: JSONValue.writeLiteral("\"InvalidSignature\"", to: &out)
+        case .signatureVerified: JSONValue.writeLiteral("\"SignatureVerified\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to accept this request.
-public enum GenericDeviceModelStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case notSupported = "NotSupported"
-    case emptyResultSet = "EmptyResultSet"
+public enum GenericDeviceModelStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case notSupported
+    case emptyResultSet
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .notSupported: return "NotSupported"
+        case .emptyResultSet: return "EmptyResultSet"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "NotSupported": self = .notSupported
+        case "EmptyResultSet": self = .emptyResultSet
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GenericDeviceModelStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GenericDeviceModelStatusEnumType", GenericDeviceModelStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 12:
+            if v.equals("NotSupported") { self = .notSupported; return }
+        case 14:
+            if v.equals("EmptyResultSet") { self = .emptyResultSet; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notSupported: JSONValue.writeLiteral("\"NotSupported\"", to: &out)
+        case .emptyResultSet: JSONValue.writeLiteral("\"EmptyResultSet\"", to: &out)
+        }
+    }
 }
 
 /// The Charging Station will indicate if it was
 /// able to process the request
-public enum GenericStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum GenericStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GenericStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GenericStatusEnumType", GenericStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
-public enum GetCertificateIdUseEnumType: String, Sendable, Hashable, CaseIterable {
-    case v2GRootCertificate = "V2GRootCertificate"
-    case moRootCertificate = "MORootCertificate"
-    case csmsRootCertificate = "CSMSRootCertificate"
-    case v2GCertificateChain = "V2GCertificateChain"
-    case manufacturerRootCertificate = "ManufacturerRootCertificate"
+public enum GetCertificateIdUseEnumType: Sendable {
+    case v2GRootCertificate
+    case moRootCertificate
+    case csmsRootCertificate
+    case v2GCertificateChain
+    case manufacturerRootCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .v2GRootCertificate: return "V2GRootCertificate"
+        case .moRootCertificate: return "MORootCertificate"
+        case .csmsRootCertificate: return "CSMSRootCertificate"
+        case .v2GCertificateChain: return "V2GCertificateChain"
+        case .manufacturerRootCertificate: return "ManufacturerRootCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "V2GRootCertificate": self = .v2GRootCertificate
+        case "MORootCertificate": self = .moRootCertificate
+        case "CSMSRootCertificate": self = .csmsRootCertificate
+        case "V2GCertificateChain": self = .v2GCertificateChain
+        case "ManufacturerRootCertificate": self = .manufacturerRootCertificate
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetCertificateIdUseEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetCertificateIdUseEnumType", GetCertificateIdUseEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 17:
+            if v.equals("MORootCertificate") { self = .moRootCertificate; return }
+        case 18:
+            if v.equals("V2GRootCertificate") { self = .v2GRootCertificate; return }
+        case 19:
+            if v.equals("CSMSRootCertificate") { self = .csmsRootCertificate; return }
+            if v.equals("V2GCertificateChain") { self = .v2GCertificateChain; return }
+        case 27:
+            if v.equals("ManufacturerRootCertificate") { self = .manufacturerRootCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .v2GRootCertificate: JSONValue.writeLiteral("\"V2GRootCertificate\"", to: &out)
+        case .moRootCertificate: JSONValue.writeLiteral("\"MORootCertificate\"", to: &out)
+        case .csmsRootCertificate: JSONValue.writeLiteral("\"CSMSRootCertificate\"", to: &out)
+        case .v2GCertificateChain: JSONValue.writeLiteral("\"V2GCertificateChain\"", to: &out)
+        case .manufacturerRootCertificate: JSONValue.writeLiteral("\"ManufacturerRootCertificate\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the charging station was able to retrieve the OCSP certificate status.
-public enum GetCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case failed = "Failed"
+public enum GetCertificateStatusEnumType: Sendable {
+    case accepted
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetCertificateStatusEnumType", GetCertificateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to process this request and will send <<reportchargingprofilesrequest, ReportChargingProfilesRequest>> messages.
-public enum GetChargingProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case noProfiles = "NoProfiles"
+public enum GetChargingProfileStatusEnumType: Sendable {
+    case accepted
+    case noProfiles
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .noProfiles: return "NoProfiles"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "NoProfiles": self = .noProfiles
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetChargingProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetChargingProfileStatusEnumType", GetChargingProfileStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        case 10:
+            if v.equals("NoProfiles") { self = .noProfiles; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .noProfiles: JSONValue.writeLiteral("\"NoProfiles\"", to: &out)
+        }
+    }
 }
 
 /// Indicates if the Charging Station has Display Messages that match the request criteria in the <<getdisplaymessagesrequest,GetDisplayMessagesRequest>>
-public enum GetDisplayMessagesStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case unknown = "Unknown"
+public enum GetDisplayMessagesStatusEnumType: Sendable {
+    case accepted
+    case unknown
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknown: return "Unknown"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Unknown": self = .unknown
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetDisplayMessagesStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetDisplayMessagesStatusEnumType", GetDisplayMessagesStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Unknown") { self = .unknown; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknown: JSONValue.writeLiteral("\"Unknown\"", to: &out)
+        }
+    }
 }
 
 /// Charging Station indicates if it can process the request.
-public enum GetInstalledCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case notFound = "NotFound"
+public enum GetInstalledCertificateStatusEnumType: Sendable {
+    case accepted
+    case notFound
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .notFound: return "NotFound"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "NotFound": self = .notFound
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetInstalledCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetInstalledCertificateStatusEnumType", GetInstalledCertificateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("NotFound") { self = .notFound; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .notFound: JSONValue.writeLiteral("\"NotFound\"", to: &out)
+        }
+    }
 }
 
 /// Result status of getting the variable.
-public enum GetVariableStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case unknownComponent = "UnknownComponent"
-    case unknownVariable = "UnknownVariable"
-    case notSupportedAttributeType = "NotSupportedAttributeType"
+public enum GetVariableStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case unknownComponent
+    case unknownVariable
+    case notSupportedAttributeType
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .unknownComponent: return "UnknownComponent"
+        case .unknownVariable: return "UnknownVariable"
+        case .notSupportedAttributeType: return "NotSupportedAttributeType"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "UnknownComponent": self = .unknownComponent
+        case "UnknownVariable": self = .unknownVariable
+        case "NotSupportedAttributeType": self = .notSupportedAttributeType
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> GetVariableStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "GetVariableStatusEnumType", GetVariableStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 15:
+            if v.equals("UnknownVariable") { self = .unknownVariable; return }
+        case 16:
+            if v.equals("UnknownComponent") { self = .unknownComponent; return }
+        case 25:
+            if v.equals("NotSupportedAttributeType") { self = .notSupportedAttributeType; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unknownComponent: JSONValue.writeLiteral("\"UnknownComponent\"", to: &out)
+        case .unknownVariable: JSONValue.writeLiteral("\"UnknownVariable\"", to: &out)
+        case .notSupportedAttributeType: JSONValue.writeLiteral("\"NotSupportedAttributeType\"", to: &out)
+        }
+    }
 }
 
 /// Used algorithms for the hashes provided.
-public enum HashAlgorithmEnumType: String, Sendable, Hashable, CaseIterable {
-    case sha256 = "SHA256"
-    case sha384 = "SHA384"
-    case sha512 = "SHA512"
+public enum HashAlgorithmEnumType: Sendable {
+    case sha256
+    case sha384
+    case sha512
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .sha256: return "SHA256"
+        case .sha384: return "SHA384"
+        case .sha512: return "SHA512"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "SHA256": self = .sha256
+        case "SHA384": self = .sha384
+        case "SHA512": self = .sha512
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> HashAlgorithmEnumType {
+        try JSONDecode.enumeration(value, path: path, "HashAlgorithmEnumType", HashAlgorithmEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("SHA256") { self = .sha256; return }
+            if v.equals("SHA384") { self = .sha384; return }
+            if v.equals("SHA512") { self = .sha512; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .sha256: JSONValue.writeLiteral("\"SHA256\"", to: &out)
+        case .sha384: JSONValue.writeLiteral("\"SHA384\"", to: &out)
+        case .sha512: JSONValue.writeLiteral("\"SHA512\"", to: &out)
+        }
+    }
 }
 
 /// Enumeration of possible idToken types.
-public enum IdTokenEnumType: String, Sendable, Hashable, CaseIterable {
-    case central = "Central"
-    case eMAID = "eMAID"
-    case iso14443 = "ISO14443"
-    case iso15693 = "ISO15693"
-    case keyCode = "KeyCode"
-    case local = "Local"
-    case macAddress = "MacAddress"
-    case noAuthorization = "NoAuthorization"
+public enum IdTokenEnumType: Sendable, CaseIterable {
+    case central
+    case eMAID
+    case iso14443
+    case iso15693
+    case keyCode
+    case local
+    case macAddress
+    case noAuthorization
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .central: return "Central"
+        case .eMAID: return "eMAID"
+        case .iso14443: return "ISO14443"
+        case .iso15693: return "ISO15693"
+        case .keyCode: return "KeyCode"
+        case .local: return "Local"
+        case .macAddress: return "MacAddress"
+        case .noAuthorization: return "NoAuthorization"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Central": self = .central
+        case "eMAID": self = .eMAID
+        case "ISO14443": self = .iso14443
+        case "ISO15693": self = .iso15693
+        case "KeyCode": self = .keyCode
+        case "Local": self = .local
+        case "MacAddress": self = .macAddress
+        case "NoAuthorization": self = .noAuthorization
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> IdTokenEnumType {
+        try JSONDecode.enumeration(value, path: path, "IdTokenEnumType", IdTokenEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("eMAID") { self = .eMAID; return }
+            if v.equals("Local") { self = .local; return }
+        case 7:
+            if v.equals("Central") { self = .central; return }
+            if v.equals("KeyCode") { self = .keyCode; return }
+        case 8:
+            if v.equals("ISO14443") { self = .iso14443; return }
+            if v.equals("ISO15693") { self = .iso15693; return }
+        case 10:
+            if v.equals("MacAddress") { self = .macAddress; return }
+        case 15:
+            if v.equals("NoAuthorization") { self = .noAuthorization; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .central: JSONValue.writeLiteral("\"Central\"", to: &out)
+        case .eMAID: JSONValue.writeLiteral("\"eMAID\"", to: &out)
+        case .iso14443: JSONValue.writeLiteral("\"ISO14443\"", to: &out)
+        case .iso15693: JSONValue.writeLiteral("\"ISO15693\"", to: &out)
+        case .keyCode: JSONValue.writeLiteral("\"KeyCode\"", to: &out)
+        case .local: JSONValue.writeLiteral("\"Local\"", to: &out)
+        case .macAddress: JSONValue.writeLiteral("\"MacAddress\"", to: &out)
+        case .noAuthorization: JSONValue.writeLiteral("\"NoAuthorization\"", to: &out)
+        }
+    }
 }
 
 /// Charging Station indicates if installation was successful.
-public enum InstallCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case failed = "Failed"
+public enum InstallCertificateStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> InstallCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "InstallCertificateStatusEnumType", InstallCertificateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// Indicates the certificate type that is sent.
-public enum InstallCertificateUseEnumType: String, Sendable, Hashable, CaseIterable {
-    case v2GRootCertificate = "V2GRootCertificate"
-    case moRootCertificate = "MORootCertificate"
-    case csmsRootCertificate = "CSMSRootCertificate"
-    case manufacturerRootCertificate = "ManufacturerRootCertificate"
+public enum InstallCertificateUseEnumType: Sendable {
+    case v2GRootCertificate
+    case moRootCertificate
+    case csmsRootCertificate
+    case manufacturerRootCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .v2GRootCertificate: return "V2GRootCertificate"
+        case .moRootCertificate: return "MORootCertificate"
+        case .csmsRootCertificate: return "CSMSRootCertificate"
+        case .manufacturerRootCertificate: return "ManufacturerRootCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "V2GRootCertificate": self = .v2GRootCertificate
+        case "MORootCertificate": self = .moRootCertificate
+        case "CSMSRootCertificate": self = .csmsRootCertificate
+        case "ManufacturerRootCertificate": self = .manufacturerRootCertificate
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> InstallCertificateUseEnumType {
+        try JSONDecode.enumeration(value, path: path, "InstallCertificateUseEnumType", InstallCertificateUseEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 17:
+            if v.equals("MORootCertificate") { self = .moRootCertificate; return }
+        case 18:
+            if v.equals("V2GRootCertificate") { self = .v2GRootCertificate; return }
+        case 19:
+            if v.equals("CSMSRootCertificate") { self = .csmsRootCertificate; return }
+        case 27:
+            if v.equals("ManufacturerRootCertificate") { self = .manufacturerRootCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .v2GRootCertificate: JSONValue.writeLiteral("\"V2GRootCertificate\"", to: &out)
+        case .moRootCertificate: JSONValue.writeLiteral("\"MORootCertificate\"", to: &out)
+        case .csmsRootCertificate: JSONValue.writeLiteral("\"CSMSRootCertificate\"", to: &out)
+        case .manufacturerRootCertificate: JSONValue.writeLiteral("\"ManufacturerRootCertificate\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the message was processed properly.
-public enum Iso15118EVCertificateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case failed = "Failed"
+public enum Iso15118EVCertificateStatusEnumType: Sendable {
+    case accepted
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> Iso15118EVCertificateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "Iso15118EVCertificateStatusEnumType", Iso15118EVCertificateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Location. Location_ Code
 /// urn:x-oca:ocpp:uid:1:569265
 /// Indicates where the measured value has been sampled. Default =  "Outlet"
-public enum LocationEnumType: String, Sendable, Hashable, CaseIterable {
-    case body = "Body"
-    case cable = "Cable"
-    case ev = "EV"
-    case inlet = "Inlet"
-    case outlet = "Outlet"
+public enum LocationEnumType: Sendable {
+    case body
+    case cable
+    case ev
+    case inlet
+    case outlet
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .body: return "Body"
+        case .cable: return "Cable"
+        case .ev: return "EV"
+        case .inlet: return "Inlet"
+        case .outlet: return "Outlet"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Body": self = .body
+        case "Cable": self = .cable
+        case "EV": self = .ev
+        case "Inlet": self = .inlet
+        case "Outlet": self = .outlet
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LocationEnumType {
+        try JSONDecode.enumeration(value, path: path, "LocationEnumType", LocationEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 2:
+            if v.equals("EV") { self = .ev; return }
+        case 4:
+            if v.equals("Body") { self = .body; return }
+        case 5:
+            if v.equals("Cable") { self = .cable; return }
+            if v.equals("Inlet") { self = .inlet; return }
+        case 6:
+            if v.equals("Outlet") { self = .outlet; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .body: JSONValue.writeLiteral("\"Body\"", to: &out)
+        case .cable: JSONValue.writeLiteral("\"Cable\"", to: &out)
+        case .ev: JSONValue.writeLiteral("\"EV\"", to: &out)
+        case .inlet: JSONValue.writeLiteral("\"Inlet\"", to: &out)
+        case .outlet: JSONValue.writeLiteral("\"Outlet\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of log file that the Charging Station
 /// should send.
-public enum LogEnumType: String, Sendable, Hashable, CaseIterable {
-    case diagnosticsLog = "DiagnosticsLog"
-    case securityLog = "SecurityLog"
+public enum LogEnumType: Sendable {
+    case diagnosticsLog
+    case securityLog
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .diagnosticsLog: return "DiagnosticsLog"
+        case .securityLog: return "SecurityLog"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DiagnosticsLog": self = .diagnosticsLog
+        case "SecurityLog": self = .securityLog
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogEnumType {
+        try JSONDecode.enumeration(value, path: path, "LogEnumType", LogEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 11:
+            if v.equals("SecurityLog") { self = .securityLog; return }
+        case 14:
+            if v.equals("DiagnosticsLog") { self = .diagnosticsLog; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .diagnosticsLog: JSONValue.writeLiteral("\"DiagnosticsLog\"", to: &out)
+        case .securityLog: JSONValue.writeLiteral("\"SecurityLog\"", to: &out)
+        }
+    }
 }
 
 /// This field indicates whether the Charging Station was able to accept the request.
-public enum LogStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case acceptedCanceled = "AcceptedCanceled"
+public enum LogStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case acceptedCanceled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .acceptedCanceled: return "AcceptedCanceled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "AcceptedCanceled": self = .acceptedCanceled
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> LogStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "LogStatusEnumType", LogStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 16:
+            if v.equals("AcceptedCanceled") { self = .acceptedCanceled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .acceptedCanceled: JSONValue.writeLiteral("\"AcceptedCanceled\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Measurand. Measurand_ Code
 /// urn:x-oca:ocpp:uid:1:569263
 /// Type of measurement. Default = "Energy.Active.Import.Register"
-public enum MeasurandEnumType: String, Sendable, Hashable, CaseIterable {
-    case currentExport = "Current.Export"
-    case currentImport = "Current.Import"
-    case currentOffered = "Current.Offered"
-    case energyActiveExportRegister = "Energy.Active.Export.Register"
-    case energyActiveImportRegister = "Energy.Active.Import.Register"
-    case energyReactiveExportRegister = "Energy.Reactive.Export.Register"
-    case energyReactiveImportRegister = "Energy.Reactive.Import.Register"
-    case energyActiveExportInterval = "Energy.Active.Export.Interval"
-    case energyActiveImportInterval = "Energy.Active.Import.Interval"
-    case energyActiveNet = "Energy.Active.Net"
-    case energyReactiveExportInterval = "Energy.Reactive.Export.Interval"
-    case energyReactiveImportInterval = "Energy.Reactive.Import.Interval"
-    case energyReactiveNet = "Energy.Reactive.Net"
-    case energyApparentNet = "Energy.Apparent.Net"
-    case energyApparentImport = "Energy.Apparent.Import"
-    case energyApparentExport = "Energy.Apparent.Export"
-    case frequency = "Frequency"
-    case powerActiveExport = "Power.Active.Export"
-    case powerActiveImport = "Power.Active.Import"
-    case powerFactor = "Power.Factor"
-    case powerOffered = "Power.Offered"
-    case powerReactiveExport = "Power.Reactive.Export"
-    case powerReactiveImport = "Power.Reactive.Import"
-    case soC = "SoC"
-    case voltage = "Voltage"
+public enum MeasurandEnumType: Sendable {
+    case currentExport
+    case currentImport
+    case currentOffered
+    case energyActiveExportRegister
+    case energyActiveImportRegister
+    case energyReactiveExportRegister
+    case energyReactiveImportRegister
+    case energyActiveExportInterval
+    case energyActiveImportInterval
+    case energyActiveNet
+    case energyReactiveExportInterval
+    case energyReactiveImportInterval
+    case energyReactiveNet
+    case energyApparentNet
+    case energyApparentImport
+    case energyApparentExport
+    case frequency
+    case powerActiveExport
+    case powerActiveImport
+    case powerFactor
+    case powerOffered
+    case powerReactiveExport
+    case powerReactiveImport
+    case soC
+    case voltage
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .currentExport: return "Current.Export"
+        case .currentImport: return "Current.Import"
+        case .currentOffered: return "Current.Offered"
+        case .energyActiveExportRegister: return "Energy.Active.Export.Register"
+        case .energyActiveImportRegister: return "Energy.Active.Import.Register"
+        case .energyReactiveExportRegister: return "Energy.Reactive.Export.Register"
+        case .energyReactiveImportRegister: return "Energy.Reactive.Import.Register"
+        case .energyActiveExportInterval: return "Energy.Active.Export.Interval"
+        case .energyActiveImportInterval: return "Energy.Active.Import.Interval"
+        case .energyActiveNet: return "Energy.Active.Net"
+        case .energyReactiveExportInterval: return "Energy.Reactive.Export.Interval"
+        case .energyReactiveImportInterval: return "Energy.Reactive.Import.Interval"
+        case .energyReactiveNet: return "Energy.Reactive.Net"
+        case .energyApparentNet: return "Energy.Apparent.Net"
+        case .energyApparentImport: return "Energy.Apparent.Import"
+        case .energyApparentExport: return "Energy.Apparent.Export"
+        case .frequency: return "Frequency"
+        case .powerActiveExport: return "Power.Active.Export"
+        case .powerActiveImport: return "Power.Active.Import"
+        case .powerFactor: return "Power.Factor"
+        case .powerOffered: return "Power.Offered"
+        case .powerReactiveExport: return "Power.Reactive.Export"
+        case .powerReactiveImport: return "Power.Reactive.Import"
+        case .soC: return "SoC"
+        case .voltage: return "Voltage"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Current.Export": self = .currentExport
+        case "Current.Import": self = .currentImport
+        case "Current.Offered": self = .currentOffered
+        case "Energy.Active.Export.Register": self = .energyActiveExportRegister
+        case "Energy.Active.Import.Register": self = .energyActiveImportRegister
+        case "Energy.Reactive.Export.Register": self = .energyReactiveExportRegister
+        case "Energy.Reactive.Import.Register": self = .energyReactiveImportRegister
+        case "Energy.Active.Export.Interval": self = .energyActiveExportInterval
+        case "Energy.Active.Import.Interval": self = .energyActiveImportInterval
+        case "Energy.Active.Net": self = .energyActiveNet
+        case "Energy.Reactive.Export.Interval": self = .energyReactiveExportInterval
+        case "Energy.Reactive.Import.Interval": self = .energyReactiveImportInterval
+        case "Energy.Reactive.Net": self = .energyReactiveNet
+        case "Energy.Apparent.Net": self = .energyApparentNet
+        case "Energy.Apparent.Import": self = .energyApparentImport
+        case "Energy.Apparent.Export": self = .energyApparentExport
+        case "Frequency": self = .frequency
+        case "Power.Active.Export": self = .powerActiveExport
+        case "Power.Active.Import": self = .powerActiveImport
+        case "Power.Factor": self = .powerFactor
+        case "Power.Offered": self = .powerOffered
+        case "Power.Reactive.Export": self = .powerReactiveExport
+        case "Power.Reactive.Import": self = .powerReactiveImport
+        case "SoC": self = .soC
+        case "Voltage": self = .voltage
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MeasurandEnumType {
+        try JSONDecode.enumeration(value, path: path, "MeasurandEnumType", MeasurandEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("SoC") { self = .soC; return }
+        case 7:
+            if v.equals("Voltage") { self = .voltage; return }
+        case 9:
+            if v.equals("Frequency") { self = .frequency; return }
+        case 12:
+            if v.equals("Power.Factor") { self = .powerFactor; return }
+        case 13:
+            if v.equals("Power.Offered") { self = .powerOffered; return }
+        case 14:
+            if v.equals("Current.Export") { self = .currentExport; return }
+            if v.equals("Current.Import") { self = .currentImport; return }
+        case 15:
+            if v.equals("Current.Offered") { self = .currentOffered; return }
+        case 17:
+            if v.equals("Energy.Active.Net") { self = .energyActiveNet; return }
+        case 19:
+            if v.equals("Energy.Reactive.Net") { self = .energyReactiveNet; return }
+            if v.equals("Energy.Apparent.Net") { self = .energyApparentNet; return }
+            if v.equals("Power.Active.Export") { self = .powerActiveExport; return }
+            if v.equals("Power.Active.Import") { self = .powerActiveImport; return }
+        case 21:
+            if v.equals("Power.Reactive.Export") { self = .powerReactiveExport; return }
+            if v.equals("Power.Reactive.Import") { self = .powerReactiveImport; return }
+        case 22:
+            if v.equals("Energy.Apparent.Import") { self = .energyApparentImport; return }
+            if v.equals("Energy.Apparent.Export") { self = .energyApparentExport; return }
+        case 29:
+            if v.equals("Energy.Active.Export.Register") { self = .energyActiveExportRegister; return }
+            if v.equals("Energy.Active.Import.Register") { self = .energyActiveImportRegister; return }
+            if v.equals("Energy.Active.Export.Interval") { self = .energyActiveExportInterval; return }
+            if v.equals("Energy.Active.Import.Interval") { self = .energyActiveImportInterval; return }
+        case 31:
+            if v.equals("Energy.Reactive.Export.Register") { self = .energyReactiveExportRegister; return }
+            if v.equals("Energy.Reactive.Import.Register") { self = .energyReactiveImportRegister; return }
+            if v.equals("Energy.Reactive.Export.Interval") { self = .energyReactiveExportInterval; return }
+            if v.equals("Energy.Reactive.Import.Interval") { self = .energyReactiveImportInterval; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .currentExport: JSONValue.writeLiteral("\"Current.Export\"", to: &out)
+        case .currentImport: JSONValue.writeLiteral("\"Current.Import\"", to: &out)
+        case .currentOffered: JSONValue.writeLiteral("\"Current.Offered\"", to: &out)
+        case .energyActiveExportRegister: JSONValue.writeLiteral("\"Energy.Active.Export.Register\"", to: &out)
+        case .energyActiveImportRegister: JSONValue.writeLiteral("\"Energy.Active.Import.Register\"", to: &out)
+        case .energyReactiveExportRegister: JSONValue.writeLiteral("\"Energy.Reactive.Export.Register\"", to: &out)
+        case .energyReactiveImportRegister: JSONValue.writeLiteral("\"Energy.Reactive.Import.Register\"", to: &out)
+        case .energyActiveExportInterval: JSONValue.writeLiteral("\"Energy.Active.Export.Interval\"", to: &out)
+        case .energyActiveImportInterval: JSONValue.writeLiteral("\"Energy.Active.Import.Interval\"", to: &out)
+        case .energyActiveNet: JSONValue.writeLiteral("\"Energy.Active.Net\"", to: &out)
+        case .energyReactiveExportInterval: JSONValue.writeLiteral("\"Energy.Reactive.Export.Interval\"", to: &out)
+        case .energyReactiveImportInterval: JSONValue.writeLiteral("\"Energy.Reactive.Import.Interval\"", to: &out)
+        case .energyReactiveNet: JSONValue.writeLiteral("\"Energy.Reactive.Net\"", to: &out)
+        case .energyApparentNet: JSONValue.writeLiteral("\"Energy.Apparent.Net\"", to: &out)
+        case .energyApparentImport: JSONValue.writeLiteral("\"Energy.Apparent.Import\"", to: &out)
+        case .energyApparentExport: JSONValue.writeLiteral("\"Energy.Apparent.Export\"", to: &out)
+        case .frequency: JSONValue.writeLiteral("\"Frequency\"", to: &out)
+        case .powerActiveExport: JSONValue.writeLiteral("\"Power.Active.Export\"", to: &out)
+        case .powerActiveImport: JSONValue.writeLiteral("\"Power.Active.Import\"", to: &out)
+        case .powerFactor: JSONValue.writeLiteral("\"Power.Factor\"", to: &out)
+        case .powerOffered: JSONValue.writeLiteral("\"Power.Offered\"", to: &out)
+        case .powerReactiveExport: JSONValue.writeLiteral("\"Power.Reactive.Export\"", to: &out)
+        case .powerReactiveImport: JSONValue.writeLiteral("\"Power.Reactive.Import\"", to: &out)
+        case .soC: JSONValue.writeLiteral("\"SoC\"", to: &out)
+        case .voltage: JSONValue.writeLiteral("\"Voltage\"", to: &out)
+        }
+    }
 }
 
 /// Message_ Content. Format. Message_ Format_ Code
 /// urn:x-enexis:ecdm:uid:1:570848
 /// Format of the message.
-public enum MessageFormatEnumType: String, Sendable, Hashable, CaseIterable {
-    case ascii = "ASCII"
-    case html = "HTML"
-    case uri = "URI"
-    case utf8 = "UTF8"
+public enum MessageFormatEnumType: Sendable {
+    case ascii
+    case html
+    case uri
+    case utf8
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ascii: return "ASCII"
+        case .html: return "HTML"
+        case .uri: return "URI"
+        case .utf8: return "UTF8"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ASCII": self = .ascii
+        case "HTML": self = .html
+        case "URI": self = .uri
+        case "UTF8": self = .utf8
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageFormatEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessageFormatEnumType", MessageFormatEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("URI") { self = .uri; return }
+        case 4:
+            if v.equals("HTML") { self = .html; return }
+            if v.equals("UTF8") { self = .utf8; return }
+        case 5:
+            if v.equals("ASCII") { self = .ascii; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ascii: JSONValue.writeLiteral("\"ASCII\"", to: &out)
+        case .html: JSONValue.writeLiteral("\"HTML\"", to: &out)
+        case .uri: JSONValue.writeLiteral("\"URI\"", to: &out)
+        case .utf8: JSONValue.writeLiteral("\"UTF8\"", to: &out)
+        }
+    }
 }
 
 /// If provided the Charging Station shall return Display Messages with the given priority only.
-public enum MessagePriorityEnumType: String, Sendable, Hashable, CaseIterable {
-    case alwaysFront = "AlwaysFront"
-    case inFront = "InFront"
-    case normalCycle = "NormalCycle"
+public enum MessagePriorityEnumType: Sendable {
+    case alwaysFront
+    case inFront
+    case normalCycle
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .alwaysFront: return "AlwaysFront"
+        case .inFront: return "InFront"
+        case .normalCycle: return "NormalCycle"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "AlwaysFront": self = .alwaysFront
+        case "InFront": self = .inFront
+        case "NormalCycle": self = .normalCycle
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessagePriorityEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessagePriorityEnumType", MessagePriorityEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("InFront") { self = .inFront; return }
+        case 11:
+            if v.equals("AlwaysFront") { self = .alwaysFront; return }
+            if v.equals("NormalCycle") { self = .normalCycle; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .alwaysFront: JSONValue.writeLiteral("\"AlwaysFront\"", to: &out)
+        case .inFront: JSONValue.writeLiteral("\"InFront\"", to: &out)
+        case .normalCycle: JSONValue.writeLiteral("\"NormalCycle\"", to: &out)
+        }
+    }
 }
 
 /// If provided the Charging Station shall return Display Messages with the given state only.
-public enum MessageStateEnumType: String, Sendable, Hashable, CaseIterable {
-    case charging = "Charging"
-    case faulted = "Faulted"
-    case idle = "Idle"
-    case unavailable = "Unavailable"
+public enum MessageStateEnumType: Sendable {
+    case charging
+    case faulted
+    case idle
+    case unavailable
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .charging: return "Charging"
+        case .faulted: return "Faulted"
+        case .idle: return "Idle"
+        case .unavailable: return "Unavailable"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Charging": self = .charging
+        case "Faulted": self = .faulted
+        case "Idle": self = .idle
+        case "Unavailable": self = .unavailable
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageStateEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessageStateEnumType", MessageStateEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 7:
+            if v.equals("Faulted") { self = .faulted; return }
+        case 8:
+            if v.equals("Charging") { self = .charging; return }
+        case 11:
+            if v.equals("Unavailable") { self = .unavailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .charging: JSONValue.writeLiteral("\"Charging\"", to: &out)
+        case .faulted: JSONValue.writeLiteral("\"Faulted\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .unavailable: JSONValue.writeLiteral("\"Unavailable\"", to: &out)
+        }
+    }
 }
 
 /// Type of message to be triggered.
-public enum MessageTriggerEnumType: String, Sendable, Hashable, CaseIterable {
-    case bootNotification = "BootNotification"
-    case logStatusNotification = "LogStatusNotification"
-    case firmwareStatusNotification = "FirmwareStatusNotification"
-    case heartbeat = "Heartbeat"
-    case meterValues = "MeterValues"
-    case signChargingStationCertificate = "SignChargingStationCertificate"
-    case signV2GCertificate = "SignV2GCertificate"
-    case statusNotification = "StatusNotification"
-    case transactionEvent = "TransactionEvent"
-    case signCombinedCertificate = "SignCombinedCertificate"
-    case publishFirmwareStatusNotification = "PublishFirmwareStatusNotification"
+public enum MessageTriggerEnumType: Sendable {
+    case bootNotification
+    case logStatusNotification
+    case firmwareStatusNotification
+    case heartbeat
+    case meterValues
+    case signChargingStationCertificate
+    case signV2GCertificate
+    case statusNotification
+    case transactionEvent
+    case signCombinedCertificate
+    case publishFirmwareStatusNotification
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .bootNotification: return "BootNotification"
+        case .logStatusNotification: return "LogStatusNotification"
+        case .firmwareStatusNotification: return "FirmwareStatusNotification"
+        case .heartbeat: return "Heartbeat"
+        case .meterValues: return "MeterValues"
+        case .signChargingStationCertificate: return "SignChargingStationCertificate"
+        case .signV2GCertificate: return "SignV2GCertificate"
+        case .statusNotification: return "StatusNotification"
+        case .transactionEvent: return "TransactionEvent"
+        case .signCombinedCertificate: return "SignCombinedCertificate"
+        case .publishFirmwareStatusNotification: return "PublishFirmwareStatusNotification"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "BootNotification": self = .bootNotification
+        case "LogStatusNotification": self = .logStatusNotification
+        case "FirmwareStatusNotification": self = .firmwareStatusNotification
+        case "Heartbeat": self = .heartbeat
+        case "MeterValues": self = .meterValues
+        case "SignChargingStationCertificate": self = .signChargingStationCertificate
+        case "SignV2GCertificate": self = .signV2GCertificate
+        case "StatusNotification": self = .statusNotification
+        case "TransactionEvent": self = .transactionEvent
+        case "SignCombinedCertificate": self = .signCombinedCertificate
+        case "PublishFirmwareStatusNotification": self = .publishFirmwareStatusNotification
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MessageTriggerEnumType {
+        try JSONDecode.enumeration(value, path: path, "MessageTriggerEnumType", MessageTriggerEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 9:
+            if v.equals("Heartbeat") { self = .heartbeat; return }
+        case 11:
+            if v.equals("MeterValues") { self = .meterValues; return }
+        case 16:
+            if v.equals("BootNotification") { self = .bootNotification; return }
+            if v.equals("TransactionEvent") { self = .transactionEvent; return }
+        case 18:
+            if v.equals("SignV2GCertificate") { self = .signV2GCertificate; return }
+            if v.equals("StatusNotification") { self = .statusNotification; return }
+        case 21:
+            if v.equals("LogStatusNotification") { self = .logStatusNotification; return }
+        case 23:
+            if v.equals("SignCombinedCertificate") { self = .signCombinedCertificate; return }
+        case 26:
+            if v.equals("FirmwareStatusNotification") { self = .firmwareStatusNotification; return }
+        case 30:
+            if v.equals("SignChargingStationCertificate") { self = .signChargingStationCertificate; return }
+        case 33:
+            if v.equals("PublishFirmwareStatusNotification") { self = .publishFirmwareStatusNotification; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .bootNotification: JSONValue.writeLiteral("\"BootNotification\"", to: &out)
+        case .logStatusNotification: JSONValue.writeLiteral("\"LogStatusNotification\"", to: &out)
+        case .firmwareStatusNotification: JSONValue.writeLiteral("\"FirmwareStatusNotification\"", to: &out)
+        case .heartbeat: JSONValue.writeLiteral("\"Heartbeat\"", to: &out)
+        case .meterValues: JSONValue.writeLiteral("\"MeterValues\"", to: &out)
+        case .signChargingStationCertificate: JSONValue.writeLiteral("\"SignChargingStationCertificate\"", to: &out)
+        case .signV2GCertificate: JSONValue.writeLiteral("\"SignV2GCertificate\"", to: &out)
+        case .statusNotification: JSONValue.writeLiteral("\"StatusNotification\"", to: &out)
+        case .transactionEvent: JSONValue.writeLiteral("\"TransactionEvent\"", to: &out)
+        case .signCombinedCertificate: JSONValue.writeLiteral("\"SignCombinedCertificate\"", to: &out)
+        case .publishFirmwareStatusNotification: JSONValue.writeLiteral("\"PublishFirmwareStatusNotification\"", to: &out)
+        }
+    }
 }
 
 /// The type of this monitor, e.g. a threshold, delta or periodic monitor.
-public enum MonitorEnumType: String, Sendable, Hashable, CaseIterable {
-    case upperThreshold = "UpperThreshold"
-    case lowerThreshold = "LowerThreshold"
-    case delta = "Delta"
-    case periodic = "Periodic"
-    case periodicClockAligned = "PeriodicClockAligned"
+public enum MonitorEnumType: Sendable {
+    case upperThreshold
+    case lowerThreshold
+    case delta
+    case periodic
+    case periodicClockAligned
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .upperThreshold: return "UpperThreshold"
+        case .lowerThreshold: return "LowerThreshold"
+        case .delta: return "Delta"
+        case .periodic: return "Periodic"
+        case .periodicClockAligned: return "PeriodicClockAligned"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "UpperThreshold": self = .upperThreshold
+        case "LowerThreshold": self = .lowerThreshold
+        case "Delta": self = .delta
+        case "Periodic": self = .periodic
+        case "PeriodicClockAligned": self = .periodicClockAligned
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitorEnumType {
+        try JSONDecode.enumeration(value, path: path, "MonitorEnumType", MonitorEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Delta") { self = .delta; return }
+        case 8:
+            if v.equals("Periodic") { self = .periodic; return }
+        case 14:
+            if v.equals("UpperThreshold") { self = .upperThreshold; return }
+            if v.equals("LowerThreshold") { self = .lowerThreshold; return }
+        case 20:
+            if v.equals("PeriodicClockAligned") { self = .periodicClockAligned; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .upperThreshold: JSONValue.writeLiteral("\"UpperThreshold\"", to: &out)
+        case .lowerThreshold: JSONValue.writeLiteral("\"LowerThreshold\"", to: &out)
+        case .delta: JSONValue.writeLiteral("\"Delta\"", to: &out)
+        case .periodic: JSONValue.writeLiteral("\"Periodic\"", to: &out)
+        case .periodicClockAligned: JSONValue.writeLiteral("\"PeriodicClockAligned\"", to: &out)
+        }
+    }
 }
 
 /// Specify which monitoring base will be set
-public enum MonitoringBaseEnumType: String, Sendable, Hashable, CaseIterable {
-    case all = "All"
-    case factoryDefault = "FactoryDefault"
-    case hardWiredOnly = "HardWiredOnly"
+public enum MonitoringBaseEnumType: Sendable {
+    case all
+    case factoryDefault
+    case hardWiredOnly
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .all: return "All"
+        case .factoryDefault: return "FactoryDefault"
+        case .hardWiredOnly: return "HardWiredOnly"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "All": self = .all
+        case "FactoryDefault": self = .factoryDefault
+        case "HardWiredOnly": self = .hardWiredOnly
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringBaseEnumType {
+        try JSONDecode.enumeration(value, path: path, "MonitoringBaseEnumType", MonitoringBaseEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 3:
+            if v.equals("All") { self = .all; return }
+        case 13:
+            if v.equals("HardWiredOnly") { self = .hardWiredOnly; return }
+        case 14:
+            if v.equals("FactoryDefault") { self = .factoryDefault; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .all: JSONValue.writeLiteral("\"All\"", to: &out)
+        case .factoryDefault: JSONValue.writeLiteral("\"FactoryDefault\"", to: &out)
+        case .hardWiredOnly: JSONValue.writeLiteral("\"HardWiredOnly\"", to: &out)
+        }
+    }
 }
 
-public enum MonitoringCriterionEnumType: String, Sendable, Hashable, CaseIterable {
-    case thresholdMonitoring = "ThresholdMonitoring"
-    case deltaMonitoring = "DeltaMonitoring"
-    case periodicMonitoring = "PeriodicMonitoring"
+public enum MonitoringCriterionEnumType: Sendable {
+    case thresholdMonitoring
+    case deltaMonitoring
+    case periodicMonitoring
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .thresholdMonitoring: return "ThresholdMonitoring"
+        case .deltaMonitoring: return "DeltaMonitoring"
+        case .periodicMonitoring: return "PeriodicMonitoring"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ThresholdMonitoring": self = .thresholdMonitoring
+        case "DeltaMonitoring": self = .deltaMonitoring
+        case "PeriodicMonitoring": self = .periodicMonitoring
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MonitoringCriterionEnumType {
+        try JSONDecode.enumeration(value, path: path, "MonitoringCriterionEnumType", MonitoringCriterionEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 15:
+            if v.equals("DeltaMonitoring") { self = .deltaMonitoring; return }
+        case 18:
+            if v.equals("PeriodicMonitoring") { self = .periodicMonitoring; return }
+        case 19:
+            if v.equals("ThresholdMonitoring") { self = .thresholdMonitoring; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .thresholdMonitoring: JSONValue.writeLiteral("\"ThresholdMonitoring\"", to: &out)
+        case .deltaMonitoring: JSONValue.writeLiteral("\"DeltaMonitoring\"", to: &out)
+        case .periodicMonitoring: JSONValue.writeLiteral("\"PeriodicMonitoring\"", to: &out)
+        }
+    }
 }
 
 /// Defines the mutability of this attribute. Default is ReadWrite when omitted.
-public enum MutabilityEnumType: String, Sendable, Hashable, CaseIterable {
-    case readOnly = "ReadOnly"
-    case writeOnly = "WriteOnly"
-    case readWrite = "ReadWrite"
+public enum MutabilityEnumType: Sendable {
+    case readOnly
+    case writeOnly
+    case readWrite
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .readOnly: return "ReadOnly"
+        case .writeOnly: return "WriteOnly"
+        case .readWrite: return "ReadWrite"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ReadOnly": self = .readOnly
+        case "WriteOnly": self = .writeOnly
+        case "ReadWrite": self = .readWrite
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MutabilityEnumType {
+        try JSONDecode.enumeration(value, path: path, "MutabilityEnumType", MutabilityEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("ReadOnly") { self = .readOnly; return }
+        case 9:
+            if v.equals("WriteOnly") { self = .writeOnly; return }
+            if v.equals("ReadWrite") { self = .readWrite; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .readOnly: JSONValue.writeLiteral("\"ReadOnly\"", to: &out)
+        case .writeOnly: JSONValue.writeLiteral("\"WriteOnly\"", to: &out)
+        case .readWrite: JSONValue.writeLiteral("\"ReadWrite\"", to: &out)
+        }
+    }
 }
 
 /// Returns whether the CSMS has been able to process the message successfully. It does not imply that the evChargingNeeds can be met with the current charging profile.
-public enum NotifyEVChargingNeedsStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case processing = "Processing"
+public enum NotifyEVChargingNeedsStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case processing
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .processing: return "Processing"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Processing": self = .processing
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> NotifyEVChargingNeedsStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "NotifyEVChargingNeedsStatusEnumType", NotifyEVChargingNeedsStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 10:
+            if v.equals("Processing") { self = .processing; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .processing: JSONValue.writeLiteral("\"Processing\"", to: &out)
+        }
+    }
 }
 
 /// Applicable Network Interface.
-public enum OCPPInterfaceEnumType: String, Sendable, Hashable, CaseIterable {
-    case wired0 = "Wired0"
-    case wired1 = "Wired1"
-    case wired2 = "Wired2"
-    case wired3 = "Wired3"
-    case wireless0 = "Wireless0"
-    case wireless1 = "Wireless1"
-    case wireless2 = "Wireless2"
-    case wireless3 = "Wireless3"
+public enum OCPPInterfaceEnumType: Sendable {
+    case wired0
+    case wired1
+    case wired2
+    case wired3
+    case wireless0
+    case wireless1
+    case wireless2
+    case wireless3
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .wired0: return "Wired0"
+        case .wired1: return "Wired1"
+        case .wired2: return "Wired2"
+        case .wired3: return "Wired3"
+        case .wireless0: return "Wireless0"
+        case .wireless1: return "Wireless1"
+        case .wireless2: return "Wireless2"
+        case .wireless3: return "Wireless3"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Wired0": self = .wired0
+        case "Wired1": self = .wired1
+        case "Wired2": self = .wired2
+        case "Wired3": self = .wired3
+        case "Wireless0": self = .wireless0
+        case "Wireless1": self = .wireless1
+        case "Wireless2": self = .wireless2
+        case "Wireless3": self = .wireless3
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPInterfaceEnumType {
+        try JSONDecode.enumeration(value, path: path, "OCPPInterfaceEnumType", OCPPInterfaceEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Wired0") { self = .wired0; return }
+            if v.equals("Wired1") { self = .wired1; return }
+            if v.equals("Wired2") { self = .wired2; return }
+            if v.equals("Wired3") { self = .wired3; return }
+        case 9:
+            if v.equals("Wireless0") { self = .wireless0; return }
+            if v.equals("Wireless1") { self = .wireless1; return }
+            if v.equals("Wireless2") { self = .wireless2; return }
+            if v.equals("Wireless3") { self = .wireless3; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .wired0: JSONValue.writeLiteral("\"Wired0\"", to: &out)
+        case .wired1: JSONValue.writeLiteral("\"Wired1\"", to: &out)
+        case .wired2: JSONValue.writeLiteral("\"Wired2\"", to: &out)
+        case .wired3: JSONValue.writeLiteral("\"Wired3\"", to: &out)
+        case .wireless0: JSONValue.writeLiteral("\"Wireless0\"", to: &out)
+        case .wireless1: JSONValue.writeLiteral("\"Wireless1\"", to: &out)
+        case .wireless2: JSONValue.writeLiteral("\"Wireless2\"", to: &out)
+        case .wireless3: JSONValue.writeLiteral("\"Wireless3\"", to: &out)
+        }
+    }
 }
 
 /// Communication_ Function. OCPP_ Transport. OCPP_ Transport_ Code
 /// urn:x-oca:ocpp:uid:1:569356
 /// Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in OCPP 2.0, but is supported by other versions of OCPP.
-public enum OCPPTransportEnumType: String, Sendable, Hashable, CaseIterable {
-    case json = "JSON"
-    case soap = "SOAP"
+public enum OCPPTransportEnumType: Sendable {
+    case json
+    case soap
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .json: return "JSON"
+        case .soap: return "SOAP"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "JSON": self = .json
+        case "SOAP": self = .soap
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPTransportEnumType {
+        try JSONDecode.enumeration(value, path: path, "OCPPTransportEnumType", OCPPTransportEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("JSON") { self = .json; return }
+            if v.equals("SOAP") { self = .soap; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .json: JSONValue.writeLiteral("\"JSON\"", to: &out)
+        case .soap: JSONValue.writeLiteral("\"SOAP\"", to: &out)
+        }
+    }
 }
 
 /// Communication_ Function. OCPP_ Version. OCPP_ Version_ Code
 /// urn:x-oca:ocpp:uid:1:569355
 /// Defines the OCPP version used for this communication function.
-public enum OCPPVersionEnumType: String, Sendable, Hashable, CaseIterable {
-    case ocpp12 = "OCPP12"
-    case ocpp15 = "OCPP15"
-    case ocpp16 = "OCPP16"
-    case ocpp20 = "OCPP20"
+public enum OCPPVersionEnumType: Sendable {
+    case ocpp12
+    case ocpp15
+    case ocpp16
+    case ocpp20
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ocpp12: return "OCPP12"
+        case .ocpp15: return "OCPP15"
+        case .ocpp16: return "OCPP16"
+        case .ocpp20: return "OCPP20"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "OCPP12": self = .ocpp12
+        case "OCPP15": self = .ocpp15
+        case "OCPP16": self = .ocpp16
+        case "OCPP20": self = .ocpp20
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OCPPVersionEnumType {
+        try JSONDecode.enumeration(value, path: path, "OCPPVersionEnumType", OCPPVersionEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("OCPP12") { self = .ocpp12; return }
+            if v.equals("OCPP15") { self = .ocpp15; return }
+            if v.equals("OCPP16") { self = .ocpp16; return }
+            if v.equals("OCPP20") { self = .ocpp20; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ocpp12: JSONValue.writeLiteral("\"OCPP12\"", to: &out)
+        case .ocpp15: JSONValue.writeLiteral("\"OCPP15\"", to: &out)
+        case .ocpp16: JSONValue.writeLiteral("\"OCPP16\"", to: &out)
+        case .ocpp20: JSONValue.writeLiteral("\"OCPP20\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of availability change that the Charging Station should perform.
-public enum OperationalStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case inoperative = "Inoperative"
-    case operative = "Operative"
+public enum OperationalStatusEnumType: Sendable {
+    case inoperative
+    case operative
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .inoperative: return "Inoperative"
+        case .operative: return "Operative"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Inoperative": self = .inoperative
+        case "Operative": self = .operative
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> OperationalStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "OperationalStatusEnumType", OperationalStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 9:
+            if v.equals("Operative") { self = .operative; return }
+        case 11:
+            if v.equals("Inoperative") { self = .inoperative; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .inoperative: JSONValue.writeLiteral("\"Inoperative\"", to: &out)
+        case .operative: JSONValue.writeLiteral("\"Operative\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Phase. Phase_ Code
 /// urn:x-oca:ocpp:uid:1:569264
 /// Indicates how the measured value is to be interpreted. For instance between L1 and neutral (L1-N) Please note that not all values of phase are applicable to all Measurands. When phase is absent, the measured value is interpreted as an overall value.
-public enum PhaseEnumType: String, Sendable, Hashable, CaseIterable {
-    case l1 = "L1"
-    case l2 = "L2"
-    case l3 = "L3"
-    case n = "N"
-    case l1N = "L1-N"
-    case l2N = "L2-N"
-    case l3N = "L3-N"
-    case l1L2 = "L1-L2"
-    case l2L3 = "L2-L3"
-    case l3L1 = "L3-L1"
+public enum PhaseEnumType: Sendable {
+    case l1
+    case l2
+    case l3
+    case n
+    case l1N
+    case l2N
+    case l3N
+    case l1L2
+    case l2L3
+    case l3L1
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .l1: return "L1"
+        case .l2: return "L2"
+        case .l3: return "L3"
+        case .n: return "N"
+        case .l1N: return "L1-N"
+        case .l2N: return "L2-N"
+        case .l3N: return "L3-N"
+        case .l1L2: return "L1-L2"
+        case .l2L3: return "L2-L3"
+        case .l3L1: return "L3-L1"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "L1": self = .l1
+        case "L2": self = .l2
+        case "L3": self = .l3
+        case "N": self = .n
+        case "L1-N": self = .l1N
+        case "L2-N": self = .l2N
+        case "L3-N": self = .l3N
+        case "L1-L2": self = .l1L2
+        case "L2-L3": self = .l2L3
+        case "L3-L1": self = .l3L1
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> PhaseEnumType {
+        try JSONDecode.enumeration(value, path: path, "PhaseEnumType", PhaseEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 1:
+            if v.equals("N") { self = .n; return }
+        case 2:
+            if v.equals("L1") { self = .l1; return }
+            if v.equals("L2") { self = .l2; return }
+            if v.equals("L3") { self = .l3; return }
+        case 4:
+            if v.equals("L1-N") { self = .l1N; return }
+            if v.equals("L2-N") { self = .l2N; return }
+            if v.equals("L3-N") { self = .l3N; return }
+        case 5:
+            if v.equals("L1-L2") { self = .l1L2; return }
+            if v.equals("L2-L3") { self = .l2L3; return }
+            if v.equals("L3-L1") { self = .l3L1; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .l1: JSONValue.writeLiteral("\"L1\"", to: &out)
+        case .l2: JSONValue.writeLiteral("\"L2\"", to: &out)
+        case .l3: JSONValue.writeLiteral("\"L3\"", to: &out)
+        case .n: JSONValue.writeLiteral("\"N\"", to: &out)
+        case .l1N: JSONValue.writeLiteral("\"L1-N\"", to: &out)
+        case .l2N: JSONValue.writeLiteral("\"L2-N\"", to: &out)
+        case .l3N: JSONValue.writeLiteral("\"L3-N\"", to: &out)
+        case .l1L2: JSONValue.writeLiteral("\"L1-L2\"", to: &out)
+        case .l2L3: JSONValue.writeLiteral("\"L2-L3\"", to: &out)
+        case .l3L1: JSONValue.writeLiteral("\"L3-L1\"", to: &out)
+        }
+    }
 }
 
 /// This contains the progress status of the publishfirmware
 /// installation.
-public enum PublishFirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case idle = "Idle"
-    case downloadScheduled = "DownloadScheduled"
-    case downloading = "Downloading"
-    case downloaded = "Downloaded"
-    case published = "Published"
-    case downloadFailed = "DownloadFailed"
-    case downloadPaused = "DownloadPaused"
-    case invalidChecksum = "InvalidChecksum"
-    case checksumVerified = "ChecksumVerified"
-    case publishFailed = "PublishFailed"
+public enum PublishFirmwareStatusEnumType: Sendable {
+    case idle
+    case downloadScheduled
+    case downloading
+    case downloaded
+    case published
+    case downloadFailed
+    case downloadPaused
+    case invalidChecksum
+    case checksumVerified
+    case publishFailed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .idle: return "Idle"
+        case .downloadScheduled: return "DownloadScheduled"
+        case .downloading: return "Downloading"
+        case .downloaded: return "Downloaded"
+        case .published: return "Published"
+        case .downloadFailed: return "DownloadFailed"
+        case .downloadPaused: return "DownloadPaused"
+        case .invalidChecksum: return "InvalidChecksum"
+        case .checksumVerified: return "ChecksumVerified"
+        case .publishFailed: return "PublishFailed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Idle": self = .idle
+        case "DownloadScheduled": self = .downloadScheduled
+        case "Downloading": self = .downloading
+        case "Downloaded": self = .downloaded
+        case "Published": self = .published
+        case "DownloadFailed": self = .downloadFailed
+        case "DownloadPaused": self = .downloadPaused
+        case "InvalidChecksum": self = .invalidChecksum
+        case "ChecksumVerified": self = .checksumVerified
+        case "PublishFailed": self = .publishFailed
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> PublishFirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "PublishFirmwareStatusEnumType", PublishFirmwareStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 9:
+            if v.equals("Published") { self = .published; return }
+        case 10:
+            if v.equals("Downloaded") { self = .downloaded; return }
+        case 11:
+            if v.equals("Downloading") { self = .downloading; return }
+        case 13:
+            if v.equals("PublishFailed") { self = .publishFailed; return }
+        case 14:
+            if v.equals("DownloadFailed") { self = .downloadFailed; return }
+            if v.equals("DownloadPaused") { self = .downloadPaused; return }
+        case 15:
+            if v.equals("InvalidChecksum") { self = .invalidChecksum; return }
+        case 16:
+            if v.equals("ChecksumVerified") { self = .checksumVerified; return }
+        case 17:
+            if v.equals("DownloadScheduled") { self = .downloadScheduled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .downloadScheduled: JSONValue.writeLiteral("\"DownloadScheduled\"", to: &out)
+        case .downloading: JSONValue.writeLiteral("\"Downloading\"", to: &out)
+        case .downloaded: JSONValue.writeLiteral("\"Downloaded\"", to: &out)
+        case .published: JSONValue.writeLiteral("\"Published\"", to: &out)
+        case .downloadFailed: JSONValue.writeLiteral("\"DownloadFailed\"", to: &out)
+        case .downloadPaused: JSONValue.writeLiteral("\"DownloadPaused\"", to: &out)
+        case .invalidChecksum: JSONValue.writeLiteral("\"InvalidChecksum\"", to: &out)
+        case .checksumVerified: JSONValue.writeLiteral("\"ChecksumVerified\"", to: &out)
+        case .publishFailed: JSONValue.writeLiteral("\"PublishFailed\"", to: &out)
+        }
+    }
 }
 
 /// Sampled_ Value. Context. Reading_ Context_ Code
 /// urn:x-oca:ocpp:uid:1:569261
 /// Type of detail value: start, end or sample. Default = "Sample.Periodic"
-public enum ReadingContextEnumType: String, Sendable, Hashable, CaseIterable {
-    case interruptionBegin = "Interruption.Begin"
-    case interruptionEnd = "Interruption.End"
-    case other = "Other"
-    case sampleClock = "Sample.Clock"
-    case samplePeriodic = "Sample.Periodic"
-    case transactionBegin = "Transaction.Begin"
-    case transactionEnd = "Transaction.End"
-    case trigger = "Trigger"
+public enum ReadingContextEnumType: Sendable {
+    case interruptionBegin
+    case interruptionEnd
+    case other
+    case sampleClock
+    case samplePeriodic
+    case transactionBegin
+    case transactionEnd
+    case trigger
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .interruptionBegin: return "Interruption.Begin"
+        case .interruptionEnd: return "Interruption.End"
+        case .other: return "Other"
+        case .sampleClock: return "Sample.Clock"
+        case .samplePeriodic: return "Sample.Periodic"
+        case .transactionBegin: return "Transaction.Begin"
+        case .transactionEnd: return "Transaction.End"
+        case .trigger: return "Trigger"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Interruption.Begin": self = .interruptionBegin
+        case "Interruption.End": self = .interruptionEnd
+        case "Other": self = .other
+        case "Sample.Clock": self = .sampleClock
+        case "Sample.Periodic": self = .samplePeriodic
+        case "Transaction.Begin": self = .transactionBegin
+        case "Transaction.End": self = .transactionEnd
+        case "Trigger": self = .trigger
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReadingContextEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReadingContextEnumType", ReadingContextEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Other") { self = .other; return }
+        case 7:
+            if v.equals("Trigger") { self = .trigger; return }
+        case 12:
+            if v.equals("Sample.Clock") { self = .sampleClock; return }
+        case 15:
+            if v.equals("Sample.Periodic") { self = .samplePeriodic; return }
+            if v.equals("Transaction.End") { self = .transactionEnd; return }
+        case 16:
+            if v.equals("Interruption.End") { self = .interruptionEnd; return }
+        case 17:
+            if v.equals("Transaction.Begin") { self = .transactionBegin; return }
+        case 18:
+            if v.equals("Interruption.Begin") { self = .interruptionBegin; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .interruptionBegin: JSONValue.writeLiteral("\"Interruption.Begin\"", to: &out)
+        case .interruptionEnd: JSONValue.writeLiteral("\"Interruption.End\"", to: &out)
+        case .other: JSONValue.writeLiteral("\"Other\"", to: &out)
+        case .sampleClock: JSONValue.writeLiteral("\"Sample.Clock\"", to: &out)
+        case .samplePeriodic: JSONValue.writeLiteral("\"Sample.Periodic\"", to: &out)
+        case .transactionBegin: JSONValue.writeLiteral("\"Transaction.Begin\"", to: &out)
+        case .transactionEnd: JSONValue.writeLiteral("\"Transaction.End\"", to: &out)
+        case .trigger: JSONValue.writeLiteral("\"Trigger\"", to: &out)
+        }
+    }
 }
 
 /// Transaction. Stopped_ Reason. EOT_ Reason_ Code
 /// urn:x-oca:ocpp:uid:1:569413
 /// This contains the reason why the transaction was stopped. MAY only be omitted when Reason is "Local".
-public enum ReasonEnumType: String, Sendable, Hashable, CaseIterable {
-    case deAuthorized = "DeAuthorized"
-    case emergencyStop = "EmergencyStop"
-    case energyLimitReached = "EnergyLimitReached"
-    case evDisconnected = "EVDisconnected"
-    case groundFault = "GroundFault"
-    case immediateReset = "ImmediateReset"
-    case local = "Local"
-    case localOutOfCredit = "LocalOutOfCredit"
-    case masterPass = "MasterPass"
-    case other = "Other"
-    case overcurrentFault = "OvercurrentFault"
-    case powerLoss = "PowerLoss"
-    case powerQuality = "PowerQuality"
-    case reboot = "Reboot"
-    case remote = "Remote"
-    case socLimitReached = "SOCLimitReached"
-    case stoppedByEV = "StoppedByEV"
-    case timeLimitReached = "TimeLimitReached"
-    case timeout = "Timeout"
+public enum ReasonEnumType: Sendable {
+    case deAuthorized
+    case emergencyStop
+    case energyLimitReached
+    case evDisconnected
+    case groundFault
+    case immediateReset
+    case local
+    case localOutOfCredit
+    case masterPass
+    case other
+    case overcurrentFault
+    case powerLoss
+    case powerQuality
+    case reboot
+    case remote
+    case socLimitReached
+    case stoppedByEV
+    case timeLimitReached
+    case timeout
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .deAuthorized: return "DeAuthorized"
+        case .emergencyStop: return "EmergencyStop"
+        case .energyLimitReached: return "EnergyLimitReached"
+        case .evDisconnected: return "EVDisconnected"
+        case .groundFault: return "GroundFault"
+        case .immediateReset: return "ImmediateReset"
+        case .local: return "Local"
+        case .localOutOfCredit: return "LocalOutOfCredit"
+        case .masterPass: return "MasterPass"
+        case .other: return "Other"
+        case .overcurrentFault: return "OvercurrentFault"
+        case .powerLoss: return "PowerLoss"
+        case .powerQuality: return "PowerQuality"
+        case .reboot: return "Reboot"
+        case .remote: return "Remote"
+        case .socLimitReached: return "SOCLimitReached"
+        case .stoppedByEV: return "StoppedByEV"
+        case .timeLimitReached: return "TimeLimitReached"
+        case .timeout: return "Timeout"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DeAuthorized": self = .deAuthorized
+        case "EmergencyStop": self = .emergencyStop
+        case "EnergyLimitReached": self = .energyLimitReached
+        case "EVDisconnected": self = .evDisconnected
+        case "GroundFault": self = .groundFault
+        case "ImmediateReset": self = .immediateReset
+        case "Local": self = .local
+        case "LocalOutOfCredit": self = .localOutOfCredit
+        case "MasterPass": self = .masterPass
+        case "Other": self = .other
+        case "OvercurrentFault": self = .overcurrentFault
+        case "PowerLoss": self = .powerLoss
+        case "PowerQuality": self = .powerQuality
+        case "Reboot": self = .reboot
+        case "Remote": self = .remote
+        case "SOCLimitReached": self = .socLimitReached
+        case "StoppedByEV": self = .stoppedByEV
+        case "TimeLimitReached": self = .timeLimitReached
+        case "Timeout": self = .timeout
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReasonEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReasonEnumType", ReasonEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Local") { self = .local; return }
+            if v.equals("Other") { self = .other; return }
+        case 6:
+            if v.equals("Reboot") { self = .reboot; return }
+            if v.equals("Remote") { self = .remote; return }
+        case 7:
+            if v.equals("Timeout") { self = .timeout; return }
+        case 9:
+            if v.equals("PowerLoss") { self = .powerLoss; return }
+        case 10:
+            if v.equals("MasterPass") { self = .masterPass; return }
+        case 11:
+            if v.equals("GroundFault") { self = .groundFault; return }
+            if v.equals("StoppedByEV") { self = .stoppedByEV; return }
+        case 12:
+            if v.equals("DeAuthorized") { self = .deAuthorized; return }
+            if v.equals("PowerQuality") { self = .powerQuality; return }
+        case 13:
+            if v.equals("EmergencyStop") { self = .emergencyStop; return }
+        case 14:
+            if v.equals("EVDisconnected") { self = .evDisconnected; return }
+            if v.equals("ImmediateReset") { self = .immediateReset; return }
+        case 15:
+            if v.equals("SOCLimitReached") { self = .socLimitReached; return }
+        case 16:
+            if v.equals("LocalOutOfCredit") { self = .localOutOfCredit; return }
+            if v.equals("OvercurrentFault") { self = .overcurrentFault; return }
+            if v.equals("TimeLimitReached") { self = .timeLimitReached; return }
+        case 18:
+            if v.equals("EnergyLimitReached") { self = .energyLimitReached; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .deAuthorized: JSONValue.writeLiteral("\"DeAuthorized\"", to: &out)
+        case .emergencyStop: JSONValue.writeLiteral("\"EmergencyStop\"", to: &out)
+        case .energyLimitReached: JSONValue.writeLiteral("\"EnergyLimitReached\"", to: &out)
+        case .evDisconnected: JSONValue.writeLiteral("\"EVDisconnected\"", to: &out)
+        case .groundFault: JSONValue.writeLiteral("\"GroundFault\"", to: &out)
+        case .immediateReset: JSONValue.writeLiteral("\"ImmediateReset\"", to: &out)
+        case .local: JSONValue.writeLiteral("\"Local\"", to: &out)
+        case .localOutOfCredit: JSONValue.writeLiteral("\"LocalOutOfCredit\"", to: &out)
+        case .masterPass: JSONValue.writeLiteral("\"MasterPass\"", to: &out)
+        case .other: JSONValue.writeLiteral("\"Other\"", to: &out)
+        case .overcurrentFault: JSONValue.writeLiteral("\"OvercurrentFault\"", to: &out)
+        case .powerLoss: JSONValue.writeLiteral("\"PowerLoss\"", to: &out)
+        case .powerQuality: JSONValue.writeLiteral("\"PowerQuality\"", to: &out)
+        case .reboot: JSONValue.writeLiteral("\"Reboot\"", to: &out)
+        case .remote: JSONValue.writeLiteral("\"Remote\"", to: &out)
+        case .socLimitReached: JSONValue.writeLiteral("\"SOCLimitReached\"", to: &out)
+        case .stoppedByEV: JSONValue.writeLiteral("\"StoppedByEV\"", to: &out)
+        case .timeLimitReached: JSONValue.writeLiteral("\"TimeLimitReached\"", to: &out)
+        case .timeout: JSONValue.writeLiteral("\"Timeout\"", to: &out)
+        }
+    }
 }
 
 /// Charging_ Profile. Recurrency_ Kind. Recurrency_ Kind_ Code
 /// urn:x-oca:ocpp:uid:1:569233
 /// Indicates the start point of a recurrence.
-public enum RecurrencyKindEnumType: String, Sendable, Hashable, CaseIterable {
-    case daily = "Daily"
-    case weekly = "Weekly"
+public enum RecurrencyKindEnumType: Sendable {
+    case daily
+    case weekly
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .daily: return "Daily"
+        case .weekly: return "Weekly"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Daily": self = .daily
+        case "Weekly": self = .weekly
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RecurrencyKindEnumType {
+        try JSONDecode.enumeration(value, path: path, "RecurrencyKindEnumType", RecurrencyKindEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Daily") { self = .daily; return }
+        case 6:
+            if v.equals("Weekly") { self = .weekly; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .daily: JSONValue.writeLiteral("\"Daily\"", to: &out)
+        case .weekly: JSONValue.writeLiteral("\"Weekly\"", to: &out)
+        }
+    }
 }
 
 /// This contains whether the Charging Station has been registered
 /// within the CSMS.
-public enum RegistrationStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case pending = "Pending"
-    case rejected = "Rejected"
+public enum RegistrationStatusEnumType: Sendable {
+    case accepted
+    case pending
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .pending: return "Pending"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Pending": self = .pending
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RegistrationStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "RegistrationStatusEnumType", RegistrationStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Pending") { self = .pending; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .pending: JSONValue.writeLiteral("\"Pending\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// This field specifies the report base.
-public enum ReportBaseEnumType: String, Sendable, Hashable, CaseIterable {
-    case configurationInventory = "ConfigurationInventory"
-    case fullInventory = "FullInventory"
-    case summaryInventory = "SummaryInventory"
+public enum ReportBaseEnumType: Sendable {
+    case configurationInventory
+    case fullInventory
+    case summaryInventory
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .configurationInventory: return "ConfigurationInventory"
+        case .fullInventory: return "FullInventory"
+        case .summaryInventory: return "SummaryInventory"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "ConfigurationInventory": self = .configurationInventory
+        case "FullInventory": self = .fullInventory
+        case "SummaryInventory": self = .summaryInventory
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReportBaseEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReportBaseEnumType", ReportBaseEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 13:
+            if v.equals("FullInventory") { self = .fullInventory; return }
+        case 16:
+            if v.equals("SummaryInventory") { self = .summaryInventory; return }
+        case 22:
+            if v.equals("ConfigurationInventory") { self = .configurationInventory; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .configurationInventory: JSONValue.writeLiteral("\"ConfigurationInventory\"", to: &out)
+        case .fullInventory: JSONValue.writeLiteral("\"FullInventory\"", to: &out)
+        case .summaryInventory: JSONValue.writeLiteral("\"SummaryInventory\"", to: &out)
+        }
+    }
 }
 
 /// Status indicating whether the Charging Station accepts the request to start a transaction.
-public enum RequestStartStopStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
+public enum RequestStartStopStatusEnumType: Sendable {
+    case accepted
+    case rejected
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> RequestStartStopStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "RequestStartStopStatusEnumType", RequestStartStopStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        }
+    }
 }
 
 /// The updated reservation status.
-public enum ReservationUpdateStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case expired = "Expired"
-    case removed = "Removed"
+public enum ReservationUpdateStatusEnumType: Sendable {
+    case expired
+    case removed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .expired: return "Expired"
+        case .removed: return "Removed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Expired": self = .expired
+        case "Removed": self = .removed
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReservationUpdateStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReservationUpdateStatusEnumType", ReservationUpdateStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Expired") { self = .expired; return }
+            if v.equals("Removed") { self = .removed; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .expired: JSONValue.writeLiteral("\"Expired\"", to: &out)
+        case .removed: JSONValue.writeLiteral("\"Removed\"", to: &out)
+        }
+    }
 }
 
 /// This indicates the success or failure of the reservation.
-public enum ReserveNowStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case faulted = "Faulted"
-    case occupied = "Occupied"
-    case rejected = "Rejected"
-    case unavailable = "Unavailable"
+public enum ReserveNowStatusEnumType: Sendable {
+    case accepted
+    case faulted
+    case occupied
+    case rejected
+    case unavailable
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .faulted: return "Faulted"
+        case .occupied: return "Occupied"
+        case .rejected: return "Rejected"
+        case .unavailable: return "Unavailable"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Faulted": self = .faulted
+        case "Occupied": self = .occupied
+        case "Rejected": self = .rejected
+        case "Unavailable": self = .unavailable
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ReserveNowStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ReserveNowStatusEnumType", ReserveNowStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Faulted") { self = .faulted; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Occupied") { self = .occupied; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 11:
+            if v.equals("Unavailable") { self = .unavailable; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .faulted: JSONValue.writeLiteral("\"Faulted\"", to: &out)
+        case .occupied: JSONValue.writeLiteral("\"Occupied\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unavailable: JSONValue.writeLiteral("\"Unavailable\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of reset that the Charging Station or EVSE should perform.
-public enum ResetEnumType: String, Sendable, Hashable, CaseIterable {
-    case immediate = "Immediate"
-    case onIdle = "OnIdle"
+public enum ResetEnumType: Sendable {
+    case immediate
+    case onIdle
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .immediate: return "Immediate"
+        case .onIdle: return "OnIdle"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Immediate": self = .immediate
+        case "OnIdle": self = .onIdle
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ResetEnumType {
+        try JSONDecode.enumeration(value, path: path, "ResetEnumType", ResetEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("OnIdle") { self = .onIdle; return }
+        case 9:
+            if v.equals("Immediate") { self = .immediate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .immediate: JSONValue.writeLiteral("\"Immediate\"", to: &out)
+        case .onIdle: JSONValue.writeLiteral("\"OnIdle\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station is able to perform the reset.
-public enum ResetStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case scheduled = "Scheduled"
+public enum ResetStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case scheduled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .scheduled: return "Scheduled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Scheduled": self = .scheduled
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> ResetStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "ResetStatusEnumType", ResetStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 9:
+            if v.equals("Scheduled") { self = .scheduled; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .scheduled: JSONValue.writeLiteral("\"Scheduled\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station has successfully received and applied the update of the Local Authorization List.
-public enum SendLocalListStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case failed = "Failed"
-    case versionMismatch = "VersionMismatch"
+public enum SendLocalListStatusEnumType: Sendable {
+    case accepted
+    case failed
+    case versionMismatch
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .failed: return "Failed"
+        case .versionMismatch: return "VersionMismatch"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Failed": self = .failed
+        case "VersionMismatch": self = .versionMismatch
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SendLocalListStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SendLocalListStatusEnumType", SendLocalListStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+        case 15:
+            if v.equals("VersionMismatch") { self = .versionMismatch; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        case .versionMismatch: JSONValue.writeLiteral("\"VersionMismatch\"", to: &out)
+        }
+    }
 }
 
 /// Status is OK if a value could be returned. Otherwise this will indicate the reason why a value could not be returned.
-public enum SetMonitoringStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case unknownComponent = "UnknownComponent"
-    case unknownVariable = "UnknownVariable"
-    case unsupportedMonitorType = "UnsupportedMonitorType"
-    case rejected = "Rejected"
-    case duplicate = "Duplicate"
+public enum SetMonitoringStatusEnumType: Sendable {
+    case accepted
+    case unknownComponent
+    case unknownVariable
+    case unsupportedMonitorType
+    case rejected
+    case duplicate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .unknownComponent: return "UnknownComponent"
+        case .unknownVariable: return "UnknownVariable"
+        case .unsupportedMonitorType: return "UnsupportedMonitorType"
+        case .rejected: return "Rejected"
+        case .duplicate: return "Duplicate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "UnknownComponent": self = .unknownComponent
+        case "UnknownVariable": self = .unknownVariable
+        case "UnsupportedMonitorType": self = .unsupportedMonitorType
+        case "Rejected": self = .rejected
+        case "Duplicate": self = .duplicate
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetMonitoringStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SetMonitoringStatusEnumType", SetMonitoringStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 9:
+            if v.equals("Duplicate") { self = .duplicate; return }
+        case 15:
+            if v.equals("UnknownVariable") { self = .unknownVariable; return }
+        case 16:
+            if v.equals("UnknownComponent") { self = .unknownComponent; return }
+        case 22:
+            if v.equals("UnsupportedMonitorType") { self = .unsupportedMonitorType; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .unknownComponent: JSONValue.writeLiteral("\"UnknownComponent\"", to: &out)
+        case .unknownVariable: JSONValue.writeLiteral("\"UnknownVariable\"", to: &out)
+        case .unsupportedMonitorType: JSONValue.writeLiteral("\"UnsupportedMonitorType\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .duplicate: JSONValue.writeLiteral("\"Duplicate\"", to: &out)
+        }
+    }
 }
 
 /// Result of operation.
-public enum SetNetworkProfileStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case failed = "Failed"
+public enum SetNetworkProfileStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case failed
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .failed: return "Failed"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "Failed": self = .failed
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetNetworkProfileStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SetNetworkProfileStatusEnumType", SetNetworkProfileStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 6:
+            if v.equals("Failed") { self = .failed; return }
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .failed: JSONValue.writeLiteral("\"Failed\"", to: &out)
+        }
+    }
 }
 
 /// Result status of setting the variable.
-public enum SetVariableStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case unknownComponent = "UnknownComponent"
-    case unknownVariable = "UnknownVariable"
-    case notSupportedAttributeType = "NotSupportedAttributeType"
-    case rebootRequired = "RebootRequired"
+public enum SetVariableStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case unknownComponent
+    case unknownVariable
+    case notSupportedAttributeType
+    case rebootRequired
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .unknownComponent: return "UnknownComponent"
+        case .unknownVariable: return "UnknownVariable"
+        case .notSupportedAttributeType: return "NotSupportedAttributeType"
+        case .rebootRequired: return "RebootRequired"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "UnknownComponent": self = .unknownComponent
+        case "UnknownVariable": self = .unknownVariable
+        case "NotSupportedAttributeType": self = .notSupportedAttributeType
+        case "RebootRequired": self = .rebootRequired
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> SetVariableStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "SetVariableStatusEnumType", SetVariableStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 14:
+            if v.equals("RebootRequired") { self = .rebootRequired; return }
+        case 15:
+            if v.equals("UnknownVariable") { self = .unknownVariable; return }
+        case 16:
+            if v.equals("UnknownComponent") { self = .unknownComponent; return }
+        case 25:
+            if v.equals("NotSupportedAttributeType") { self = .notSupportedAttributeType; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .unknownComponent: JSONValue.writeLiteral("\"UnknownComponent\"", to: &out)
+        case .unknownVariable: JSONValue.writeLiteral("\"UnknownVariable\"", to: &out)
+        case .notSupportedAttributeType: JSONValue.writeLiteral("\"NotSupportedAttributeType\"", to: &out)
+        case .rebootRequired: JSONValue.writeLiteral("\"RebootRequired\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of this event.
 /// The first TransactionEvent of a transaction SHALL contain: "Started" The last TransactionEvent of a transaction SHALL contain: "Ended" All others SHALL contain: "Updated"
-public enum TransactionEventEnumType: String, Sendable, Hashable, CaseIterable {
-    case ended = "Ended"
-    case started = "Started"
-    case updated = "Updated"
+public enum TransactionEventEnumType: Sendable {
+    case ended
+    case started
+    case updated
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ended: return "Ended"
+        case .started: return "Started"
+        case .updated: return "Updated"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Ended": self = .ended
+        case "Started": self = .started
+        case "Updated": self = .updated
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TransactionEventEnumType {
+        try JSONDecode.enumeration(value, path: path, "TransactionEventEnumType", TransactionEventEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 5:
+            if v.equals("Ended") { self = .ended; return }
+        case 7:
+            if v.equals("Started") { self = .started; return }
+            if v.equals("Updated") { self = .updated; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ended: JSONValue.writeLiteral("\"Ended\"", to: &out)
+        case .started: JSONValue.writeLiteral("\"Started\"", to: &out)
+        case .updated: JSONValue.writeLiteral("\"Updated\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the Charging Station will send the requested notification or not.
-public enum TriggerMessageStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case notImplemented = "NotImplemented"
+public enum TriggerMessageStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case notImplemented
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .notImplemented: return "NotImplemented"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "NotImplemented": self = .notImplemented
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TriggerMessageStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "TriggerMessageStatusEnumType", TriggerMessageStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 14:
+            if v.equals("NotImplemented") { self = .notImplemented; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .notImplemented: JSONValue.writeLiteral("\"NotImplemented\"", to: &out)
+        }
+    }
 }
 
 /// Reason the Charging Station sends this message to the CSMS
-public enum TriggerReasonEnumType: String, Sendable, Hashable, CaseIterable {
-    case authorized = "Authorized"
-    case cablePluggedIn = "CablePluggedIn"
-    case chargingRateChanged = "ChargingRateChanged"
-    case chargingStateChanged = "ChargingStateChanged"
-    case deauthorized = "Deauthorized"
-    case energyLimitReached = "EnergyLimitReached"
-    case evCommunicationLost = "EVCommunicationLost"
-    case evConnectTimeout = "EVConnectTimeout"
-    case meterValueClock = "MeterValueClock"
-    case meterValuePeriodic = "MeterValuePeriodic"
-    case timeLimitReached = "TimeLimitReached"
-    case trigger = "Trigger"
-    case unlockCommand = "UnlockCommand"
-    case stopAuthorized = "StopAuthorized"
-    case evDeparted = "EVDeparted"
-    case evDetected = "EVDetected"
-    case remoteStop = "RemoteStop"
-    case remoteStart = "RemoteStart"
-    case abnormalCondition = "AbnormalCondition"
-    case signedDataReceived = "SignedDataReceived"
-    case resetCommand = "ResetCommand"
+public enum TriggerReasonEnumType: Sendable {
+    case authorized
+    case cablePluggedIn
+    case chargingRateChanged
+    case chargingStateChanged
+    case deauthorized
+    case energyLimitReached
+    case evCommunicationLost
+    case evConnectTimeout
+    case meterValueClock
+    case meterValuePeriodic
+    case timeLimitReached
+    case trigger
+    case unlockCommand
+    case stopAuthorized
+    case evDeparted
+    case evDetected
+    case remoteStop
+    case remoteStart
+    case abnormalCondition
+    case signedDataReceived
+    case resetCommand
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .authorized: return "Authorized"
+        case .cablePluggedIn: return "CablePluggedIn"
+        case .chargingRateChanged: return "ChargingRateChanged"
+        case .chargingStateChanged: return "ChargingStateChanged"
+        case .deauthorized: return "Deauthorized"
+        case .energyLimitReached: return "EnergyLimitReached"
+        case .evCommunicationLost: return "EVCommunicationLost"
+        case .evConnectTimeout: return "EVConnectTimeout"
+        case .meterValueClock: return "MeterValueClock"
+        case .meterValuePeriodic: return "MeterValuePeriodic"
+        case .timeLimitReached: return "TimeLimitReached"
+        case .trigger: return "Trigger"
+        case .unlockCommand: return "UnlockCommand"
+        case .stopAuthorized: return "StopAuthorized"
+        case .evDeparted: return "EVDeparted"
+        case .evDetected: return "EVDetected"
+        case .remoteStop: return "RemoteStop"
+        case .remoteStart: return "RemoteStart"
+        case .abnormalCondition: return "AbnormalCondition"
+        case .signedDataReceived: return "SignedDataReceived"
+        case .resetCommand: return "ResetCommand"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Authorized": self = .authorized
+        case "CablePluggedIn": self = .cablePluggedIn
+        case "ChargingRateChanged": self = .chargingRateChanged
+        case "ChargingStateChanged": self = .chargingStateChanged
+        case "Deauthorized": self = .deauthorized
+        case "EnergyLimitReached": self = .energyLimitReached
+        case "EVCommunicationLost": self = .evCommunicationLost
+        case "EVConnectTimeout": self = .evConnectTimeout
+        case "MeterValueClock": self = .meterValueClock
+        case "MeterValuePeriodic": self = .meterValuePeriodic
+        case "TimeLimitReached": self = .timeLimitReached
+        case "Trigger": self = .trigger
+        case "UnlockCommand": self = .unlockCommand
+        case "StopAuthorized": self = .stopAuthorized
+        case "EVDeparted": self = .evDeparted
+        case "EVDetected": self = .evDetected
+        case "RemoteStop": self = .remoteStop
+        case "RemoteStart": self = .remoteStart
+        case "AbnormalCondition": self = .abnormalCondition
+        case "SignedDataReceived": self = .signedDataReceived
+        case "ResetCommand": self = .resetCommand
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> TriggerReasonEnumType {
+        try JSONDecode.enumeration(value, path: path, "TriggerReasonEnumType", TriggerReasonEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 7:
+            if v.equals("Trigger") { self = .trigger; return }
+        case 10:
+            if v.equals("Authorized") { self = .authorized; return }
+            if v.equals("EVDeparted") { self = .evDeparted; return }
+            if v.equals("EVDetected") { self = .evDetected; return }
+            if v.equals("RemoteStop") { self = .remoteStop; return }
+        case 11:
+            if v.equals("RemoteStart") { self = .remoteStart; return }
+        case 12:
+            if v.equals("Deauthorized") { self = .deauthorized; return }
+            if v.equals("ResetCommand") { self = .resetCommand; return }
+        case 13:
+            if v.equals("UnlockCommand") { self = .unlockCommand; return }
+        case 14:
+            if v.equals("CablePluggedIn") { self = .cablePluggedIn; return }
+            if v.equals("StopAuthorized") { self = .stopAuthorized; return }
+        case 15:
+            if v.equals("MeterValueClock") { self = .meterValueClock; return }
+        case 16:
+            if v.equals("EVConnectTimeout") { self = .evConnectTimeout; return }
+            if v.equals("TimeLimitReached") { self = .timeLimitReached; return }
+        case 17:
+            if v.equals("AbnormalCondition") { self = .abnormalCondition; return }
+        case 18:
+            if v.equals("EnergyLimitReached") { self = .energyLimitReached; return }
+            if v.equals("MeterValuePeriodic") { self = .meterValuePeriodic; return }
+            if v.equals("SignedDataReceived") { self = .signedDataReceived; return }
+        case 19:
+            if v.equals("ChargingRateChanged") { self = .chargingRateChanged; return }
+            if v.equals("EVCommunicationLost") { self = .evCommunicationLost; return }
+        case 20:
+            if v.equals("ChargingStateChanged") { self = .chargingStateChanged; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .authorized: JSONValue.writeLiteral("\"Authorized\"", to: &out)
+        case .cablePluggedIn: JSONValue.writeLiteral("\"CablePluggedIn\"", to: &out)
+        case .chargingRateChanged: JSONValue.writeLiteral("\"ChargingRateChanged\"", to: &out)
+        case .chargingStateChanged: JSONValue.writeLiteral("\"ChargingStateChanged\"", to: &out)
+        case .deauthorized: JSONValue.writeLiteral("\"Deauthorized\"", to: &out)
+        case .energyLimitReached: JSONValue.writeLiteral("\"EnergyLimitReached\"", to: &out)
+        case .evCommunicationLost: JSONValue.writeLiteral("\"EVCommunicationLost\"", to: &out)
+        case .evConnectTimeout: JSONValue.writeLiteral("\"EVConnectTimeout\"", to: &out)
+        case .meterValueClock: JSONValue.writeLiteral("\"MeterValueClock\"", to: &out)
+        case .meterValuePeriodic: JSONValue.writeLiteral("\"MeterValuePeriodic\"", to: &out)
+        case .timeLimitReached: JSONValue.writeLiteral("\"TimeLimitReached\"", to: &out)
+        case .trigger: JSONValue.writeLiteral("\"Trigger\"", to: &out)
+        case .unlockCommand: JSONValue.writeLiteral("\"UnlockCommand\"", to: &out)
+        case .stopAuthorized: JSONValue.writeLiteral("\"StopAuthorized\"", to: &out)
+        case .evDeparted: JSONValue.writeLiteral("\"EVDeparted\"", to: &out)
+        case .evDetected: JSONValue.writeLiteral("\"EVDetected\"", to: &out)
+        case .remoteStop: JSONValue.writeLiteral("\"RemoteStop\"", to: &out)
+        case .remoteStart: JSONValue.writeLiteral("\"RemoteStart\"", to: &out)
+        case .abnormalCondition: JSONValue.writeLiteral("\"AbnormalCondition\"", to: &out)
+        case .signedDataReceived: JSONValue.writeLiteral("\"SignedDataReceived\"", to: &out)
+        case .resetCommand: JSONValue.writeLiteral("\"ResetCommand\"", to: &out)
+        }
+    }
 }
 
 /// This indicates whether the Charging Station has unlocked the connector.
-public enum UnlockStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case unlocked = "Unlocked"
-    case unlockFailed = "UnlockFailed"
-    case ongoingAuthorizedTransaction = "OngoingAuthorizedTransaction"
-    case unknownConnector = "UnknownConnector"
+public enum UnlockStatusEnumType: Sendable {
+    case unlocked
+    case unlockFailed
+    case ongoingAuthorizedTransaction
+    case unknownConnector
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .unlocked: return "Unlocked"
+        case .unlockFailed: return "UnlockFailed"
+        case .ongoingAuthorizedTransaction: return "OngoingAuthorizedTransaction"
+        case .unknownConnector: return "UnknownConnector"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Unlocked": self = .unlocked
+        case "UnlockFailed": self = .unlockFailed
+        case "OngoingAuthorizedTransaction": self = .ongoingAuthorizedTransaction
+        case "UnknownConnector": self = .unknownConnector
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnlockStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UnlockStatusEnumType", UnlockStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Unlocked") { self = .unlocked; return }
+        case 12:
+            if v.equals("UnlockFailed") { self = .unlockFailed; return }
+        case 16:
+            if v.equals("UnknownConnector") { self = .unknownConnector; return }
+        case 28:
+            if v.equals("OngoingAuthorizedTransaction") { self = .ongoingAuthorizedTransaction; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .unlocked: JSONValue.writeLiteral("\"Unlocked\"", to: &out)
+        case .unlockFailed: JSONValue.writeLiteral("\"UnlockFailed\"", to: &out)
+        case .ongoingAuthorizedTransaction: JSONValue.writeLiteral("\"OngoingAuthorizedTransaction\"", to: &out)
+        case .unknownConnector: JSONValue.writeLiteral("\"UnknownConnector\"", to: &out)
+        }
+    }
 }
 
 /// Indicates whether the Local Controller succeeded in unpublishing the firmware.
-public enum UnpublishFirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case downloadOngoing = "DownloadOngoing"
-    case noFirmware = "NoFirmware"
-    case unpublished = "Unpublished"
+public enum UnpublishFirmwareStatusEnumType: Sendable {
+    case downloadOngoing
+    case noFirmware
+    case unpublished
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .downloadOngoing: return "DownloadOngoing"
+        case .noFirmware: return "NoFirmware"
+        case .unpublished: return "Unpublished"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "DownloadOngoing": self = .downloadOngoing
+        case "NoFirmware": self = .noFirmware
+        case "Unpublished": self = .unpublished
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UnpublishFirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UnpublishFirmwareStatusEnumType", UnpublishFirmwareStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 10:
+            if v.equals("NoFirmware") { self = .noFirmware; return }
+        case 11:
+            if v.equals("Unpublished") { self = .unpublished; return }
+        case 15:
+            if v.equals("DownloadOngoing") { self = .downloadOngoing; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .downloadOngoing: JSONValue.writeLiteral("\"DownloadOngoing\"", to: &out)
+        case .noFirmware: JSONValue.writeLiteral("\"NoFirmware\"", to: &out)
+        case .unpublished: JSONValue.writeLiteral("\"Unpublished\"", to: &out)
+        }
+    }
 }
 
 /// This contains the type of update (full or differential) of this request.
-public enum UpdateEnumType: String, Sendable, Hashable, CaseIterable {
-    case differential = "Differential"
-    case full = "Full"
+public enum UpdateEnumType: Sendable {
+    case differential
+    case full
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .differential: return "Differential"
+        case .full: return "Full"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Differential": self = .differential
+        case "Full": self = .full
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UpdateEnumType {
+        try JSONDecode.enumeration(value, path: path, "UpdateEnumType", UpdateEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Full") { self = .full; return }
+        case 12:
+            if v.equals("Differential") { self = .differential; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .differential: JSONValue.writeLiteral("\"Differential\"", to: &out)
+        case .full: JSONValue.writeLiteral("\"Full\"", to: &out)
+        }
+    }
 }
 
 /// This field indicates whether the Charging Station was able to accept the request.
-public enum UpdateFirmwareStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case acceptedCanceled = "AcceptedCanceled"
-    case invalidCertificate = "InvalidCertificate"
-    case revokedCertificate = "RevokedCertificate"
+public enum UpdateFirmwareStatusEnumType: Sendable {
+    case accepted
+    case rejected
+    case acceptedCanceled
+    case invalidCertificate
+    case revokedCertificate
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .accepted: return "Accepted"
+        case .rejected: return "Rejected"
+        case .acceptedCanceled: return "AcceptedCanceled"
+        case .invalidCertificate: return "InvalidCertificate"
+        case .revokedCertificate: return "RevokedCertificate"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "Accepted": self = .accepted
+        case "Rejected": self = .rejected
+        case "AcceptedCanceled": self = .acceptedCanceled
+        case "InvalidCertificate": self = .invalidCertificate
+        case "RevokedCertificate": self = .revokedCertificate
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UpdateFirmwareStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UpdateFirmwareStatusEnumType", UpdateFirmwareStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 8:
+            if v.equals("Accepted") { self = .accepted; return }
+            if v.equals("Rejected") { self = .rejected; return }
+        case 16:
+            if v.equals("AcceptedCanceled") { self = .acceptedCanceled; return }
+        case 18:
+            if v.equals("InvalidCertificate") { self = .invalidCertificate; return }
+            if v.equals("RevokedCertificate") { self = .revokedCertificate; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .accepted: JSONValue.writeLiteral("\"Accepted\"", to: &out)
+        case .rejected: JSONValue.writeLiteral("\"Rejected\"", to: &out)
+        case .acceptedCanceled: JSONValue.writeLiteral("\"AcceptedCanceled\"", to: &out)
+        case .invalidCertificate: JSONValue.writeLiteral("\"InvalidCertificate\"", to: &out)
+        case .revokedCertificate: JSONValue.writeLiteral("\"RevokedCertificate\"", to: &out)
+        }
+    }
 }
 
 /// This contains the status of the log upload.
-public enum UploadLogStatusEnumType: String, Sendable, Hashable, CaseIterable {
-    case badMessage = "BadMessage"
-    case idle = "Idle"
-    case notSupportedOperation = "NotSupportedOperation"
-    case permissionDenied = "PermissionDenied"
-    case uploaded = "Uploaded"
-    case uploadFailure = "UploadFailure"
-    case uploading = "Uploading"
-    case acceptedCanceled = "AcceptedCanceled"
+public enum UploadLogStatusEnumType: Sendable {
+    case badMessage
+    case idle
+    case notSupportedOperation
+    case permissionDenied
+    case uploaded
+    case uploadFailure
+    case uploading
+    case acceptedCanceled
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .badMessage: return "BadMessage"
+        case .idle: return "Idle"
+        case .notSupportedOperation: return "NotSupportedOperation"
+        case .permissionDenied: return "PermissionDenied"
+        case .uploaded: return "Uploaded"
+        case .uploadFailure: return "UploadFailure"
+        case .uploading: return "Uploading"
+        case .acceptedCanceled: return "AcceptedCanceled"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "BadMessage": self = .badMessage
+        case "Idle": self = .idle
+        case "NotSupportedOperation": self = .notSupportedOperation
+        case "PermissionDenied": self = .permissionDenied
+        case "Uploaded": self = .uploaded
+        case "UploadFailure": self = .uploadFailure
+        case "Uploading": self = .uploading
+        case "AcceptedCanceled": self = .acceptedCanceled
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> UploadLogStatusEnumType {
+        try JSONDecode.enumeration(value, path: path, "UploadLogStatusEnumType", UploadLogStatusEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("Idle") { self = .idle; return }
+        case 8:
+            if v.equals("Uploaded") { self = .uploaded; return }
+        case 9:
+            if v.equals("Uploading") { self = .uploading; return }
+        case 10:
+            if v.equals("BadMessage") { self = .badMessage; return }
+        case 13:
+            if v.equals("UploadFailure") { self = .uploadFailure; return }
+        case 16:
+            if v.equals("PermissionDenied") { self = .permissionDenied; return }
+            if v.equals("AcceptedCanceled") { self = .acceptedCanceled; return }
+        case 21:
+            if v.equals("NotSupportedOperation") { self = .notSupportedOperation; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .badMessage: JSONValue.writeLiteral("\"BadMessage\"", to: &out)
+        case .idle: JSONValue.writeLiteral("\"Idle\"", to: &out)
+        case .notSupportedOperation: JSONValue.writeLiteral("\"NotSupportedOperation\"", to: &out)
+        case .permissionDenied: JSONValue.writeLiteral("\"PermissionDenied\"", to: &out)
+        case .uploaded: JSONValue.writeLiteral("\"Uploaded\"", to: &out)
+        case .uploadFailure: JSONValue.writeLiteral("\"UploadFailure\"", to: &out)
+        case .uploading: JSONValue.writeLiteral("\"Uploading\"", to: &out)
+        case .acceptedCanceled: JSONValue.writeLiteral("\"AcceptedCanceled\"", to: &out)
+        }
+    }
 }
 
 /// VPN. Type. VPN_ Code
 /// urn:x-oca:ocpp:uid:1:569277
 /// Type of VPN
-public enum VPNEnumType: String, Sendable, Hashable, CaseIterable {
-    case ikEv2 = "IKEv2"
-    case ipSec = "IPSec"
-    case l2TP = "L2TP"
-    case pptp = "PPTP"
+public enum VPNEnumType: Sendable {
+    case ikEv2
+    case ipSec
+    case l2TP
+    case pptp
+
+    /// The value as the schema spells it.
+    public var rawValue: String {
+        switch self {
+        case .ikEv2: return "IKEv2"
+        case .ipSec: return "IPSec"
+        case .l2TP: return "L2TP"
+        case .pptp: return "PPTP"
+        }
+    }
+
+    /// The case the schema spells `rawValue`; nil for any other string.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "IKEv2": self = .ikEv2
+        case "IPSec": self = .ipSec
+        case "L2TP": self = .l2TP
+        case "PPTP": self = .pptp
+        default: return nil
+        }
+    }
+
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> VPNEnumType {
+        try JSONDecode.enumeration(value, path: path, "VPNEnumType", VPNEnumType.init(rawValue:))
+    }
+
+    func toJSON() -> JSONValue { .string(rawValue) }
+
+    /// Reads one value from JSON bytes: a switch on the length, then on the bytes (no String).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        let v = try p.readEnumValue()
+        switch v.bytes.count {
+        case 4:
+            if v.equals("L2TP") { self = .l2TP; return }
+            if v.equals("PPTP") { self = .pptp; return }
+        case 5:
+            if v.equals("IKEv2") { self = .ikEv2; return }
+            if v.equals("IPSec") { self = .ipSec; return }
+        default: break
+        }
+        throw JSONBytesMismatch()
+    }
+
+    func writeJSON(to out: inout [UInt8]) {
+        switch self {
+        case .ikEv2: JSONValue.writeLiteral("\"IKEv2\"", to: &out)
+        case .ipSec: JSONValue.writeLiteral("\"IPSec\"", to: &out)
+        case .l2TP: JSONValue.writeLiteral("\"L2TP\"", to: &out)
+        case .pptp: JSONValue.writeLiteral("\"PPTP\"", to: &out)
+        }
+    }
 }
-
-// MARK: - JSON
-
-extension APNAuthenticationEnumType: JSONStringEnum {}
-extension AttributeEnumType: JSONStringEnum {}
-extension AuthorizationStatusEnumType: JSONStringEnum {}
-extension AuthorizeCertificateStatusEnumType: JSONStringEnum {}
-extension BootReasonEnumType: JSONStringEnum {}
-extension CancelReservationStatusEnumType: JSONStringEnum {}
-extension CertificateActionEnumType: JSONStringEnum {}
-extension CertificateSignedStatusEnumType: JSONStringEnum {}
-extension CertificateSigningUseEnumType: JSONStringEnum {}
-extension ChangeAvailabilityStatusEnumType: JSONStringEnum {}
-extension ChargingLimitSourceEnumType: JSONStringEnum {}
-extension ChargingProfileKindEnumType: JSONStringEnum {}
-extension ChargingProfilePurposeEnumType: JSONStringEnum {}
-extension ChargingProfileStatusEnumType: JSONStringEnum {}
-extension ChargingRateUnitEnumType: JSONStringEnum {}
-extension ChargingStateEnumType: JSONStringEnum {}
-extension ClearCacheStatusEnumType: JSONStringEnum {}
-extension ClearChargingProfileStatusEnumType: JSONStringEnum {}
-extension ClearMessageStatusEnumType: JSONStringEnum {}
-extension ClearMonitoringStatusEnumType: JSONStringEnum {}
-extension ComponentCriterionEnumType: JSONStringEnum {}
-extension ConnectorEnumType: JSONStringEnum {}
-extension ConnectorStatusEnumType: JSONStringEnum {}
-extension CostKindEnumType: JSONStringEnum {}
-extension CustomerInformationStatusEnumType: JSONStringEnum {}
-extension DataEnumType: JSONStringEnum {}
-extension DataTransferStatusEnumType: JSONStringEnum {}
-extension DeleteCertificateStatusEnumType: JSONStringEnum {}
-extension DisplayMessageStatusEnumType: JSONStringEnum {}
-extension EnergyTransferModeEnumType: JSONStringEnum {}
-extension EventNotificationEnumType: JSONStringEnum {}
-extension EventTriggerEnumType: JSONStringEnum {}
-extension FirmwareStatusEnumType: JSONStringEnum {}
-extension GenericDeviceModelStatusEnumType: JSONStringEnum {}
-extension GenericStatusEnumType: JSONStringEnum {}
-extension GetCertificateIdUseEnumType: JSONStringEnum {}
-extension GetCertificateStatusEnumType: JSONStringEnum {}
-extension GetChargingProfileStatusEnumType: JSONStringEnum {}
-extension GetDisplayMessagesStatusEnumType: JSONStringEnum {}
-extension GetInstalledCertificateStatusEnumType: JSONStringEnum {}
-extension GetVariableStatusEnumType: JSONStringEnum {}
-extension HashAlgorithmEnumType: JSONStringEnum {}
-extension IdTokenEnumType: JSONStringEnum {}
-extension InstallCertificateStatusEnumType: JSONStringEnum {}
-extension InstallCertificateUseEnumType: JSONStringEnum {}
-extension Iso15118EVCertificateStatusEnumType: JSONStringEnum {}
-extension LocationEnumType: JSONStringEnum {}
-extension LogEnumType: JSONStringEnum {}
-extension LogStatusEnumType: JSONStringEnum {}
-extension MeasurandEnumType: JSONStringEnum {}
-extension MessageFormatEnumType: JSONStringEnum {}
-extension MessagePriorityEnumType: JSONStringEnum {}
-extension MessageStateEnumType: JSONStringEnum {}
-extension MessageTriggerEnumType: JSONStringEnum {}
-extension MonitorEnumType: JSONStringEnum {}
-extension MonitoringBaseEnumType: JSONStringEnum {}
-extension MonitoringCriterionEnumType: JSONStringEnum {}
-extension MutabilityEnumType: JSONStringEnum {}
-extension NotifyEVChargingNeedsStatusEnumType: JSONStringEnum {}
-extension OCPPInterfaceEnumType: JSONStringEnum {}
-extension OCPPTransportEnumType: JSONStringEnum {}
-extension OCPPVersionEnumType: JSONStringEnum {}
-extension OperationalStatusEnumType: JSONStringEnum {}
-extension PhaseEnumType: JSONStringEnum {}
-extension PublishFirmwareStatusEnumType: JSONStringEnum {}
-extension ReadingContextEnumType: JSONStringEnum {}
-extension ReasonEnumType: JSONStringEnum {}
-extension RecurrencyKindEnumType: JSONStringEnum {}
-extension RegistrationStatusEnumType: JSONStringEnum {}
-extension ReportBaseEnumType: JSONStringEnum {}
-extension RequestStartStopStatusEnumType: JSONStringEnum {}
-extension ReservationUpdateStatusEnumType: JSONStringEnum {}
-extension ReserveNowStatusEnumType: JSONStringEnum {}
-extension ResetEnumType: JSONStringEnum {}
-extension ResetStatusEnumType: JSONStringEnum {}
-extension SendLocalListStatusEnumType: JSONStringEnum {}
-extension SetMonitoringStatusEnumType: JSONStringEnum {}
-extension SetNetworkProfileStatusEnumType: JSONStringEnum {}
-extension SetVariableStatusEnumType: JSONStringEnum {}
-extension TransactionEventEnumType: JSONStringEnum {}
-extension TriggerMessageStatusEnumType: JSONStringEnum {}
-extension TriggerReasonEnumType: JSONStringEnum {}
-extension UnlockStatusEnumType: JSONStringEnum {}
-extension UnpublishFirmwareStatusEnumType: JSONStringEnum {}
-extension UpdateEnumType: JSONStringEnum {}
-extension UpdateFirmwareStatusEnumType: JSONStringEnum {}
-extension UploadLogStatusEnumType: JSONStringEnum {}
-extension VPNEnumType: JSONStringEnum {}

@@ -58,3 +58,73 @@ extension OCPPPayload {
         return .accepted
     }
 }
+
+/// How the message layer treated one frame's bytes, when both paths agree.
+public enum FrameOutcome: Sendable, Equatable {
+    /// Both paths decoded the payload to the same value and write it back as the same text, which round-trips.
+    case accepted
+    /// Both paths refused the payload with this error (one of Part 4 §4.3, Table 8's payload codes).
+    case refused(OCPPValidationError)
+    /// Both paths refused the frame itself with this error.
+    case refusedFrame(RPCFrameError)
+}
+
+extension OCPPPayload {
+    /// Runs one CALL or CALLRESULT frame carrying a `Self` payload through both paths and checks that they agree:
+    /// the tree path (`RPCMessage.parse(utf8:)`, then `selfCheck(_:)` on the payload) and the byte path
+    /// (`RPCFrame.parse(utf8:)`, `decodePayload`, `writeJSON`). Same verdict, same error, equal values, and the
+    /// same encoded bytes.
+    public static func selfCheck(frame bytes: [UInt8]) throws(PayloadInconsistency) -> FrameOutcome {
+        let tree: FrameOutcome
+        var treeValue: Self? = nil
+        do {
+            switch try RPCMessage.parse(utf8: bytes) {
+            case .call(_, _, let payload), .callResult(_, let payload):
+                switch try selfCheck(payload) {
+                case .accepted:
+                    tree = .accepted
+                    treeValue = try? Self(validating: payload)
+                case .refused(let error): tree = .refused(error)
+                }
+            case .callError:
+                tree = .refused(RPCFrame.callErrorHasNoPayload)
+            }
+        } catch let error as RPCFrameError {
+            tree = .refusedFrame(error)
+        } catch let error as PayloadInconsistency {
+            throw error
+        } catch {
+            throw PayloadInconsistency(description: "\(Self.self): unexpected \(error)")
+        }
+        let bytePath: FrameOutcome
+        do {
+            let value = try RPCFrame.parse(utf8: bytes).decodePayload(as: Self.self)
+            guard let treeValue else {
+                throw PayloadInconsistency(description: "\(Self.self): the byte path accepts what the tree path refuses (\(tree)): \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+            }
+            guard value == treeValue else {
+                throw PayloadInconsistency(description: "\(Self.self): the byte path decodes another value than the tree path: \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+            }
+            let written = value.jsonBytes()
+            guard written == treeValue.toJSON().serializedBytes() else {
+                throw PayloadInconsistency(description: "\(Self.self): writeJSON writes \(String(decoding: written.prefix(300), as: UTF8.self)), the tree path something else")
+            }
+            bytePath = .accepted
+        } catch let error as RPCFrameError {
+            bytePath = .refusedFrame(error)
+        } catch let error as RPCFrame.DecodingError {
+            switch error {
+            case .frame(let e): bytePath = .refusedFrame(e)
+            case .payload(let e): bytePath = .refused(e)
+            }
+        } catch let error as PayloadInconsistency {
+            throw error
+        } catch {
+            throw PayloadInconsistency(description: "\(Self.self): unexpected \(error)")
+        }
+        guard bytePath == tree else {
+            throw PayloadInconsistency(description: "\(Self.self): byte path \(bytePath), tree path \(tree): \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+        }
+        return tree
+    }
+}

@@ -197,7 +197,9 @@ public protocol StationView: Sendable {
     func evseViews() async -> [EVSEStationView]
 }
 
-/// The port a board backend implements.
+/// The port a board backend implements: the whole board as the station sees it. A backend composes the parts of
+/// Ports/HALParts.swift (OCPPStationHardware's `SimulatedBoard` does, for board files and a manufacturer's own parts),
+/// or implements this port in one piece.
 public protocol BoardHardware: Sendable {
     /// The EVSEs and connectors this board has, in id order.
     var evses: [EVSEDescription] { get }
@@ -217,7 +219,8 @@ public protocol BoardHardware: Sendable {
     /// feedback disagrees): the station then charges nothing and reports ConnectorPlugRetentionLock Problem (G05).
     func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws
     /// The current the EV may draw, in amperes: for an AC EVSE the control pilot's PWM duty cycle
-    /// (IEC 61851-1: duty % = A / 0.6 from 6 A to 51 A); 0 stops the PWM (state B with a +9 V level).
+    /// (`ControlPilotOutput(currentLimitA:)`, IEC 61851-1: duty % = A / 0.6 from 6 A to 51 A); below 6 A (0: nothing
+    /// offered) the PWM stops.
     func setCurrentLimit(evse: Int, amps: Double) async throws
 
     /// Runs the backend's own I/O (the sim board's control socket, GPIO line watchers) until the task is

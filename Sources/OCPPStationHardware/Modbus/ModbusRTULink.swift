@@ -67,6 +67,13 @@ public final class ModbusRTULink: Sendable {
         }
     }
 
+    /// The serial line as libmodbus set it up, read back from the device's termios: what the kernel (and a USB
+    /// adapter's driver) was told. Opens the bus if it is not open yet.
+    public func lineSettings() async throws -> SerialLineSettings {
+        let bus = bus
+        return try await thread.runIfActive { try bus.lineSettingsBlocking() }
+    }
+
 }
 
 /// The libmodbus context (`modbus_t *`) of one bus, opened on first use and after an I/O error; used only on the
@@ -124,6 +131,26 @@ private final class Bus: Sendable {
         }
     }
 
+    func lineSettingsBlocking() throws(ModbusError) -> SerialLineSettings {
+        try context.withLock { (ctx: inout OpaquePointer?) throws(ModbusError) -> SerialLineSettings in
+            if ctx == nil { ctx = try open() }
+            var t = termios()
+            guard let modbus = ctx, tcgetattr(modbus_get_socket(modbus), &t) == 0 else {
+                throw ModbusError(.other, "\(device): cannot read the line settings: \(String(cString: strerror(errno)))")
+            }
+            let size = t.c_cflag & tcflag_t(CSIZE)
+            let speeds: [speed_t: Int] = [
+                speed_t(B1200): 1200, speed_t(B2400): 2400, speed_t(B4800): 4800, speed_t(B9600): 9600,
+                speed_t(B19200): 19200, speed_t(B38400): 38400, speed_t(B57600): 57600, speed_t(B115200): 115200,
+            ]
+            return SerialLineSettings(
+                baud: speeds[cfgetospeed(&t)], parityBit: t.c_cflag & tcflag_t(PARENB) != 0,
+                oddParity: t.c_cflag & tcflag_t(PARODD) != 0, parityCheck: t.c_iflag & tcflag_t(INPCK) != 0,
+                dataBits: size == tcflag_t(CS5) ? 5 : size == tcflag_t(CS6) ? 6 : size == tcflag_t(CS7) ? 7 : 8,
+                stopBits: t.c_cflag & tcflag_t(CSTOPB) != 0 ? 2 : 1)
+        }
+    }
+
     private func open() throws(ModbusError) -> OpaquePointer {
         guard
             let ctx = modbus_new_rtu(
@@ -175,5 +202,29 @@ public struct ModbusRTUMeter: EnergyMeter {
             }
         }
         return map.sample(values, meterId: meterId, timestamp: SimulatedBoard.systemSeconds())
+    }
+}
+
+/// A serial line's framing as the device's termios holds it (the flags as they are: a pseudo-terminal keeps some and
+/// forces others, see ModbusMeterTests.serialSettingsReachTheDevice).
+public struct SerialLineSettings: Sendable, Hashable {
+    /// nil for a speed outside the supported baud rates.
+    public var baud: Int?
+    /// PARENB: a parity bit is sent and expected.
+    public var parityBit: Bool
+    /// PARODD: odd rather than even parity.
+    public var oddParity: Bool
+    /// INPCK: received parity is checked (libmodbus sets it with any parity but none).
+    public var parityCheck: Bool
+    public var dataBits: Int
+    public var stopBits: Int
+
+    public init(baud: Int?, parityBit: Bool, oddParity: Bool, parityCheck: Bool, dataBits: Int, stopBits: Int) {
+        self.baud = baud
+        self.parityBit = parityBit
+        self.oddParity = oddParity
+        self.parityCheck = parityCheck
+        self.dataBits = dataBits
+        self.stopBits = stopBits
     }
 }

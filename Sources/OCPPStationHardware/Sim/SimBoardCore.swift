@@ -1,5 +1,6 @@
 // The simulated board's state machine: physical changes, the lazily integrated meter, persistence, events.
 import Logging
+import OCPPMessages
 import OCPPStation
 
 /// Serialises every change: a change is persisted, then its events are yielded, then the caller gets its answer.
@@ -108,11 +109,11 @@ actor SimBoardCore {
     // MARK: Control socket commands
 
     /// Carries out a state-changing command; returns extra reply members. `status` is handled by the caller.
-    func perform(_ command: SimCommand) throws(SimCommandError) -> HWJSONObject {
+    func perform(_ command: SimCommand) throws(SimCommandError) -> JSONObject {
         integrate()
         var state = evses
         var events: [HardwareEvent] = []
-        var reply = HWJSONObject()
+        var reply = JSONObject()
         switch command {
         case .plug(let evse, let connector):
             let i = try index(of: evse)
@@ -142,7 +143,7 @@ actor SimBoardCore {
             if let watts { state[i].evPowerW = watts }
             state[i].evCharging = true
             events.append(.evCharging(evse: evse))
-            reply["powerW"] = .double(state[i].powerW)
+            reply["powerW"] = .number(state[i].powerW)
         case .evSuspend(let evse):
             let i = try index(of: evse)
             if !state[i].plugged.contains(true) { throw SimCommandError("EVSE \(evse): no cable is plugged") }
@@ -158,7 +159,7 @@ actor SimBoardCore {
             state[i].evPowerW = watts
             // The EV draws this while it charges; otherwise it is what it will draw when it starts.
             if state[i].evCharging { events.append(.powerChanged(evse: evse, watts: watts)) }
-            reply["powerW"] = .double(state[i].powerW)
+            reply["powerW"] = .number(state[i].powerW)
         case .fault(let evse, let kind):
             let i = try index(of: evse)
             if state[i].faults.contains(kind) { throw SimCommandError("EVSE \(evse): fault \(kind.rawValue) is already active") }

@@ -1,4 +1,5 @@
 // The simulated board's physical state and its file DATA_DIR/sim-board.json (it outlives the agent, like real hardware).
+import OCPPMessages
 import OCPPStation
 
 /// The simulated board cannot start or an actuator failed: one line naming the file, field and reason where there is one.
@@ -65,29 +66,29 @@ enum SimBoardStateFile {
     }
 
     static func encode(_ evses: [SimEVSEState]) -> [UInt8] {
-        let json = HWJSONValue.object(
-            HWJSONObject([
-                "version": .int(version),
+        let json = JSONValue.object(
+            [
+                "version": .integer(version),
                 "evses": .array(
                     evses.map { evse in
                         .object(
-                            HWJSONObject([
-                                "evse": .int(evse.evse),
+                            [
+                                "evse": .integer(evse.evse),
                                 "connectors": .array(
                                     evse.plugged.enumerated().map {
-                                        .object(HWJSONObject(["connector": .int($0.offset + 1), "plugged": .bool($0.element)]))
+                                        .object(["connector": .integer($0.offset + 1), "plugged": .bool($0.element)])
                                     }),
                                 "evCharging": .bool(evse.evCharging),
-                                "evPowerW": .double(evse.evPowerW),
+                                "evPowerW": .number(evse.evPowerW),
                                 "faults": .array(SimEVSEState.sortedFaults(evse.faults).map { .string($0.rawValue) }),
-                                "energyWh": .double(evse.energyWh),
-                                "limitA": .double(evse.limitA),
+                                "energyWh": .number(evse.energyWh),
+                                "limitA": .number(evse.limitA),
                                 "contactorClosed": .bool(evse.contactorClosed),
                                 "locked": .bool(evse.locked),
-                            ]))
+                            ])
                     }),
-            ]))
-        return Array((json.serialized + "\n").utf8)
+            ])
+        return Array((json.serialized() + "\n").utf8)
     }
 
     /// Reads the state file; nil when there is none. Throws (and leaves the file alone) when it cannot be used.
@@ -100,7 +101,7 @@ enum SimBoardStateFile {
         } catch {
             throw .stateFile(path, field: nil, reason: error.reason)
         }
-        let json: HWJSONValue
+        let json: JSONValue
         do {
             json = try HWJSONParser.parse(bytes)
         } catch {
@@ -113,7 +114,7 @@ enum SimBoardStateFile {
         }
     }
 
-    private static func decode(_ json: HWJSONValue, configuration: BoardConfiguration) throws(HWJSONFieldError) -> [SimEVSEState] {
+    private static func decode(_ json: JSONValue, configuration: BoardConfiguration) throws(HWJSONFieldError) -> [SimEVSEState] {
         let root = try HWJSONFields(json, path: "")
         try root.rejectUnknownKeys(allowed: ["version", "evses"])
         let fileVersion = try root.int("version")

@@ -24,7 +24,7 @@ enum SimCommand: Equatable {
     static let defaultIdTokenType = IdTokenEnumType.iso14443
 
     static func parse(line: [UInt8]) throws(SimCommandError) -> SimCommand {
-        let json: HWJSONValue
+        let json: JSONValue
         do {
             json = try HWJSONParser.parse(line)
         } catch {
@@ -37,7 +37,7 @@ enum SimCommand: Equatable {
         }
     }
 
-    private static func decode(_ json: HWJSONValue) throws(HWJSONFieldError) -> SimCommand {
+    private static func decode(_ json: JSONValue) throws(HWJSONFieldError) -> SimCommand {
         let request = try HWJSONFields(json, path: "")
         let cmd = try request.string("cmd")
         func allow(_ keys: String...) throws(HWJSONFieldError) {

@@ -7,6 +7,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OCPPMessages
 
 /// Why a request could not be sent or answered, in one line.
 public struct SimControlError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -73,15 +74,15 @@ public enum SimControlClient {
         command: String, evse: Int? = nil, kind: String? = nil, idToken: String? = nil, type: String? = nil,
         watts: Double? = nil, connector: Int? = nil
     ) -> String {
-        var object = HWJSONObject()
+        var object = JSONObject()
         object["cmd"] = .string(command)
-        if let evse { object["evse"] = .int(evse) }
-        if let connector { object["connector"] = .int(connector) }
+        if let evse { object["evse"] = .integer(evse) }
+        if let connector { object["connector"] = .integer(connector) }
         if let kind { object["kind"] = .string(kind) }
         if let idToken { object["idToken"] = .string(idToken) }
         if let type { object["type"] = .string(type) }
-        if let watts { object["watts"] = .double(watts) }
-        return HWJSONValue.object(object).serialized
+        if let watts { object["watts"] = .number(watts) }
+        return JSONValue.object(object).serialized()
     }
 
     /// A connected stream socket to `socketPath`.

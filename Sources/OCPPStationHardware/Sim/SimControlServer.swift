@@ -1,8 +1,10 @@
 // The sim board's control socket: newline-delimited JSON requests on DATA_DIR/sim.sock, one reply line each.
 import Logging
+import OCPPMessages
 import NIOCore
 import NIOPosix
 import OCPPStation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -87,9 +89,11 @@ extension SimulatedBoard {
             throw SimulatedBoardError("another process is already serving \(path): is a station agent already running with this data directory?")
         }
 
-        // Accepted connections come out as plain channels that do not read yet (autoRead off): one that is
-        // never served (accepted just as the listener closes) is simply closed by its peer, whereas a
-        // NIOAsyncChannel that never reaches executeThenClose traps (swift-nio#2637).
+        // Accepted connections come out as plain channels that do not read yet (autoRead off): a NIOAsyncChannel
+        // that never reaches executeThenClose traps (swift-nio#2637). One that is never served (accepted just as the
+        // listener closes, left in the server's stream) is closed here once the accept loop has ended: nothing else
+        // would close it, and an open channel and its pipeline keep each other alive (LeakSanitizer).
+        let accepted = AcceptedChannels()
         let server: NIOAsyncChannel<any Channel, Never>
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
@@ -98,6 +102,7 @@ extension SimulatedBoard {
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SimLineDecoder()))
+                        accepted.insert(channel)
                         return channel
                     }
                 }
@@ -128,9 +133,11 @@ extension SimulatedBoard {
                 listener.close(promise: nil)
             }
         } catch {
+            accepted.closeAll()
             await core.flush()
             throw error
         }
+        accepted.closeAll()
         await core.flush()
         logger.info("sim board control socket closed", metadata: ["path": "\(path)"])
     }
@@ -139,9 +146,14 @@ extension SimulatedBoard {
         let connection: ControlConnection
         do {
             connection = try await channel.eventLoop.submit {
+                // A connection NIO already closed (its peer went away before it was served) gets no wrapper: NIO's
+                // handler and writer for a closed channel are never removed from a pipeline, so they would keep
+                // each other alive (LeakSanitizer, Tests/lsan-suppressions.txt until this).
+                guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
                 let connection = try ControlConnection(wrappingChannelSynchronously: channel)
                 if let options = channel.syncOptions {
-                    try options.setOption(.autoRead, value: true)
+                    // Not thrown: the wrapper exists now and only executeThenClose below releases it.
+                    try? options.setOption(.autoRead, value: true)
                 } else {
                     channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
                 }
@@ -173,7 +185,7 @@ extension SimulatedBoard {
     }
 
     static func errorReply(_ message: String) -> String {
-        HWJSONValue.object(HWJSONObject(["ok": .bool(false), "error": .string(message)])).serialized
+        JSONValue.object(["ok": .bool(false), "error": .string(message)]).serialized()
     }
 
     /// The reply line (without line break) for one request line. Never throws: errors become `ok:false`.
@@ -185,47 +197,65 @@ extension SimulatedBoard {
             return Self.errorReply(error.message)
         }
         if command == .status {
-            return await statusReply(station: station).serialized
+            return await statusReply(station: station).serialized()
         }
         do {
             let extra = try await core.perform(command)
             logger.info("sim board: \(String(decoding: line, as: UTF8.self))")
-            var reply = HWJSONObject(["ok": .bool(true)])
-            for (key, value) in extra.members { reply[key] = value }
-            return HWJSONValue.object(reply).serialized
+            // A simulated fault raised or cleared shows on the real parts too (the control pilot's state F, the LEDs).
+            for evse in parts.keys.sorted() { await showStatus(evse: evse) }
+            var reply: JSONObject = ["ok": .bool(true)]
+            for (key, value) in extra { reply[key] = value }
+            return JSONValue.object(reply).serialized()
         } catch {
             return Self.errorReply(error.message)
         }
     }
 
-    func statusReply(station: any StationView) async -> HWJSONValue {
+    func statusReply(station: any StationView) async -> JSONValue {
         let views = await station.evseViews()
         let states = await core.snapshot()
         // A mixed board's real parts (meter register, GPIO faults) replace the simulated values.
         let merged = Dictionary(uniqueKeysWithValues: await physicalState().map { ($0.evse, $0) })
-        let evses: [HWJSONValue] = states.map { state in
+        let evses: [JSONValue] = states.map { state in
             let real = merged[state.evse]
             let view = views.first(where: { $0.evse == state.evse })
-            let connectors: [HWJSONValue] = state.plugged.indices.map { index in
+            let connectors: [JSONValue] = state.plugged.indices.map { index in
                 let id = index + 1
                 let status = view?.connectors.first(where: { $0.id == id })?.status
-                return .object(HWJSONObject(["connector": .int(id), "status": status.map(HWJSONValue.string) ?? .null]))
+                return .object(["connector": .integer(id), "status": status.map(JSONValue.string) ?? .null])
             }
             return .object(
-                HWJSONObject([
-                    "evse": .int(state.evse),
+                [
+                    "evse": .integer(state.evse),
                     "connectors": .array(connectors),
-                    "transactionId": view?.transactionId.map(HWJSONValue.string) ?? .null,
-                    "energyWh": .double(((real?.energyWh ?? state.energyWh) * 1000).rounded(.down) / 1000),
-                    "powerW": .double(real?.powerW ?? state.powerW),
-                    "limitA": .double(state.limitA),
+                    "transactionId": view?.transactionId.map(JSONValue.string) ?? .null,
+                    "energyWh": .number(((real?.energyWh ?? state.energyWh) * 1000).rounded(.down) / 1000),
+                    "powerW": .number(real?.powerW ?? state.powerW),
+                    "limitA": .number(state.limitA),
                     "contactorClosed": .bool(state.contactorClosed),
                     "locked": .bool(state.locked),
                     "plugged": .bool(state.plugged.contains(true)),
                     "evCharging": .bool(state.evCharging),
                     "faults": .array(SimEVSEState.sortedFaults(real?.faults ?? state.faults).map { .string($0.rawValue) }),
-                ]))
+                ])
         }
-        return .object(HWJSONObject(["ok": .bool(true), "evses": .array(evses)]))
+        return .object(["ok": .bool(true), "evses": .array(evses)])
+    }
+}
+
+/// The control connections accepted and not closed yet.
+final class AcceptedChannels: Sendable {
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func insert(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in self.open.withLock { _ = $0.removeValue(forKey: id) } }
+    }
+
+    /// Closes what is still open (connections never served).
+    func closeAll() {
+        for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }

@@ -31,36 +31,44 @@ public final class SimulatedBoard: BoardHardware {
 
     let core: SimBoardCore
     let continuation: AsyncStream<HardwareEvent>.Continuation
-    /// Real parts of a mixed board, per EVSE: GPIO lines and energy meters replace the simulated ones.
-    let gpio: [Int: GPIOEVSELines]
+    /// Real meters of a mixed board, per EVSE: they replace the simulated one.
     let meters: [Int: MeterPoller]
+    /// Real HAL parts per EVSE (Ports/HALParts.swift): the board file's GPIO lines and sysfs control and proximity
+    /// pilots, and any part a manufacturer hands in; where an EVSE has a part, it drives the hardware.
+    let parts: [Int: EVSEPartsDriver]
+    /// The RFID reader, when the board has a real one (the sim board's `tap` command works either way).
+    let idTokenReader: (any IdTokenReader)?
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
 
     /// `eventLoopGroup`: where the control socket runs (default: `MultiThreadedEventLoopGroup.singleton`).
     /// Loads the board's physical state from `DATA_DIR/sim-board.json` (an idle board when there is none).
     /// Throws, leaving the file untouched, when the file exists but is unreadable, invalid or for other EVSEs.
-    /// `gpio` and `meters`: the real parts of a mixed board, per EVSE id (`BoardConfiguration.makeHardware` builds
-    /// them from the board file).
+    /// `meters` and `parts`: the real parts of a mixed board, per EVSE id (`BoardConfiguration.makeHardware` builds
+    /// them from the board file and a manufacturer's own drivers); `idTokenReader`: a real RFID reader.
     public convenience init(
         configuration: BoardConfiguration, dataDirectory: String,
         eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "ocpp-station.sim-board"),
-        gpio: [Int: GPIOEVSELines] = [:], meters: [Int: MeterPoller] = [:]
+        meters: [Int: MeterPoller] = [:], parts: [Int: EVSEParts] = [:],
+        idTokenReader: (any IdTokenReader)? = nil
     ) throws(SimulatedBoardError) {
         try self.init(
             configuration: configuration, dataDirectory: dataDirectory, eventLoopGroup: eventLoopGroup, logger: logger,
-            monotonicSeconds: SimulatedBoard.monotonicSeconds, gpio: gpio, meters: meters)
+            monotonicSeconds: SimulatedBoard.monotonicSeconds, meters: meters, parts: parts,
+            idTokenReader: idTokenReader)
     }
 
     /// `monotonicSeconds`: the clock the meter integrates over (tests pass a manual one).
     init(
         configuration: BoardConfiguration, dataDirectory: String, eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "ocpp-station.sim-board"), monotonicSeconds: @escaping @Sendable () -> Double,
-        gpio: [Int: GPIOEVSELines] = [:], meters: [Int: MeterPoller] = [:]
+        meters: [Int: MeterPoller] = [:], parts: [Int: EVSEParts] = [:],
+        idTokenReader: (any IdTokenReader)? = nil
     ) throws(SimulatedBoardError) {
-        self.gpio = gpio
-        self.meters = meters
+        // A manufacturer's meter is polled like the board file's Modbus meters.
+        self.meters = meters.merging(parts.compactMapValues { $0.energyMeter.map { MeterPoller(meter: $0) } }) { $1 }
+        self.idTokenReader = idTokenReader
         switch POSIXFiles.kind(path: dataDirectory) {
         case .directory: break
         case .missing: throw SimulatedBoardError("data directory \(dataDirectory) does not exist")
@@ -81,6 +89,15 @@ public final class SimulatedBoard: BoardHardware {
         let (stream, continuation) = AsyncStream.makeStream(of: HardwareEvent.self, bufferingPolicy: .unbounded)
         self.events = stream
         self.continuation = continuation
+        var drivers: [Int: EVSEPartsDriver] = [:]
+        for (evse, evseParts) in parts {
+            guard let described = configuration.evses.first(where: { $0.id == evse }) else {
+                throw SimulatedBoardError("parts given for EVSE \(evse), which the board file does not have")
+            }
+            drivers[evse] = EVSEPartsDriver(
+                evse: evse, parts: evseParts, maxCurrentA: described.maxCurrentA, events: continuation)
+        }
+        self.parts = drivers
         // No file means an idle board, so the initial state counts as saved: a factory-fresh start writes nothing
         // until something changes (the first BootNotification does not wait for an fsync).
         let state = persisted ?? SimBoardStateFile.initialState(for: configuration)
@@ -113,7 +130,7 @@ public final class SimulatedBoard: BoardHardware {
         var states = await core.physicalState()
         for index in states.indices {
             let evse = states[index].evse
-            if let lines = gpio[evse] { states[index].faults.formUnion(lines.activeFaults) }
+            if let driver = parts[evse] { states[index].faults.formUnion(driver.activeFaults) }
             if let meter = meters[evse] {
                 // The real meter's register and power replace the simulated ones; a lost meter is a fault.
                 if let sample = meter.latest {
@@ -127,25 +144,30 @@ public final class SimulatedBoard: BoardHardware {
     }
 
     public func setContactor(evse: Int, closed: Bool) async throws {
-        // Opening goes to the real line first: it is what stops the energy.
-        if let lines = gpio[evse] { try lines.setContactor(closed: closed) }
+        // Opening goes to the real contactor first: it is what stops the energy.
+        _ = try await parts[evse]?.setContactor(closed: closed)
         try await core.setContactor(evse: evse, closed: closed)
         await showStatus(evse: evse)
     }
 
     public func setConnectorLock(evse: Int, connector: Int, locked: Bool) async throws {
-        if let lines = gpio[evse] { try await lines.setLock(locked: locked) }
+        _ = try await parts[evse]?.setLock(connector: connector, locked: locked)
         try await core.setConnectorLock(evse: evse, locked: locked)
+        // A cable was plugged (or is about to be unplugged): its proximity pilot caps the PWM's current.
+        try? await parts[evse]?.refresh()
     }
 
     /// Limits above the EVSE's `maxCurrentA` are capped to it; negative or non-finite limits are refused.
     public func setCurrentLimit(evse: Int, amps: Double) async throws {
         try await core.setCurrentLimit(evse: evse, amps: amps)
+        // The control pilot's PWM duty cycle (IEC 61851-1), where the EVSE has a control pilot part.
+        try await parts[evse]?.setCurrentLimit(amps: amps)
     }
 
     func showStatus(evse: Int) async {
-        guard let lines = gpio[evse], let state = await physicalState().first(where: { $0.evse == evse }) else { return }
-        lines.showStatus(faulted: state.faults.contains(where: \.makesConnectorFaulted), charging: state.contactorClosed)
+        guard let driver = parts[evse], let state = await physicalState().first(where: { $0.evse == evse }) else { return }
+        let others = state.faults.subtracting(driver.activeFaults)
+        await driver.show(otherFaulted: others.contains(where: \.makesConnectorFaulted), charging: state.contactorClosed)
     }
 
     /// Serves the control socket `DATA_DIR/sim.sock` until the task is cancelled; then closes it, removes the
@@ -153,15 +175,26 @@ public final class SimulatedBoard: BoardHardware {
     public func run(station: any StationView) async throws {
         let continuation = continuation
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for lines in gpio.values {
-                group.addTask {
-                    try await lines.watch { event in
-                        continuation.yield(event)
-                    }
-                }
-            }
             for (evse, meter) in meters {
                 group.addTask { await meter.run(evse: evse) { continuation.yield($0) } }
+            }
+            for (evse, driver) in parts {
+                // The control pilot and the LEDs show the state the hardware is in now, before anything changes.
+                if let limit = await core.physicalState().first(where: { $0.evse == evse })?.limitA {
+                    try? await driver.setCurrentLimit(amps: limit)
+                }
+                await showStatus(evse: evse)
+                group.addTask {
+                    try await driver.watch()
+                    try await Task.sleepUntilCancelled()  // a driver without inputs must not end the board's run
+                }
+            }
+            if let reader = idTokenReader {
+                group.addTask {
+                    try await reader.run { token in
+                        continuation.yield(.tokenPresented(idToken: token.idToken, type: token.type, evse: token.evse))
+                    }
+                }
             }
             group.addTask { try await self.serveControlSocket(station: station) }
             // The control socket ends the board's run (cancellation, shutdown); the watchers end with it.

@@ -97,9 +97,9 @@ struct BoardFileTests {
          "board file boards/x.json: evses[1].connectors[1].id: expected 2, got 1 (connector ids must be 1..m in order within an EVSE)"),
         // Unknown keys
         (#""meter": { "type": "sim" } },"#, #""meterr": { "type": "sim" } },"#,
-         "board file boards/x.json: evses[0].meterr: unknown key (expected one of: id, maxCurrentA, connectors, meter, gpio)"),
+         "board file boards/x.json: evses[0].meterr: unknown key (expected one of: id, maxCurrentA, connectors, meter, gpio, controlPilot)"),
         (#""hal": "sim","#, #""hal": "sim", "rebootCmd": ["reboot"],"#,
-         "board file boards/x.json: rebootCmd: unknown key (expected one of: name, description, hal, evses, rfid, rebootCommand)"),
+         "board file boards/x.json: rebootCmd: unknown key (expected one of: name, description, hal, evses, rfid, rebootCommand, sysfsRoot)"),
         // Bad values
         (#""hal": "sim""#, #""hal": "gpio""#,
          #"board file boards/x.json: hal: "gpio" is not a supported HAL (supported: "sim")"#),
@@ -112,7 +112,7 @@ struct BoardFileTests {
         (#""hal": "sim","#, #""hal": "sim", "rebootCommand": ["reboot", 1],"#,
          "board file boards/x.json: rebootCommand[1]: expected a string, got a number"),
         (#""hal": "sim","#, #""hal": "sim", "rfid": { "type": "pn532" },"#,
-         #"board file boards/x.json: rfid.type: "pn532" is not a supported RFID reader type (supported: "sim")"#),
+         #"board file boards/x.json: rfid.type: "pn532" is not a supported RFID reader type (supported: "sim", "evdev")"#),
         // Not JSON
         (#""hal": "sim","#, #""hal": "sim",,"#,
          "board file boards/x.json: invalid JSON at line 3, column 16: expected a string key"),

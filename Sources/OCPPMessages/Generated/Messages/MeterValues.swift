@@ -2,7 +2,11 @@
 
 /// Request_ Body
 /// urn:x-enexis:ecdm:uid:2:234744
-public struct MeterValuesRequest: OCPPRequest, JSONObjectConvertible {
+public struct MeterValuesRequest: OCPPRequest {
+    public static func decodeValidPayload(utf8 bytes: UnsafeBufferPointer<UInt8>, at start: Int, depth: Int) -> (value: Self, end: Int)? {
+        decodeBytes(bytes, at: start, depth: depth, Self.init(bytes:))
+    }
+
     public typealias Response = MeterValuesResponse
     public static let action = OCPPAction.meterValues
     public static var schema: SchemaNode { GeneratedSchemas.meterValuesRequest }
@@ -24,22 +28,91 @@ public struct MeterValuesRequest: OCPPRequest, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MeterValuesRequest {
+        try MeterValuesRequest(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
-        self.evseId = try r.required("evseId")
-        self.meterValue = try r.required("meterValue")
+        self.customData = try r.optional("customData", CustomDataType.decode)
+        self.evseId = try r.required("evseId", JSONDecode.int)
+        self.meterValue = try r.requiredArray("meterValue", MeterValueType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
-        o.put("evseId", evseId)
-        o.put("meterValue", meterValue)
+        if let customData { o["customData"] = customData.toJSON() }
+        o["evseId"] = evseId.toJSON()
+        o["meterValue"] = .array(meterValue.map { $0.toJSON() })
         return .object(o)
+    }
+
+    /// Reads and validates one MeterValuesRequest object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        var evseId: Int? = nil
+        var meterValue: [MeterValueType]? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 6:
+                    if memberName.equals("evseId") {
+                        guard evseId == nil else { throw JSONBytesMismatch() }
+                        evseId = try p.readInt(minimum: nil, maximum: nil)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else if memberName.equals("meterValue") {
+                        guard meterValue == nil else { throw JSONBytesMismatch() }
+                        meterValue = try p.readArray(minItems: 1, maxItems: nil, MeterValueType.init(bytes:))
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        guard let evseId, let meterValue else { throw JSONBytesMismatch() }
+        self.init(customData: customData, evseId: evseId, meterValue: meterValue)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"evseId\":", to: &out)
+        JSONValue.writeInt(Int64(evseId), to: &out)
+        out.append(separator)
+        separator = UInt8(ascii: ",")
+        JSONValue.writeLiteral("\"meterValue\":", to: &out)
+        out.append(UInt8(ascii: "["))
+        for (i, element) in meterValue.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            element.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
 
-public struct MeterValuesResponse: OCPPResponse, JSONObjectConvertible {
+public struct MeterValuesResponse: OCPPResponse {
+    public static func decodeValidPayload(utf8 bytes: UnsafeBufferPointer<UInt8>, at start: Int, depth: Int) -> (value: Self, end: Int)? {
+        decodeBytes(bytes, at: start, depth: depth, Self.init(bytes:))
+    }
+
     public static var schema: SchemaNode { GeneratedSchemas.meterValuesResponse }
 
     public var customData: CustomDataType?
@@ -52,13 +125,52 @@ public struct MeterValuesResponse: OCPPResponse, JSONObjectConvertible {
         try self.init(reader: JSONObjectReader(json, path: ""))
     }
 
+    static func decode(_ value: JSONValue, path: String) throws(OCPPValidationError) -> MeterValuesResponse {
+        try MeterValuesResponse(reader: JSONObjectReader(value, path: path))
+    }
+
     init(reader r: JSONObjectReader) throws(OCPPValidationError) {
-        self.customData = try r.optional("customData")
+        self.customData = try r.optional("customData", CustomDataType.decode)
     }
 
     public func toJSON() -> JSONValue {
         var o = JSONObject()
-        o.put("customData", customData)
+        if let customData { o["customData"] = customData.toJSON() }
         return .object(o)
+    }
+
+    /// Reads and validates one MeterValuesResponse object from JSON bytes (the byte path, JSON/JSONByteDecoding.swift).
+    init(bytes p: inout JSONByteParser) throws(JSONBytesMismatch) {
+        var customData: CustomDataType? = nil
+        if try !p.enter(UInt8(ascii: "{"), close: UInt8(ascii: "}")) {
+            repeat {
+                let memberName = try p.readKey()
+                switch memberName.bytes.count {
+                case 10:
+                    if memberName.equals("customData") {
+                        guard customData == nil else { throw JSONBytesMismatch() }
+                        customData = try CustomDataType(bytes: &p)
+                    } else {
+                        throw JSONBytesMismatch()
+                    }
+                default:
+                    throw JSONBytesMismatch()
+                }
+            } while try p.next(close: UInt8(ascii: "}"))
+        }
+        self.init(customData: customData)
+    }
+
+    /// Writes this value as compact JSON, as `toJSON().serializedBytes()` would, without the tree.
+    public func writeJSON(to out: inout [UInt8]) {
+        var separator = UInt8(ascii: "{")
+        if let customData {
+            out.append(separator)
+            separator = UInt8(ascii: ",")
+            JSONValue.writeLiteral("\"customData\":", to: &out)
+            customData.writeJSON(to: &out)
+        }
+        if separator == UInt8(ascii: "{") { out.append(separator) }
+        out.append(UInt8(ascii: "}"))
     }
 }
