@@ -32,12 +32,17 @@ struct CertificateFiles: CertificateStorage {
         let target = path(item)
         guard let text else {
             if unlink(target) != 0 && errno != ENOENT {
-                throw FileAccess.Failure(description: "\(target): \(FileAccess.errorText(errno))")
+                throw CertificateFileError(description: "\(target): \(FileAccess.errorText(errno))")
             }
             return
         }
         if let failure = FileAccess.writeFile(target, text, mode: item.isPrivateKey ? 0o600 : 0o644) {
-            throw FileAccess.Failure(description: failure)
+            throw CertificateFileError(description: failure)
         }
     }
+}
+
+/// Why a certificate file could not be written or deleted.
+struct CertificateFileError: Error, CustomStringConvertible {
+    var description: String
 }

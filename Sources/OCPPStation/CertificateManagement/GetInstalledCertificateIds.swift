@@ -4,7 +4,7 @@ internal import OCPPMessages
 
 extension ChargingStation {
     func getInstalledCertificateIds(_ request: GetInstalledCertificateIdsRequest) async -> GetInstalledCertificateIdsResponse {
-        let requested = request.certificateType ?? GetCertificateIdUseEnumType.allCases
+        let requested = request.certificateType ?? Self.trustStoreTypes.map(\.0)
         var chains: [CertificateHashDataChainType] = []
         for type in requested {
             guard let item = Self.trustStore(type) else { continue }
