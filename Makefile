@@ -8,7 +8,7 @@ DEBUG_AGENT := .build/debug/station-agent
 CSMS_PORT ?= 9000
 
 .PHONY: setup system-packages build build-debug test unit-test integration-test soak run bench bench-codec fuzz \
-	test-sanitize generate link-order clean
+	test-sanitize test-asan test-tsan generate link-order clean
 
 ## setup: install the system packages and the Python venv the tests and `make run` use (idempotent). `make build`,
 ## `make run` and `make test` do it themselves: a fresh clone needs no separate step.
@@ -93,25 +93,40 @@ bench-codec: $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product station-bench
 	$(PYTHON) Scripts/codec-bench.py --bench-tool .build/release/station-bench
 
-## fuzz: every libFuzzer target in Fuzz/ for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer
-## report (Scripts/fuzz.sh).
+## fuzz: every libFuzzer target in Tests/Fuzz/ (an OCPP-J frame, a board file, a device-model file, a sim-socket
+## request line) for FUZZ_SECONDS each (default 60); fails on any crash, leak or sanitizer report (Scripts/fuzz.sh).
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 10 bash Scripts/fuzz.sh
 
-## test-sanitize: the Swift tests under AddressSanitizer + UndefinedBehaviorSanitizer, then under ThreadSanitizer, each
-## in its own build folder (.build-asan, .build-tsan). swiftc has no -sanitize=undefined on Linux (Swift code traps on
-## overflow and out-of-bounds by itself), so UBSan instruments the C code (C shims of NIO, BoringSSL, the SQLite shim)
-## through clang and is linked in by clang's driver.
-ASAN_FLAGS := --scratch-path .build-asan --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+## test-sanitize: the Swift tests under AddressSanitizer + UndefinedBehaviorSanitizer, then under ThreadSanitizer.
+## Both runs share one build folder (SANITIZE_BUILD, default .build-sanitize) and the same C flags, so the C code
+## (BoringSSL above all, the NIO shims) is compiled once, with UBSan, and only the Swift code is compiled twice:
+## `-Xswiftc -sanitize=` instruments Swift alone (SwiftPM's `--sanitize` would change the C flags between the runs
+## and rebuild BoringSSL). swiftc has no -sanitize=undefined on Linux (Swift traps on overflow and out-of-bounds by
+## itself), so UBSan covers the C code and its runtime is linked by clang's driver; the ASan and TSan runtimes carry
+## it. Uninstrumented C is allowed by both: ASan misses bad accesses made inside it, TSan sees its pthread and
+## atomic operations through its interceptors.
+SANITIZE_BUILD ?= .build-sanitize
+SANITIZE_COMMON := --scratch-path $(SANITIZE_BUILD) -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
 	-Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined
-TSAN_FLAGS := --scratch-path .build-tsan --sanitize=thread
-test-sanitize:
+ASAN_FLAGS := $(SANITIZE_COMMON) -Xswiftc -sanitize=address
+TSAN_FLAGS := $(SANITIZE_COMMON) -Xswiftc -sanitize=thread
+test-sanitize: test-asan test-tsan
+
+## A trap (a failed precondition) is reported by the sanitizer with its stack: Swift's own backtracer would catch it
+## first, and its reads of other threads' stacks are themselves reported by ASan, hiding the trap.
+SANITIZE_ENV := SWIFT_BACKTRACE=enable=no UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+test-asan: setup
 	nice -n 10 $(SWIFT) build --build-tests $(ASAN_FLAGS)
-	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
+	$(SANITIZE_ENV) ASAN_OPTIONS=handle_sigill=1:handle_abort=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 \
+		nice -n 10 $(SWIFT) test --skip-build $(ASAN_FLAGS)
+
+test-tsan: setup
 	nice -n 10 $(SWIFT) build --build-tests $(TSAN_FLAGS)
-	TSAN_OPTIONS=halt_on_error=1 nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
+	$(SANITIZE_ENV) TSAN_OPTIONS=halt_on_error=1:handle_sigill=1:handle_abort=1 \
+		nice -n 10 $(SWIFT) test --skip-build $(TSAN_FLAGS)
 
 ## generate: regenerate Sources/OCPPMessages/Generated from the vendored OCA schemas, and the required-variable list
 ## from the vendored appendix CSV (Scripts/spec/dm_components_vars.csv).
@@ -120,4 +135,4 @@ generate:
 	python3 Scripts/generate-required-variables.py
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz run-data bench-data
+	rm -rf .build .build-sanitize .build-fuzz run-data bench-data

@@ -15,6 +15,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// swift-certificates' X509 imports the CoreFoundation C module on Linux (not Foundation: nothing of it is linked, see
+// README "Connecting securely"). In a release build (cross-module optimization) every target above OCPPStation loads
+// it, and Clang then attributes glibc's `struct stat` to CoreFoundation, which MemberImportVisibility refuses unless
+// CoreFoundation is imported. The targets that call stat() go without that one check rather than import it.
+let statUsingSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "ocpp-station",
     platforms: [.macOS(.v14)],
@@ -32,6 +41,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // X.509, keys and CSRs for the station's certificates (A02, A03, M03-M05); FoundationEssentials only.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // The OCPP 2.0.1 message layer: generated message types, JSON, OCPP-J frames, schema validation. No I/O.
@@ -47,6 +60,10 @@ let package = Package(
                 "OCPPMessages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Certificates are values, not I/O: parsing, CSRs, chain checks and hash data live in Security/.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +124,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: statUsingSwiftSettings
         ),
         // Wiring: files and flags in, a running station out. What a manufacturer embeds.
         .target(
@@ -124,7 +141,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: statUsingSwiftSettings
         ),
         // Storage benchmarks for `make bench`: durable enqueue rate against raw SQLite, and pre-filled outboxes.
         .executableTarget(
@@ -149,7 +166,12 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPPStationTests",
-            dependencies: ["OCPPStation", "OCPPMessages"],
+            dependencies: [
+                "OCPPStation", "OCPPMessages",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

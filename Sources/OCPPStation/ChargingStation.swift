@@ -27,6 +27,8 @@ public actor ChargingStation: StationView {
         case shutdown
         /// Close this connection and open the next one at once (a new password or certificate, A01/A02).
         case reconnect
+        /// The CertSigning* back-off expired without a CertificateSigned (A02.FR.17).
+        case certificateSigningDue(generation: Int)
     }
 
     /// What the station processes in order, whether or not a connection is open: hardware events and the work
@@ -115,6 +117,13 @@ public actor ChargingStation: StationView {
     var networkProfiles = NetworkProfiles()
     let securityLog: (any SecurityEventLog)?
     var reconnectRequested = false
+    /// The station's certificates, keys and trust stores (Security/, CertificateManagement/).
+    let certificates: any CertificateStorage
+    var certificateSigning = CertificateSigning()
+    /// Whether a CSMS root certificate is installed (profiles 2 and 3 need one, A05.FR.03).
+    var hasCSMSRootCertificate: Bool
+    /// Whether the station has a certificate of its own (profile 3 needs one, A05.FR.02).
+    var hasStationCertificate: Bool
 
     /// Where signals go: the driver of the current connection. Each connection gets a fresh stream, because an
     /// AsyncStream ends for good when a task waiting on it is cancelled (as the driver is when a connection drops).
@@ -150,9 +159,13 @@ public actor ChargingStation: StationView {
         queueCapacity: Int = ChargingStation.defaultQueueCapacity,
         provisioning: ConnectionProvisioning = ConnectionProvisioning(stationId: "CS001", csmsURL: "ws://127.0.0.1/ocpp", securityProfile: 0),
         securityLog: (any SecurityEventLog)? = nil,
+        certificates: (any CertificateStorage)? = nil,
         logger: Logger
     ) {
         self.provisioning = provisioning
+        self.certificates = certificates ?? InMemoryCertificateStorage()
+        self.hasCSMSRootCertificate = provisioning.hasCSMSRootCertificate
+        self.hasStationCertificate = provisioning.hasStationCertificate
         self.securityLog = securityLog
         self.deviceModel = deviceModel
         self.board = board
@@ -271,6 +284,7 @@ public actor ChargingStation: StationView {
             logger.error("cannot read the station's state: \(error); booting with the device model's values")
         }
         await loadNetworkProfiles()
+        await loadCertificates()
         prepared = true
         preparedWakeup.wake()
         defer {
@@ -392,6 +406,8 @@ public actor ChargingStation: StationView {
                 }
             case .trigger(let message, let evseId, let connectorId):
                 try await sendTriggered(message, evseId: evseId, connectorId: connectorId, rpc)
+            case .certificateSigningDue(let generation):
+                if boot.maySendTriggered { await certificateSigningDue(generation: generation, rpc) }
             }
             if Task.isCancelled { return }
         }
@@ -463,6 +479,7 @@ public actor ChargingStation: StationView {
         outboxWakeup.wake()
         await waitForOutboxDelivered(timeout: messageTimeout)
         await reportStatusChanges(rpc)
+        await checkCertificateExpiry(rpc)
     }
 
     /// Sleeps until the connection has been silent for the heartbeat interval, then signals the driver. Woken early
@@ -506,6 +523,7 @@ public actor ChargingStation: StationView {
     static let routes = ActionRouter([
         authorizationRoutes,
         availabilityRoutes,
+        certificateManagementRoutes,
         dataTransferRoutes,
         diagnosticsRoutes,
         localAuthorizationListRoutes,
@@ -514,6 +532,7 @@ public actor ChargingStation: StationView {
         provisioningRoutes,
         remoteControlRoutes,
         reservationRoutes,
+        securityRoutes,
         transactionRoutes,
     ])
 

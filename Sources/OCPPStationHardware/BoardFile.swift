@@ -16,9 +16,10 @@ public struct BoardFileError: Error, CustomStringConvertible, Sendable, Equatabl
         self.reason = reason
     }
 
+    /// One line, whatever the file holds.
     public var description: String {
-        if let field, !field.isEmpty { return "board file \(path): \(field): \(reason)" }
-        return "board file \(path): \(reason)"
+        if let field, !field.isEmpty { return "board file \(path): \(field): \(reason)".escapingControlCharacters }
+        return "board file \(path): \(reason)".escapingControlCharacters
     }
 }
 

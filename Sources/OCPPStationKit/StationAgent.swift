@@ -86,7 +86,9 @@ public final class StationAgent: Sendable {
     public static let csmsRootFile = "csms-root.pem"
     public static let stationCertificateFile = "station-cert.pem"
     public static let stationKeyFile = "station-key.pem"
-    static let securityFiles: Set<String> = [csmsRootFile, stationCertificateFile, stationKeyFile]
+    /// Every file of the certificate storage, and the temporary files of its atomic writes.
+    static let securityFiles: Set<String> = Set(
+        CertificateItem.allCases.flatMap { [CertificateFiles.fileName($0), CertificateFiles.fileName($0) + ".new"] })
 
     /// Validates the configuration and every file it names, and opens the station's state. Throws a
     /// `StationAgentError` with one clear line on bad input; changes nothing it was given.
@@ -111,8 +113,19 @@ public final class StationAgent: Sendable {
         // each thread costs memory on a small controller.
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.eventLoopGroup = eventLoopGroup
+        // The transport reads the data directory's files at every connection (what the CSMS installed since, A02,
+        // M05), and the flags' files until they are copied there.
+        let certificateFiles = CertificateFiles(directory: directory)
         let transport = WebSocketCSMSTransport(
-            configuration: .init(tlsFiles: tlsFiles), eventLoopGroup: eventLoopGroup, logger: logger)
+            configuration: .init(
+                tlsFiles: WebSocketCSMSTransport.TLSFiles(
+                    csmsRootCertificates: certificateFiles.path(.csmsRootCertificates),
+                    clientCertificate: certificateFiles.path(.stationCertificate),
+                    clientKey: certificateFiles.path(.stationKey)),
+                tlsFallbackFiles: WebSocketCSMSTransport.TLSFiles(
+                    csmsRootCertificates: configuration.caFile, clientCertificate: configuration.clientCertificateFile,
+                    clientKey: configuration.clientKeyFile)),
+            eventLoopGroup: eventLoopGroup, logger: logger)
         let provisioning = ConnectionProvisioning(
             stationId: configuration.stationId, csmsURL: configuration.csmsURL, securityProfile: securityProfile,
             basicAuthPassword: configuration.basicAuthPassword, hasCSMSRootCertificate: material.csmsRoot,
@@ -214,7 +227,8 @@ public final class StationAgent: Sendable {
         self.station = ChargingStation(
             deviceModel: deviceModel, board: hardware, store: store, outbox: store, transport: transport,
             authorizationStore: store, provisioning: provisioning,
-            securityLog: SecurityLogFile(path: directory + "/" + SecurityLogFile.fileName, logger: logger), logger: logger)
+            securityLog: SecurityLogFile(path: directory + "/" + SecurityLogFile.fileName, logger: logger),
+            certificates: certificateFiles, logger: logger)
     }
 
     /// Registers the firmware's handler for the CSMS's DataTransferRequests with this vendorId (P01); a vendorId

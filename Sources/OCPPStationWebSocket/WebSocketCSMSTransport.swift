@@ -7,6 +7,11 @@
 // FailedToAuthenticationAtCsms), and WSClient exposes neither. Each connection takes its endpoint, security profile
 // and credentials from the `ConnectionProfile` the station hands over, and reads the TLS material from its files
 // then, so a new password, profile or certificate takes effect at the next connection.
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#endif
 public import Logging
 public import NIOCore
 public import NIOPosix
@@ -25,13 +30,32 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         public var maxMessageSize: Int
         /// The station's TLS material (security profiles 2 and 3), read at every connection.
         public var tlsFiles: TLSFiles
+        /// Each used instead of its `tlsFiles` counterpart while that file does not exist (the flags' files, before
+        /// they are copied into the data directory).
+        public var tlsFallbackFiles: TLSFiles
         /// Offer permessage-deflate (RFC 7692); used when the CSMS accepts it.
         public var compression: Bool
 
-        public init(maxMessageSize: Int = 1 << 20, tlsFiles: TLSFiles = TLSFiles(), compression: Bool = true) {
+        public init(
+            maxMessageSize: Int = 1 << 20, tlsFiles: TLSFiles = TLSFiles(), tlsFallbackFiles: TLSFiles = TLSFiles(),
+            compression: Bool = true
+        ) {
             self.maxMessageSize = maxMessageSize
             self.tlsFiles = tlsFiles
+            self.tlsFallbackFiles = tlsFallbackFiles
             self.compression = compression
+        }
+
+        /// The files to read now: each of `tlsFiles` that exists, else its fallback.
+        var currentTLSFiles: TLSFiles {
+            func pick(_ primary: String?, _ fallback: String?) -> String? {
+                guard let primary, access(primary, F_OK) == 0 else { return fallback }
+                return primary
+            }
+            return TLSFiles(
+                csmsRootCertificates: pick(tlsFiles.csmsRootCertificates, tlsFallbackFiles.csmsRootCertificates),
+                clientCertificate: pick(tlsFiles.clientCertificate, tlsFallbackFiles.clientCertificate),
+                clientKey: pick(tlsFiles.clientKey, tlsFallbackFiles.clientKey))
         }
     }
 
@@ -204,7 +228,7 @@ public struct WebSocketCSMSTransport: CSMSTransport {
         }
         let sslContext: NIOSSLContext?
         if endpoint.secure {
-            let tls = try Self.tlsConfiguration(securityProfile: profile.securityProfile, files: configuration.tlsFiles)
+            let tls = try Self.tlsConfiguration(securityProfile: profile.securityProfile, files: configuration.currentTLSFiles)
             do {
                 sslContext = try NIOSSLContext(configuration: tls)
             } catch {
@@ -339,32 +363,39 @@ public struct WebSocketCSMSTransport: CSMSTransport {
             && a.basicAuthPassword == b.basicAuthPassword
     }
 
-    /// Sorts a connection error into what the station reacts to.
+    /// Sorts a connection error into what the station reacts to. Typed where swift-nio-ssl gives a type
+    /// (NIOSSLError's cases, NIOSSLExtraError, ChannelError); BoringSSL's own reasons (a verify failure, an alert, a
+    /// version mismatch) reach Swift only as the text of `BoringSSLInternalError` (its packed error code is private in
+    /// swift-nio-ssl 2.37), so for those the reason names of the handshake's error stack are matched, and nothing else.
     static func classify(_ error: any Error, endpoint: String, securityProfile: Int) -> CSMSConnectionFailure {
         if let failure = error as? CSMSConnectionFailure { return failure }
-        // TLS 1.3 checks the client certificate after the client's side of the handshake is done: a CSMS that
-        // refuses it may just close (no alert reaches the station) before answering the upgrade.
-        if securityProfile == 3, let tls = error as? NIOSSLError, tls == .uncleanShutdown {
-            return .authenticationRefused("\(endpoint): the CSMS closed the TLS connection before answering the upgrade (the station's certificate refused?)")
-        }
+        if case ChannelError.connectTimeout = error { return .timeout("TCP connect to \(endpoint)") }
         if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
             return .invalidCsmsCertificate("\(endpoint): the certificate is not for this host (\(extra))")
         }
-        if case ChannelError.connectTimeout = error { return .timeout("TCP connect to \(endpoint)") }
-        let text = "\(error)"
-        // The CSMS refused the station's client certificate (profile 3): an alert from the server.
-        if text.contains("ALERT_CERTIFICATE_REQUIRED") || text.contains("ALERT_BAD_CERTIFICATE")
-            || text.contains("ALERT_UNKNOWN_CA") || text.contains("ALERT_CERTIFICATE_UNKNOWN")
-        {
-            return .authenticationRefused("\(endpoint): the CSMS refused the station's certificate (\(text))")
+        guard let tls = error as? NIOSSLError else { return .failed("cannot connect to \(endpoint): \(error)") }
+        switch tls {
+        case .uncleanShutdown where securityProfile == 3:
+            // TLS 1.3 checks the client certificate after the client's side of the handshake is done: a CSMS that
+            // refuses it may just close (no alert reaches the station) before answering the upgrade.
+            return .authenticationRefused("\(endpoint): the CSMS closed the TLS connection before answering the upgrade (the station's certificate refused?)")
+        case .unableToValidateCertificate, .noCertificateToValidate:
+            return .invalidCsmsCertificate("\(endpoint): \(tls)")
+        case .handshakeFailed(.sslError(let stack)):
+            let reasons = stack.map(\.description).joined(separator: "; ")
+            func has(_ names: String...) -> Bool { names.contains { reasons.contains($0) } }
+            // The CSMS refused the station's client certificate (profile 3): an alert from the server.
+            if has("ALERT_CERTIFICATE_REQUIRED", "ALERT_BAD_CERTIFICATE", "ALERT_UNKNOWN_CA", "ALERT_CERTIFICATE_UNKNOWN") {
+                return .authenticationRefused("\(endpoint): the CSMS refused the station's certificate (\(reasons))")
+            }
+            if has("CERTIFICATE_VERIFY_FAILED") { return .invalidCsmsCertificate("\(endpoint): \(reasons)") }
+            if has("UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION") {
+                return .invalidTLSVersion("\(endpoint): the CSMS offers no TLS 1.2 or above (\(reasons))")
+            }
+            return .failed("TLS handshake with \(endpoint) failed: \(reasons)")
+        default:
+            return .failed("cannot connect to \(endpoint): \(tls)")
         }
-        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("unableToValidateCertificate") {
-            return .invalidCsmsCertificate("\(endpoint): \(text)")
-        }
-        if text.contains("UNSUPPORTED_PROTOCOL") || text.contains("PROTOCOL_VERSION") {
-            return .invalidTLSVersion("\(endpoint): the CSMS offers no TLS 1.2 or above (\(text))")
-        }
-        return .failed("cannot connect to \(endpoint): \(text)")
     }
 
     public func withConnection(

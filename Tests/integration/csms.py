@@ -361,7 +361,7 @@ class StationHandler(ChargePoint):
 
     @on("SignCertificate")
     def on_sign_certificate(self, **kwargs):
-        return call_result.SignCertificate(status="Rejected")
+        return call_result.SignCertificate(status=self.csms.sign_certificate_status)
 
     @on("Get15118EVCertificate")
     def on_get_15118_ev_certificate(self, **kwargs):
@@ -426,6 +426,7 @@ class CSMS:
         self.authorize_status = "Accepted"
         self.authorize_info = {}  # idToken value -> idTokenInfo (snake_case keys) in AuthorizeResponse
         self.transaction_status = None
+        self.sign_certificate_status = "Rejected"  # SignCertificateResponse.status (A02.FR.11/12)
         self.answer_delay = 0.0
         self.error_actions = {}
         self.drop_actions = set()

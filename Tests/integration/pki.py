@@ -2,6 +2,7 @@
 localhost, expired, for another host, from an untrusted root), and a station client certificate; plus server-side
 ssl.SSLContexts for the test CSMS."""
 import datetime
+import hashlib
 import pathlib
 import ssl
 
@@ -41,14 +42,14 @@ class Authority:
         self.path = pathlib.Path(directory) / f"{name}.pem"
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, directory, name, common_name, hosts=(), client=False, expired=False):
-        """A leaf certificate and key; returns (cert path, key path)."""
+    def issue(self, directory, name, common_name, hosts=(), client=False, expired=False, valid_days=365):
+        """A leaf certificate and key, valid for `valid_days` from yesterday; returns (cert path, key path)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
         if expired:
             before, after = now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)
         else:
-            before, after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=365)
+            before, after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=valid_days)
         builder = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(self.name)
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(before).not_valid_after(after)
@@ -70,6 +71,40 @@ class Authority:
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key_path, key)
         return cert_path, key_path
+
+
+    def sign_csr(self, csr_pem, expired=False, not_yet_valid=False):
+        """Signs a station's CSR (PEM text) as the CSMS's certificate authority would: the CSR's subject and key, a
+        ChargingStationCertificate valid for a year (or expired, or valid only from tomorrow). Returns PEM text."""
+        csr = x509.load_pem_x509_csr(csr_pem.encode())
+        assert csr.is_signature_valid
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if expired:
+            before, after = now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)
+        elif not_yet_valid:
+            before, after = now + datetime.timedelta(days=1), now + datetime.timedelta(days=365)
+        else:
+            before, after = now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=365)
+        cert = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(self.name)
+                .public_key(csr.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(before).not_valid_after(after)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(digital_signature=True, key_agreement=True, content_commitment=False,
+                                             key_encipherment=False, data_encipherment=False, key_cert_sign=False,
+                                             crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+                .sign(self.key, hashes.SHA256()))
+        return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def hash_data(cert, issuer=None):
+    """OCPP's CertificateHashDataType of a certificate (SHA-256): the issuer's DER name, the issuer's public key bits
+    (for EC keys the uncompressed point), the serial number in hexadecimal without leading zeroes."""
+    issuer = issuer or cert
+    digest = lambda data: hashlib.sha256(data).hexdigest()
+    key_bits = issuer.public_key().public_bytes(serialization.Encoding.X962,
+                                                serialization.PublicFormat.UncompressedPoint)
+    return {"hashAlgorithm": "SHA256", "issuerNameHash": digest(cert.issuer.public_bytes()),
+            "issuerKeyHash": digest(key_bits), "serialNumber": format(cert.serial_number, "x")}
 
 
 class PKI:

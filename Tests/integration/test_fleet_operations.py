@@ -185,7 +185,8 @@ def test_F05_F06_P01_N09_N10_unlock_trigger_data_transfer_customer_information(c
     answer = csms.call("TriggerMessage", {"requestedMessage": "Heartbeat", "evse": {"id": 9}})
     assert answer.payload["status"] == "Accepted"
     csms.answer_to(csms.wait_call("Heartbeat", start=mark))
-    answer = csms.call("TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
+    # No ISO 15118 stack: no V2G certificate (SignChargingStationCertificate: test_certificates.py).
+    answer = csms.call("TriggerMessage", {"requestedMessage": "SignV2GCertificate"})
     assert answer.payload["status"] == "NotImplemented"
     # P01.FR.05: an unknown vendorId is a CALLRESULT UnknownVendorId, not a CALLERROR.
     answer = csms.call("DataTransfer", {"vendorId": "com.example.unknown", "messageId": "x", "data": "1"})

@@ -1,5 +1,5 @@
 // The properties every payload read from outside input must have, as one check shared by the fuzz-style tests,
-// the libFuzzer targets (Fuzz/) and `station-bench check-payloads`.
+// the libFuzzer targets (Tests/Fuzz/) and `station-bench check-payloads`.
 
 /// How the message layer treated one payload, when it treated it consistently.
 public enum PayloadOutcome: Sendable, Equatable {

@@ -15,7 +15,10 @@ public struct DeviceModelError: Error, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public var description: String { "device model \(file): \(field.isEmpty ? "" : field + ": ")\(reason)" }
+    /// One line, whatever the file holds.
+    public var description: String {
+        "device model \(file): \(field.isEmpty ? "" : field + ": ")\(reason)".escapingControlCharacters
+    }
 }
 
 extension DeviceModel {

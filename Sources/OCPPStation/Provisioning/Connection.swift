@@ -126,6 +126,7 @@ extension ChargingStation {
                 backoff.reset()
             } else {
                 networkProfiles.attemptFailed()
+                await renewedCertificateFailed()
             }
             if offlineSince == nil { offlineSince = ContinuousClock.now }
             if resetRequested { return .reset }
@@ -154,6 +155,7 @@ extension ChargingStation {
     /// The WebSocket is open: the profile counts as working, the security profile may have gone up.
     func connectionOpened() async {
         networkProfiles.reportedFailure = nil
+        await renewedCertificateConnected()
         let previous = networkProfiles.activeSecurityProfile
         let removed = networkProfiles.connected()
         if let slot = networkProfiles.attemptedSlot {

@@ -32,9 +32,12 @@ extension ChargingStation {
             }
             let sink = inputSink
             return (TriggerMessageResponse(status: .accepted), { sink.yield(.triggeredTransactionEvent(evse: evseId)) })
-        case .signChargingStationCertificate, .signV2GCertificate, .signCombinedCertificate, .publishFirmwareStatusNotification:
-            // F06.FR.08: certificate signing needs a key pair and CSR (security profiles, a later release); a
-            // firmware-publishing local controller this station is not.
+        case .signChargingStationCertificate:
+            // A02.FR.02: the key pair and CSR after the TriggerMessageResponse (Security/SignCertificate.swift).
+            break
+        case .signV2GCertificate, .signCombinedCertificate, .publishFirmwareStatusNotification:
+            // F06.FR.08: no ISO 15118 stack, so no V2G certificate; a firmware-publishing local controller this
+            // station is not.
             return (TriggerMessageResponse(status: .notImplemented), nil)
         }
         let sink = signalSink
@@ -71,6 +74,8 @@ extension ChargingStation {
             for evse in board.evses.map(\.id) where evseId.map({ $0 == evse }) ?? true {
                 await sendMeterValues(evse: evse, measurands, context: .trigger, rpc)
             }
+        case .signChargingStationCertificate:
+            await renewStationCertificate(rpc, reason: "TriggerMessage SignChargingStationCertificate")
         case .logStatusNotification:
             do { _ = try await rpc.call(LogStatusNotificationRequest(status: .idle), timeout: messageTimeout) } catch {
                 logger.warning("LogStatusNotification failed: \(error)")

@@ -12,6 +12,8 @@ extension ChargingStation {
         "MemoryExhaustion", "TamperDetectionActivated", "InvalidFirmwareSignature", "InvalidFirmwareSigningCertificate",
         "InvalidCsmsCertificate", "InvalidChargingStationCertificate", "InvalidTLSVersion", "InvalidTLSCipherSuite",
         "MaintenanceLoginAccepted", "MaintenanceLoginFailed",
+        // Errata 2025-01, A02.FR.29: the CSMS must learn that a renewal was undone, to trigger another.
+        "DiscardedRenewedClientCertificate",
     ]
 
     /// Records a security event in the security log and, when critical, queues its SecurityEventNotification.

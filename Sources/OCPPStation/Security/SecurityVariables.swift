@@ -32,8 +32,8 @@ extension ChargingStation {
                 return "slot \(outside) is not one of \(allowed.map(String.init).joined(separator: ","))"
             }
             return networkProfiles.refusal(
-                ofPriority: list, hasCSMSRoot: provisioning.hasCSMSRootCertificate,
-                hasStationCertificate: provisioning.hasStationCertificate)
+                ofPriority: list, hasCSMSRoot: hasCSMSRootCertificate,
+                hasStationCertificate: hasStationCertificate)
         default:
             return nil
         }
