@@ -327,9 +327,9 @@ public actor ChargingStation: StationView {
         }
         let rpc = RPCSession(
             send: connection.send,
-            dispatch: { [weak self] action, payload in
+            dispatch: { [weak self] action, frame in
                 guard let self else { return .failure(OCPPCallError(.internalError, "station stopped")) }
-                return await self.dispatch(action, payload)
+                return await self.dispatch(action, frame)
             },
             refuseUnknown: { [weak self] name in await self?.boot.refusal(forActionNamed: name) },
             logger: logger)
@@ -506,11 +506,11 @@ public actor ChargingStation: StationView {
 
     // MARK: CALLs from the CSMS
 
-    func dispatch(_ action: OCPPAction, _ payload: JSONValue) async -> Result<CallReply, OCPPCallError> {
+    func dispatch(_ action: OCPPAction, _ frame: RPCFrame) async -> Result<CallReply, OCPPCallError> {
         if let refusal = boot.refusal(for: action) { return .failure(refusal) }
         await waitUntilRecovered()  // a few milliseconds at start at most: every block answers from its real state
         do {
-            return .success(try await handle(action, payload))
+            return .success(try await handle(action, frame))
         } catch let error as OCPPCallError {
             return .failure(error)
         } catch {
@@ -538,11 +538,11 @@ public actor ChargingStation: StationView {
 
     /// A known action that no block handles answers NotSupported (Part 4 §4.3: "Requested Action is recognized but
     /// not supported by the receiver").
-    func handle(_ action: OCPPAction, _ payload: JSONValue) async throws -> CallReply {
+    func handle(_ action: OCPPAction, _ frame: RPCFrame) async throws -> CallReply {
         guard let route = Self.routes.route(for: action) else {
             throw OCPPCallError(.notSupported, "\(action.rawValue) is not supported by this station yet")
         }
-        return try await route.handle(self, payload)
+        return try await route.handle(self, frame)
     }
 }
 

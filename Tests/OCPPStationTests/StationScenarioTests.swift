@@ -149,6 +149,59 @@ struct StationScenarioTests {
             csms.send("[2,\"r1\",\"GetVariables\",{\"getVariableData\":[{\"component\":{\"name\":\"OCPPCommCtrlr\"},\"variable\":{\"name\":\"HeartbeatInterval\"}}]}]")
             // B03.FR.08
             guard case .callError("r1", "SecurityError", _, _) = try await reader.next() else { throw TestFailure("no SecurityError") }
+            // A frame whose payload is broken is refused as a frame, before any refusal of its action.
+            csms.send("[2,\"r2\",\"GetVariables\",{\"getVariableData\":]")
+            guard case .callError("-1", "RpcFrameworkError", _, _) = try await reader.next() else { throw TestFailure("no RpcFrameworkError") }
+            group.cancelAll()
+        }
+    }
+
+    /// The byte path reads a CALL's payload only where it is decoded: a frame broken after its envelope must still get
+    /// the CALLERROR the tree path (`RPCMessage.parse`) names, whatever its action, and a broken answer to the
+    /// station's own CALL is treated as before (Part 4 §4.2.3, §4.3).
+    @Test(.timeLimit(.minutes(1))) func framesBrokenAfterTheirEnvelopeGetTheTreePathsCallError() async throws {
+        let csms = LoopbackCSMS()
+        let station = try makeStation(csms, FakeBoard())
+        let heartbeatVariable = "{\"getVariableData\":[{\"component\":{\"name\":\"OCPPCommCtrlr\"},\"variable\":{\"name\":\"HeartbeatInterval\"}}]}"
+        let frames = [
+            "[2,\"b1\",\"GetVariables\",{\"getVariableData\":]",  // handled action
+            "[2,\"b2\",\"FooBar\",{\"x\":tru}]",  // unknown action
+            "[2,\"b3\",\"SetDisplayMessage\",{\"message\":}]",  // known, not supported
+            "[2,\"b4\",\"GetVariables\",\(heartbeatVariable),1]",  // valid payload, one element too many
+            "[2,\"b5\",\"GetVariables\",\(heartbeatVariable)] x",  // valid frame, then garbage
+            "[2,\"b6\",\"GetVariables\",\(heartbeatVariable)",  // no closing bracket
+            "[2,\"b7\",\"GetVariables\",{\"getVariableData\":[]}",  // schema violation in a broken frame
+        ]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await station.run() }
+            var reader = FrameReader(csms)
+            try await acceptBoot(&reader, csms)
+            for frame in frames {
+                var expected: RPCFrameError?
+                do throws(RPCFrameError) { _ = try RPCMessage.parse(frame) } catch { expected = error }
+                csms.send(frame)
+                let answer = try await reader.next()
+                guard let expected, case .callError(let id, let code, _, _) = answer else {
+                    throw TestFailure("\(frame): expected a refusal, got \(answer)")
+                }
+                #expect(id == expected.messageId, "\(frame)")
+                #expect(code == expected.code.rawValue, "\(frame)")
+            }
+
+            // A broken CALLRESULT for the station's Heartbeat is dropped; the valid one that follows is taken.
+            csms.send("[2,\"t1\",\"TriggerMessage\",{\"requestedMessage\":\"Heartbeat\"}]")
+            guard case .callResult("t1", _) = try await reader.next() else { throw TestFailure("no TriggerMessage result") }
+            let heartbeat = try await reader.nextCall()
+            #expect(heartbeat.action == "Heartbeat")
+            // Not JSON: unreadable as an answer, so it gets the "-1" CALLERROR, as from the tree path.
+            csms.send("[3,\"\(heartbeat.id)\",{\"currentTime\":]")
+            guard case .callError("-1", "RpcFrameworkError", _, _) = try await reader.next() else { throw TestFailure("no RpcFrameworkError") }
+            // JSON, a valid payload, but one element too many: a broken answer, dropped without a reply.
+            csms.send("[3,\"\(heartbeat.id)\",{\"currentTime\":\"2026-01-01T00:00:00Z\"},1]")
+            csms.send("[3,\"\(heartbeat.id)\",{\"currentTime\":\"2026-01-01T00:00:00Z\"}]")
+            csms.send("[2,\"g1\",\"GetVariables\",\(heartbeatVariable)]")
+            guard case .callResult("g1", let payload) = try await reader.next() else { throw TestFailure("a reply to the broken CALLRESULT") }
+            #expect(try GetVariablesResponse(validating: payload).getVariableResult.first?.attributeValue == "300")
             group.cancelAll()
         }
     }

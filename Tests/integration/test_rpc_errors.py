@@ -25,6 +25,13 @@ CASES = [
     ("messageId not a string", '[2, 17, "GetVariables", {}]', "-1", "RpcFrameworkError"),
     ("messageId null", '[2, null, "GetVariables", {}]', "-1", "RpcFrameworkError"),
     ("messageId longer than 36", json.dumps([2, "x" * 37, "GetVariables", GET_HEARTBEAT]), "-1", "RpcFrameworkError"),
+    # Broken after a well-formed envelope (the agent reads a payload only when it decodes it): still the frame's error,
+    # before any refusal of the action.
+    ("broken payload, unknown action", '[2, "m20", "FooBar", {"x": tru}]', "-1", "RpcFrameworkError"),
+    ("broken payload, action not supported", '[2, "m21", "SetDisplayMessage", {"message": }]', "-1",
+     "RpcFrameworkError"),
+    ("valid frame followed by garbage", json.dumps([2, "m22", "GetVariables", GET_HEARTBEAT]) + " x", "-1",
+     "RpcFrameworkError"),
     # Readable messageId.
     ("unknown message type 7", '[7, "m7", "GetVariables", {}]', "m7", "MessageTypeNotSupported"),
     ("CALL with 3 elements", '[2, "m8", "GetVariables"]', "m8", "ProtocolError"),
@@ -33,6 +40,8 @@ CASES = [
                                                                       SET_DISPLAY_MESSAGE]), "m10", "NotSupported"),
     ("known action not supported yet: UpdateFirmware", json.dumps([2, "m18", "UpdateFirmware", UPDATE_FIRMWARE]),
      "m18", "NotSupported"),
+    ("CALL with 5 elements, valid payload", json.dumps([2, "m23", "GetVariables", GET_HEARTBEAT, 1]), "m23",
+     "ProtocolError"),
     ("payload an array", '[2, "m11", "GetVariables", [1, 2]]', "m11", "FormatViolation"),
     ("payload a string", '[2, "m19", "Heartbeat", "x"]', "m19", "FormatViolation"),
     ("unknown property (additionalProperties false)", json.dumps([2, "m12", "GetVariables",

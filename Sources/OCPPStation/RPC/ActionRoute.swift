@@ -7,16 +7,16 @@ internal import OCPPMessages
 /// handler runs on the station's actor.
 struct ActionRoute: Sendable {
     let action: OCPPAction
-    let handle: @Sendable (isolated ChargingStation, JSONValue) async throws -> CallReply
+    let handle: @Sendable (isolated ChargingStation, RPCFrame) async throws -> CallReply
 
     /// A handler whose response is all there is to do.
     static func reply<Request: OCPPRequest>(
         _: Request.Type,
         _ body: @escaping @Sendable (isolated ChargingStation, Request) async throws -> Request.Response
     ) -> ActionRoute {
-        ActionRoute(action: Request.action) { station, payload in
-            let request: Request = try decodeRequest(payload)
-            return CallReply(payload: try await body(station, request).toJSON())
+        ActionRoute(action: Request.action) { station, frame in
+            let request: Request = try decodeRequest(frame)
+            return CallReply(try await body(station, request))
         }
     }
 
@@ -26,20 +26,27 @@ struct ActionRoute: Sendable {
         _: Request.Type,
         _ body: @escaping @Sendable (isolated ChargingStation, Request) async throws -> (Request.Response, (@Sendable () async -> Void)?)
     ) -> ActionRoute {
-        ActionRoute(action: Request.action) { station, payload in
-            let request: Request = try decodeRequest(payload)
+        ActionRoute(action: Request.action) { station, frame in
+            let request: Request = try decodeRequest(frame)
             let (response, followUp) = try await body(station, request)
-            return CallReply(payload: response.toJSON(), afterSent: followUp)
+            return CallReply(response, afterSent: followUp)
         }
     }
 }
 
-/// Validates and decodes a CALL's payload; a payload the schema refuses becomes the CALLERROR Part 4 §4.3 names.
-private func decodeRequest<Request: OCPPRequest>(_ payload: JSONValue) throws -> Request {
+/// Validates and decodes a CALL's payload (the byte path; the tree path names any refusal); a payload the schema
+/// refuses becomes the CALLERROR Part 4 §4.3 names. A frame that turns out broken only here (the byte path reads
+/// the payload's JSON when decoding it) is answered by `RPCSession` as the frame error it is.
+private func decodeRequest<Request: OCPPRequest>(_ frame: RPCFrame) throws -> Request {
     do {
-        return try Request(validating: payload)
+        return try frame.decodePayload(as: Request.self)
     } catch {
-        throw OCPPCallError(error.code, "\(error.path.isEmpty ? "payload" : error.path): \(error.reason)")
+        switch error {
+        case .payload(let error):
+            throw OCPPCallError(error.code, "\(error.path.isEmpty ? "payload" : error.path): \(error.reason)")
+        case .frame(let error):
+            throw OCPPCallError(error.code, error.description)
+        }
     }
 }
 

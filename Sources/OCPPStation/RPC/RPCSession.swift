@@ -7,17 +7,19 @@ public import Logging
 /// The answer to one CALL from the CSMS, and what to do once that answer is on the wire (a triggered message goes
 /// after the TriggerMessageResponse, a reset after the ResetResponse).
 public struct CallReply: Sendable {
-    public var payload: JSONValue
+    /// The CALLRESULT frame answering a message id, written straight to bytes (`callResultFrame`).
+    let frame: @Sendable (_ messageId: String) -> [UInt8]
     public var afterSent: (@Sendable () async -> Void)?
 
-    public init(payload: JSONValue, afterSent: (@Sendable () async -> Void)? = nil) {
-        self.payload = payload
+    public init<Response: OCPPResponse>(_ response: Response, afterSent: (@Sendable () async -> Void)? = nil) {
+        self.frame = { response.callResultFrame(messageId: $0) }
         self.afterSent = afterSent
     }
 }
 
-/// Answers one CALL from the CSMS: the action is known (one of the 64), the payload not yet validated.
-public typealias CallDispatcher = @Sendable (OCPPAction, JSONValue) async -> Result<CallReply, OCPPCallError>
+/// Answers one CALL from the CSMS: the action is known (one of the 64), the frame's envelope read, its payload not
+/// yet read (`RPCFrame.decodePayload` validates and decodes it, and finds a broken payload).
+public typealias CallDispatcher = @Sendable (OCPPAction, RPCFrame) async -> Result<CallReply, OCPPCallError>
 
 public actor RPCSession {
     private let sendText: @Sendable (String) async throws -> Void
@@ -27,17 +29,23 @@ public actor RPCSession {
     private let ids = MessageIDGenerator()
     private let clock = ContinuousClock()
 
+    /// How a CALL's caller reads its CALLRESULT: decoded (the typed response, byte path) or as the payload's tree.
+    /// `.frame` means the CALLRESULT itself is broken: it is dropped as before, and the CALL times out.
+    private typealias ReadAnswer = @Sendable (RPCFrame) -> Result<any Sendable, RPCFrame.DecodingError>
+
     /// The CALL waiting for its answer.
     private struct Outstanding {
         var id: String
         var action: String
-        var result: Result<JSONValue, RPCCallFailure>?
-        var continuation: CheckedContinuation<JSONValue, any Error>?
-        var observer: (@Sendable (JSONValue) async -> Void)?
+        var read: ReadAnswer
+        var result: Result<any Sendable, RPCCallFailure>?
+        var continuation: CheckedContinuation<any Sendable, any Error>?
+        var observer: (@Sendable (any Sendable) async -> Void)?
 
-        init(id: String, action: String, observer: (@Sendable (JSONValue) async -> Void)?) {
+        init(id: String, action: String, read: @escaping ReadAnswer, observer: (@Sendable (any Sendable) async -> Void)?) {
             self.id = id
             self.action = action
+            self.read = read
             self.observer = observer
         }
     }
@@ -71,31 +79,69 @@ public actor RPCSession {
         _ request: Request, timeout: Duration,
         beforeNextFrame: (@Sendable (Request.Response) async -> Void)? = nil
     ) async throws -> Request.Response {
-        var observer: (@Sendable (JSONValue) async -> Void)?
-        if let beforeNextFrame {
-            observer = { payload in
-                if let response = try? Request.Response(validating: payload) { await beforeNextFrame(response) }
+        let action = Request.action.rawValue
+        let read: ReadAnswer = { frame in
+            do throws(RPCFrame.DecodingError) {
+                let response: Request.Response = try frame.decodePayload(as: Request.Response.self)
+                return .success(response)
+            } catch {
+                return .failure(error)
             }
         }
-        let payload = try await callRaw(
-            action: Request.action.rawValue, payload: request.toJSON(), timeout: timeout, observer: observer)
-        do {
-            return try Request.Response(validating: payload)
-        } catch {
-            throw RPCCallFailure(action: Request.action.rawValue, kind: .invalidResponse(error))
+        var observer: (@Sendable (any Sendable) async -> Void)?
+        if let beforeNextFrame {
+            observer = { answer in
+                if let response = answer as? Request.Response { await beforeNextFrame(response) }
+            }
         }
+        let answer = try await exchange(
+            action: action, frame: { messageId in String(decoding: request.callFrame(messageId: messageId), as: UTF8.self) },
+            timeout: timeout, read: read, observer: observer)
+        guard let response = answer as? Request.Response else { throw RPCCallFailure(action: action, kind: .connectionClosed) }
+        return response
     }
 
+    /// Sends a CALL whose payload is a JSON tree (a queued message read back from the outbox) and returns the
+    /// CALLRESULT's payload, not validated.
     public func callRaw(
         action: String, payload: JSONValue, timeout: Duration, observer: (@Sendable (JSONValue) async -> Void)? = nil
     ) async throws -> JSONValue {
+        let read: ReadAnswer = { frame in
+            do throws(RPCFrameError) {
+                // Only a CALLRESULT is read as an answer, and `message()` of one is one.
+                guard case .callResult(_, let payload) = try frame.message() else {
+                    return .failure(.payload(OCPPValidationError(code: .formatViolation, path: "", reason: "not a CALLRESULT")))
+                }
+                let answer: any Sendable = payload
+                return .success(answer)
+            } catch {
+                return .failure(.frame(error))
+            }
+        }
+        var observeAnswer: (@Sendable (any Sendable) async -> Void)?
+        if let observer {
+            observeAnswer = { answer in
+                if let payload = answer as? JSONValue { await observer(payload) }
+            }
+        }
+        let answer = try await exchange(
+            action: action, frame: { messageId in RPCMessage.call(messageId: messageId, action: action, payload: payload).serialized() },
+            timeout: timeout, read: read, observer: observeAnswer)
+        guard let payload = answer as? JSONValue else { throw RPCCallFailure(action: action, kind: .connectionClosed) }
+        return payload
+    }
+
+    private func exchange(
+        action: String, frame makeFrame: (_ messageId: String) -> String, timeout: Duration, read: @escaping ReadAnswer,
+        observer: (@Sendable (any Sendable) async -> Void)?
+    ) async throws -> any Sendable {
         await acquireSlot()
         defer { releaseSlot() }
         try Task.checkCancellation()
         if closed { throw RPCCallFailure(action: action, kind: .connectionClosed) }
         let id = ids.next()
-        outstanding = Outstanding(id: id, action: action, observer: observer)
-        let frame = RPCMessage.call(messageId: id, action: action, payload: payload).serialized()
+        outstanding = Outstanding(id: id, action: action, read: read, observer: observer)
+        let frame = makeFrame(id)
         do {
             try await transmit(frame)
         } catch {
@@ -116,7 +162,7 @@ public actor RPCSession {
         }
     }
 
-    private func awaitOutstanding(_ id: String) async throws -> JSONValue {
+    private func awaitOutstanding(_ id: String) async throws -> any Sendable {
         guard var pending = outstanding, pending.id == id else {
             throw RPCCallFailure(action: "?", kind: .connectionClosed)
         }
@@ -130,7 +176,7 @@ public actor RPCSession {
         }
     }
 
-    private func complete(_ id: String, _ result: Result<JSONValue, RPCCallFailure>) {
+    private func complete(_ id: String, _ result: Result<any Sendable, RPCCallFailure>) {
         guard var pending = outstanding, pending.id == id, pending.result == nil || pending.continuation != nil else { return }
         if let continuation = pending.continuation {
             outstanding = nil
@@ -175,54 +221,86 @@ public actor RPCSession {
 
     /// Handles one text frame from the CSMS; answers CALLs. Never throws for bad input: a malformed frame gets the
     /// CALLERROR Part 4 names, or is dropped when it was meant as an answer.
+    ///
+    /// The frame takes the byte path (`RPCFrame`): its envelope is read here, its payload only where it is decoded,
+    /// so a broken payload shows up late. Every refusal therefore first asks the tree path (`message()`) whether the
+    /// frame itself is refused, and answers that as before: the CALLERROR codes are those of `RPCMessage.parse`.
     public func receive(_ text: String) async throws {
         // A new BasicAuthPassword arrives in a SetVariables frame: such a frame is never logged (A00: the password
         // is never reported or logged).
         logger.debug("<- \(text.contains("BasicAuthPassword") ? "(a frame setting BasicAuthPassword, not shown)" : text)")
-        let message: RPCMessage
+        let frame: RPCFrame
         do {
-            message = try RPCMessage.parse(text)
+            frame = try RPCFrame.parse(utf8: Array(text.utf8))
         } catch {
-            if Self.looksLikeAnswer(text) {
-                // A broken CALLRESULT/CALLERROR gets no CALLERROR back (that could loop); the CALL it answered times out.
-                logger.warning("dropping malformed answer from CSMS: \(error.code.rawValue) \(error.description)")
-                return
-            }
-            logger.warning("malformed frame from CSMS: \(error.code.rawValue) \(error.description)")
-            try await transmit(OCPPCallError(error.code, error.description).frame(messageId: error.messageId).serialized())
+            try await refuse(text, error)
             return
         }
-        switch message {
-        case .callResult(let id, let payload):
-            if let pending = outstanding, pending.id == id, let observer = pending.observer {
-                await observer(payload)
+        let id = frame.messageId
+        switch frame.kind {
+        case .callResult:
+            guard let pending = outstanding, pending.id == id else {
+                if try await refused(frame, text) { return }
+                logger.warning("answer for unknown message id \(id) dropped")
+                return
             }
-            answered(id, .success(payload))
-        case .callError(let id, let code, let description, _):
+            switch pending.read(frame) {
+            case .success(let answer):
+                if let observer = pending.observer { await observer(answer) }
+                answered(id, .success(answer))
+            case .failure(.payload(let error)):
+                answered(id, .failure(RPCCallFailure(action: pending.action, kind: .invalidResponse(error))))
+            case .failure(.frame(let error)):
+                try await refuse(text, error)
+            }
+        case .callError:
+            guard case .callError(_, let code, let description, _)? = try? frame.message() else { return }
             answered(id, .failure(RPCCallFailure(action: outstanding?.action ?? "?", kind: .callError(code: code, description: description))))
-        case .call(let id, let actionName, let payload):
-            let reply: RPCMessage
-            var afterSent: (@Sendable () async -> Void)?
+        case .call(let actionName):
+            let reply: Result<CallReply, OCPPCallError>
             if let action = OCPPAction(rawValue: actionName) {
-                switch await dispatch(action, payload) {
-                case .success(let response):
-                    reply = .callResult(messageId: id, payload: response.payload)
-                    afterSent = response.afterSent
-                case .failure(let error):
-                    reply = error.frame(messageId: id)
-                }
+                reply = await dispatch(action, frame)
             } else if let refusal = await refuseUnknown?(actionName) {
-                reply = refusal.frame(messageId: id)
+                reply = .failure(refusal)
             } else {
                 // Part 4 §4.3: NotImplemented = the requested Action is not known by the receiver.
-                reply = OCPPCallError(.notImplemented, "\(actionName) is not an OCPP 2.0.1 action").frame(messageId: id)
+                reply = .failure(OCPPCallError(.notImplemented, "\(actionName) is not an OCPP 2.0.1 action"))
             }
-            try await transmit(reply.serialized())
-            if let afterSent { await afterSent() }
+            switch reply {
+            case .success(let response):
+                try await transmit(String(decoding: response.frame(id), as: UTF8.self))
+                if let afterSent = response.afterSent { await afterSent() }
+            case .failure(let error):
+                if try await refused(frame, text) { return }
+                try await transmit(error.frame(messageId: id).serialized())
+            }
         }
     }
 
-    private func answered(_ id: String, _ result: Result<JSONValue, RPCCallFailure>) {
+    /// Whether the tree path refuses the frame itself (then answered as `RPCMessage.parse` would have it): on the byte
+    /// path a broken payload is found only by decoding it, and a refusal of the CALL must not hide it.
+    private func refused(_ frame: RPCFrame, _ text: String) async throws -> Bool {
+        do {
+            _ = try frame.message()
+            return false
+        } catch {
+            try await refuse(text, error)
+            return true
+        }
+    }
+
+    /// A frame the tree path refuses: the CALLERROR Part 4 names, or nothing when it was meant as an answer.
+    private func refuse(_ text: String, _ error: RPCFrameError) async throws {
+        if Self.looksLikeAnswer(text) {
+            // A broken CALLRESULT/CALLERROR gets no CALLERROR back (that could loop); the CALL it answered times out.
+            logger.warning("dropping malformed answer from CSMS: \(error.code.rawValue) \(error.description)")
+            return
+        }
+        logger.warning("malformed frame from CSMS: \(error.code.rawValue) \(error.description)")
+        try await transmit(OCPPCallError(error.code, error.description).frame(messageId: error.messageId).serialized())
+    }
+
+    private func answered(_ id: String, _ result: Result<any Sendable, RPCCallFailure>) {
         guard let pending = outstanding, pending.id == id else {
             logger.warning("answer for unknown message id \(id) dropped")
             return
