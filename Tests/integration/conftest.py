@@ -265,3 +265,26 @@ def pytest_runtest_makereport(item, call):
             report.sections.append((f"CSMS :{server.port} last frames", lines or "(no frames)"))
             report.sections.append((f"CSMS :{server.port} connection events", "\n".join(server.events[-40:])))
     return report
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A PKI the tests generate (pki.py): root CA, CSMS server and station certificates, one per test module."""
+    from pki import PKI
+    return PKI(tmp_path_factory.mktemp("pki"))
+
+
+def security_log(station):
+    """The station's security log in its data directory ("" before the first event)."""
+    path = station.data_dir / "security.log"
+    return path.read_text() if path.exists() else ""
+
+
+def wait_for(condition, timeout, what):
+    """Polls `condition` every 50 ms; AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -12,30 +12,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from conftest import boot_accepted
+from conftest import boot_accepted, security_log, wait_for
 from csms import CSMS
-from pki import PKI, hash_data
+from pki import hash_data
 
 PASSWORD = "s3cret-password-0123"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return PKI(tmp_path_factory.mktemp("pki"))
-
-
-def security_log(station):
-    path = station.data_dir / "security.log"
-    return path.read_text() if path.exists() else ""
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def profile_3(pki):

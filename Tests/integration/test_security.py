@@ -9,31 +9,11 @@ import time
 
 import pytest
 
-from conftest import boot_accepted
+from conftest import boot_accepted, security_log, wait_for
 from csms import CSMS
-from pki import PKI
 
 PASSWORD = "s3cret-password-0123"  # 20 characters: A00.FR.304 wants 16 to 40
 NEW_PASSWORD = "an0ther-password-4567xyz"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return PKI(tmp_path_factory.mktemp("pki"))
-
-
-def security_log(station):
-    path = station.data_dir / "security.log"
-    return path.read_text() if path.exists() else ""
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def profile_flags(pki, profile, password=PASSWORD, client=None):
