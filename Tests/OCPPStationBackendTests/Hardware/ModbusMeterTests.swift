@@ -51,7 +51,8 @@ final class ModbusPeer: @unchecked Sendable {  // used by one test at a time; it
     deinit {
         // Closing its stdin ends the peer (and its socat); not waitUntilExit: it can hang on a cooperative thread.
         try? input.fileHandleForWriting.close()
-        peer.terminate()
+        // `init` may have thrown before the peer started (no venv, say): terminating a Process that never ran traps.
+        if peer.isRunning { peer.terminate() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
