@@ -6,6 +6,7 @@ internal import Glibc
 internal import Musl
 #endif
 internal import OCPPStation
+internal import OCPPStationHardware  // POSIXFiles
 
 struct CertificateFiles: CertificateStorage {
     let directory: String
@@ -25,18 +26,18 @@ struct CertificateFiles: CertificateStorage {
     func path(_ item: CertificateItem) -> String { directory + "/" + Self.fileName(item) }
 
     func read(_ item: CertificateItem) async -> String? {
-        try? FileAccess.readText(path(item))
+        try? POSIXFiles.readText(path(item))
     }
 
     func write(_ item: CertificateItem, _ text: String?) async throws {
         let target = path(item)
         guard let text else {
             if unlink(target) != 0 && errno != ENOENT {
-                throw CertificateFileError(description: "\(target): \(FileAccess.errorText(errno))")
+                throw CertificateFileError(description: "\(target): \(POSIXFiles.errorText(errno))")
             }
             return
         }
-        if let failure = FileAccess.writeFile(target, text, mode: item.isPrivateKey ? 0o600 : 0o644) {
+        if let failure = POSIXFiles.writeFile(target, text, mode: item.isPrivateKey ? 0o600 : 0o644) {
             throw CertificateFileError(description: failure)
         }
     }

@@ -2,7 +2,7 @@
 // `<timestamp> <type>[ <techInfo>]`. Security events are rare; each line is appended with its own write.
 internal import OCPPStation
 internal import Logging
-internal import OCPPStationHardware  // POSIXFiles (FileAccess)
+internal import OCPPStationHardware  // POSIXFiles
 
 struct SecurityLogFile: SecurityEventLog {
     static let fileName = "security.log"
@@ -11,7 +11,7 @@ struct SecurityLogFile: SecurityEventLog {
 
     func record(type: String, timestamp: String, techInfo: String?) async {
         let line = "\(timestamp) \(type)" + (techInfo.map { " " + $0.filter { $0 != "\n" && $0 != "\r" } } ?? "")
-        if let failure = FileAccess.appendLine(path, line) {
+        if let failure = POSIXFiles.appendLine(path, line) {
             logger.error("cannot write the security log \(path): \(failure)")
         }
     }

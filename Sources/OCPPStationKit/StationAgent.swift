@@ -135,7 +135,7 @@ public final class StationAgent: Sendable {
         // the input turns out bad, the process exits and the connection just closes. It is used only if the stored
         // network connection profile 1 is what the flags say (a first start, or the CSMS changed nothing). With a
         // password, only on a first start: later the stored password wins, and a stale one must not be sent.
-        let firstStart = !FileAccess.isRegularFile(directory + "/station.db")
+        let firstStart = !POSIXFiles.isRegularFile(directory + "/station.db")
         if let password = configuration.basicAuthPassword ?? (securityProfile == 0 || securityProfile == 3 ? "" : nil),
             password.isEmpty || firstStart
         {
@@ -151,7 +151,7 @@ public final class StationAgent: Sendable {
         // created, and an older one only migrated, once everything validated: bad input changes nothing.
         let databasePath = directory + "/station.db"
         let earlyStore =
-            FileAccess.isRegularFile(databasePath)
+            POSIXFiles.isRegularFile(databasePath)
             ? BackgroundResult { try SQLiteStationStore(path: databasePath, upgrade: false) } : nil
         let board: BoardConfiguration
         var deviceModel: DeviceModel
@@ -163,7 +163,7 @@ public final class StationAgent: Sendable {
                 throw StationAgentError(error.description)
             }
             do {
-                let text = try FileAccess.readText(configuration.deviceModelFile)
+                let text = try POSIXFiles.readText(configuration.deviceModelFile)
                 deviceModel = try DeviceModel.parse(text, file: configuration.deviceModelFile)
                 // EVSE and Connector components the file does not describe come from the board (3 phases at 230 V).
                 deviceModel.addBoardComponents(board.evses.map { evse in
@@ -278,7 +278,7 @@ public final class StationAgent: Sendable {
 
     static func existing(_ directory: String, _ name: String) -> String? {
         let path = directory + "/" + name
-        return FileAccess.isRegularFile(path) ? path : nil
+        return POSIXFiles.isRegularFile(path) ? path : nil
     }
 
     /// Reads and checks the TLS material the security profile needs (and any the flags name): refuses to start
@@ -293,7 +293,7 @@ public final class StationAgent: Sendable {
         for (flag, path) in named {
             guard let path else { continue }
             do {
-                _ = try FileAccess.readText(path)
+                _ = try POSIXFiles.readText(path)
             } catch {
                 throw StationAgentError("\(flag) \(path): \(error.description)")
             }
@@ -330,17 +330,17 @@ public final class StationAgent: Sendable {
             let target = directory + "/" + name
             let text: String
             do {
-                text = try FileAccess.readText(source)
+                text = try POSIXFiles.readText(source)
             } catch {
                 throw StationAgentError("\(flag) \(source): \(error.description)")
             }
-            if FileAccess.isRegularFile(target) {
-                if (try? FileAccess.readText(target)) != text {
+            if POSIXFiles.isRegularFile(target) {
+                if (try? POSIXFiles.readText(target)) != text {
                     logger.warning("\(flag) \(source) differs from \(target), which was installed earlier and is kept")
                 }
                 continue
             }
-            if let failure = FileAccess.writeFile(target, text, mode: mode) {
+            if let failure = POSIXFiles.writeFile(target, text, mode: mode) {
                 throw StationAgentError("--data-dir: cannot store \(flag) \(source): \(failure)")
             }
         }
@@ -377,8 +377,8 @@ public final class StationAgent: Sendable {
     static func prepareDataDirectory(_ path: String, allowed: Set<String>) throws(StationAgentError) {
         var info = stat()
         if stat(path, &info) != 0 {
-            if errno != ENOENT { throw StationAgentError("--data-dir \(path): \(FileAccess.errorText(errno))") }
-            if let failure = FileAccess.makeDirectories(path) {
+            if errno != ENOENT { throw StationAgentError("--data-dir \(path): \(POSIXFiles.errorText(errno))") }
+            if let failure = POSIXFiles.makeDirectories(path) {
                 throw StationAgentError("--data-dir \(path): cannot create: \(failure)")
             }
             return
@@ -387,10 +387,10 @@ public final class StationAgent: Sendable {
             throw StationAgentError("--data-dir \(path): not a directory")
         }
         if access(path, R_OK | W_OK | X_OK) != 0 {
-            throw StationAgentError("--data-dir \(path): not readable and writable: \(FileAccess.errorText(errno))")
+            throw StationAgentError("--data-dir \(path): not readable and writable: \(POSIXFiles.errorText(errno))")
         }
-        guard let entries = FileAccess.listDirectory(path) else {
-            throw StationAgentError("--data-dir \(path): cannot list: \(FileAccess.errorText(errno))")
+        guard let entries = POSIXFiles.listDirectory(path) else {
+            throw StationAgentError("--data-dir \(path): cannot list: \(POSIXFiles.errorText(errno))")
         }
         for name in entries.sorted() where !name.hasSuffix(".log") && !allowed.contains(name) {
             throw StationAgentError(
